@@ -1,0 +1,97 @@
+"""Who is asking, what his role may do, and which rows he may see.
+
+Every domain uses these helpers instead of checking roles by hand: ``require_roles`` as a route
+guard, and ``Visibility`` to filter a query *in SQL* to what the actor may see. An object outside
+that filter answers 404, so its existence is never revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.errors import Forbidden, NotFound
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CLERK = "clerk"
+    DEPARTMENT = "department"
+    LEADER = "leader"
+    ENTERPRISE = "enterprise"
+
+
+ROLE_NAMES_ZH = {
+    Role.ADMIN: "系统管理员",
+    Role.CLERK: "代办员",
+    Role.DEPARTMENT: "部门窗口人员",
+    Role.LEADER: "领导/督查",
+    Role.ENTERPRISE: "企业用户",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The authenticated user of one request (or the system, for jobs)."""
+
+    user_id: int | None
+    username: str
+    role: Role
+    department_code: str | None = None
+    enterprise_id: int | None = None
+    client_addr: str | None = None
+    token_id: str | None = None
+    must_change_password: bool = False
+
+    def is_(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            raise Forbidden(f"当前角色（{ROLE_NAMES_ZH[self.role]}）无权执行该操作")
+
+
+SYSTEM = Actor(user_id=None, username="system", role=Role.ADMIN)
+
+M = TypeVar("M")
+
+# A visibility rule turns an actor into a SQL condition on one model.
+VisibilityRule = Callable[[Actor], ColumnElement[bool]]
+
+
+class Visibility:
+    """Per-model visibility rules, registered by each domain next to its models."""
+
+    _rules: dict[type[Any], VisibilityRule] = {}
+
+    @classmethod
+    def register(cls, model: type[Any], rule: VisibilityRule) -> None:
+        cls._rules[model] = rule
+
+    @classmethod
+    def condition(cls, model: type[Any], actor: Actor) -> ColumnElement[bool]:
+        rule = cls._rules.get(model)
+        if rule is None:
+            # Failing closed: a model nobody described is visible to the administrator only.
+            return true() if actor.role is Role.ADMIN else ~true()
+        return rule(actor)
+
+
+def visible(model: type[M], actor: Actor) -> Select[tuple[M]]:
+    """``SELECT model`` already limited to the rows the actor may see."""
+    return select(model).where(Visibility.condition(model, actor))
+
+
+async def get_visible(session: AsyncSession, model: type[M], object_id: Any, actor: Actor, *,
+                      what: str = "对象") -> M:
+    """The object if the actor may see it, else 404 — the same answer as for a missing one."""
+    pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+    row = (await session.execute(visible(model, actor).where(pk == object_id))).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"{what}不存在或无权查看（not found）")
+    return row

@@ -1,0 +1,65 @@
+"""Bearer-token authentication, the role guards and the actor dependency every handler uses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.jwt import JWTAuth, Token
+
+from agency.access import ROLE_NAMES_ZH, Actor, Role
+from agency.accounts import service
+from agency.errors import Forbidden
+from agency.settings import Settings
+
+# Routes a user with an initial password may still use: to see himself, change it, or log out.
+ALLOW_INITIAL_PASSWORD = "allow_initial_password"
+
+
+async def _retrieve_actor(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
+    if not isinstance(token.jti, str):
+        return None
+    client = connection.client.host if connection.client else None
+    async with connection.app.state.sessionmaker() as session:
+        return await service.actor_for_token(session, token.jti, client)
+
+
+def build_jwt_auth(settings: Settings) -> JWTAuth[Actor, Token]:
+    return JWTAuth[Actor, Token](
+        token_secret=settings.secret_key,
+        retrieve_user_handler=_retrieve_actor,
+        default_token_expiration=timedelta(minutes=settings.token_ttl_minutes),
+        exclude=["^/health", "^/schema", "^/api/auth/login", "^/static", "^/favicon"],
+        require_claims=["jti", "exp", "sub"],
+        description="登录后取得的令牌：Authorization: Bearer <token>",
+    )
+
+
+def encode_token(jwt_auth: JWTAuth[Actor, Token], user_id: int, token_id: str, expires: timedelta) -> str:
+    return jwt_auth.create_token(identifier=str(user_id), token_expiration=expires, token_unique_jwt_id=token_id)
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    actor: Actor = request.user
+    return actor
+
+
+def initial_password_guard(connection: ASGIConnection[Any, Actor, Any, Any], handler: BaseRouteHandler) -> None:
+    if "user" not in connection.scope or handler.opt.get(ALLOW_INITIAL_PASSWORD):
+        return
+    if connection.user.must_change_password:
+        raise Forbidden("请先修改初始密码（POST /api/me/password）后再继续（initial password must be changed）",
+                        extra={"must_change_password": True})
+
+
+def require_roles(*roles: Role) -> Any:
+    allowed = ", ".join(ROLE_NAMES_ZH[r] for r in roles)
+
+    def guard(connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler) -> None:
+        if connection.user.role not in roles:
+            raise Forbidden(f"该操作仅限{allowed}（role {connection.user.role} may not do this）")
+
+    return guard

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor, Role
+from agency.accounts import service
+from agency.accounts.auth import ALLOW_INITIAL_PASSWORD, encode_token, require_roles
+from agency.accounts.models import User
+from agency.accounts.schemas import LoginIn, LoginOut, PasswordChangeIn, UserCreateIn, UserOut
+from agency.privacy import mask_phone
+from agency.schemas import MAX_PAGE_SIZE, Page
+
+PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
+
+
+def user_out(user: User, *, reveal: bool = False) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,  # type: ignore[arg-type]
+        department_code=user.department_code,
+        enterprise_id=user.enterprise_id,
+        phone=user.phone if reveal else mask_phone(user.phone),
+        email=user.email,
+        must_change_password=user.must_change_password,
+        is_active=user.is_active,
+        locked_until=user.locked_until,
+        last_login_at=user.last_login_at,
+        created_at=user.created_at,
+    )
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["认证 auth"]
+
+    @post("/login", status_code=200, opt={ALLOW_INITIAL_PASSWORD: True}, security=[])
+    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginIn], state: State,
+                    db: NamedDependency[AsyncSession]) -> LoginOut:
+        """Log in; 401 on bad credentials, 423 once the account is locked after repeated failures."""
+        client = request.client.host if request.client else None
+        try:
+            user = await service.authenticate(db, state.settings, data.username, data.password, client)
+        except service.LoginFailed as failed:
+            # The failure count and its audit line must survive the error response.
+            await db.commit()
+            raise failed.error from None
+        issued = await service.issue_token(db, state.settings, user, client_addr=client)
+        token = encode_token(state.jwt_auth, user.id, issued.token_id,
+                             timedelta(minutes=state.settings.token_ttl_minutes))
+        return LoginOut(token=token, token_type="Bearer", expires_at=issued.expires_at,
+                        user=user_out(user, reveal=True))
+
+    @post("/logout", status_code=200, opt={ALLOW_INITIAL_PASSWORD: True})
+    async def logout(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> dict[str, str]:
+        """Revoke the token used for this call."""
+        await service.logout(db, actor)
+        return {"status": "logged_out"}
+
+
+class MeController(Controller):
+    path = "/api/me"
+    tags = ["认证 auth"]
+    opt = {ALLOW_INITIAL_PASSWORD: True}
+
+    @get("")
+    async def me(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> UserOut:
+        return user_out(await service.get_user(db, actor, actor.user_id or 0), reveal=True)
+
+    @post("/password", status_code=200)
+    async def change_password(self, actor: NamedDependency[Actor], data: JSONBody[PasswordChangeIn],
+                              db: NamedDependency[AsyncSession]) -> UserOut:
+        """Change one's own password (required first for a user with an initial password)."""
+        user = await service.change_password(db, actor, data.current_password, data.new_password)
+        return user_out(user, reveal=True)
+
+
+class LockIn(msgspec.Struct, forbid_unknown_fields=True):
+    locked: bool
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["用户 users"]
+    guards = [require_roles(Role.ADMIN)]
+
+    @post("", status_code=201)
+    async def create(self, actor: NamedDependency[Actor], data: JSONBody[UserCreateIn],
+                     db: NamedDependency[AsyncSession]) -> UserOut:
+        return user_out(await service.create_user(db, actor, data))
+
+    @get("")
+    async def list_users(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
+                         q: FromQuery[str | None] = None, role: FromQuery[str | None] = None,
+                         page: PageNo = 1, page_size: PageSize = 50) -> Page[UserOut]:
+        users, total = await service.list_users(db, actor, q=q, role=role, page=page, page_size=page_size)
+        return Page(items=[user_out(u) for u in users], total=total, page=page, page_size=page_size)
+
+    @get("/{user_id:int}")
+    async def get_one(self, actor: NamedDependency[Actor], user_id: FromPath[int],
+                      db: NamedDependency[AsyncSession]) -> UserOut:
+        return user_out(await service.get_user(db, actor, user_id))
+
+    @post("/{user_id:int}/lock", status_code=200)
+    async def lock(self, actor: NamedDependency[Actor], user_id: FromPath[int], data: JSONBody[LockIn], state: State,
+                   db: NamedDependency[AsyncSession]) -> UserOut:
+        """Lock (``locked: true``) or unlock an account; unlocking also clears the failure count."""
+        return user_out(await service.set_locked(db, actor, user_id, locked=data.locked, settings=state.settings))

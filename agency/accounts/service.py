@@ -1,0 +1,254 @@
+"""Accounts: login with lockout, tokens that can be revoked, password changes, user administration.
+
+Every function writes its audit event in the caller's transaction; none of them commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor, Role
+from agency.accounts import passwords
+from agency.accounts.models import AuthToken, User
+from agency.accounts.schemas import UserCreateIn
+from agency.audit import service as audit
+from agency.errors import Conflict, Invalid, Locked, NotAuthenticated, NotFound
+from agency.settings import Settings
+
+
+def actor_of(user: User, *, client_addr: str | None = None, token_id: str | None = None) -> Actor:
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        department_code=user.department_code,
+        enterprise_id=user.enterprise_id,
+        client_addr=client_addr,
+        token_id=token_id,
+        must_change_password=user.must_change_password,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token_id: str
+    expires_at: datetime
+
+
+class LoginFailed(Exception):
+    """Raised after the failure has been counted and audited; the caller commits, then answers."""
+
+    def __init__(self, error: NotAuthenticated | Locked) -> None:
+        super().__init__(error.detail)
+        self.error = error
+
+
+async def authenticate(
+    session: AsyncSession, settings: Settings, username: str, password: str, client_addr: str | None
+) -> User:
+    now = datetime.now(UTC)
+    user = (
+        await session.execute(select(User).where(User.username == username.strip().lower()).with_for_update())
+    ).scalar_one_or_none()
+    anonymous = Actor(user_id=None, username=username[:64], role=Role.ENTERPRISE, client_addr=client_addr)
+    if user is None or not user.is_active:
+        passwords.verify_password(None, password)  # same work either way: no user enumeration by timing
+        await audit.record(session, anonymous if user is None else actor_of(user, client_addr=client_addr),
+                           "auth.login", "user", None if user is None else user.id, result="failure",
+                           after={"reason": "unknown user" if user is None else "inactive"})
+        raise LoginFailed(NotAuthenticated("用户名或密码错误（invalid username or password）"))
+    actor = actor_of(user, client_addr=client_addr)
+    if user.locked_until is not None and user.locked_until > now:
+        await audit.record(session, actor, "auth.login", "user", user.id, result="failure",
+                           after={"reason": "locked", "locked_until": user.locked_until.isoformat()})
+        raise LoginFailed(_locked_error(user.locked_until))
+    if not passwords.verify_password(user.password_hash, password):
+        # A lock that has run out starts a fresh count.
+        failures = 1 if user.locked_until is not None else user.failed_logins + 1
+        user.failed_logins = failures
+        user.locked_until = None
+        reason: dict[str, object] = {"reason": "bad password", "failures": failures}
+        if failures >= settings.lockout_threshold:
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            reason["locked_until"] = user.locked_until.isoformat()
+        await audit.record(session, actor, "auth.login", "user", user.id, result="failure", after=reason)
+        if user.locked_until is not None:
+            raise LoginFailed(_locked_error(user.locked_until))
+        left = settings.lockout_threshold - failures
+        raise LoginFailed(NotAuthenticated(
+            f"用户名或密码错误，再错 {left} 次账号将被锁定 {settings.lockout_minutes} 分钟"
+            f"（invalid username or password; {left} attempts left）"
+        ))
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    await audit.record(session, actor, "auth.login", "user", user.id)
+    return user
+
+
+def _locked_error(until: datetime) -> Locked:
+    local = until.astimezone().strftime("%Y-%m-%d %H:%M")
+    return Locked(
+        f"连续登录失败次数过多，账号已锁定至 {local}（account locked until {until.isoformat(timespec='minutes')}）",
+        extra={"locked_until": until.isoformat()},
+    )
+
+
+async def issue_token(
+    session: AsyncSession, settings: Settings, user: User, *, kind: str = "api", client_addr: str | None = None
+) -> IssuedToken:
+    now = datetime.now(UTC)
+    row = AuthToken(
+        id=secrets.token_hex(16),
+        user_id=user.id,
+        kind=kind,
+        issued_at=now,
+        expires_at=now + timedelta(minutes=settings.token_ttl_minutes),
+        client_addr=client_addr,
+    )
+    session.add(row)
+    await session.flush()
+    return IssuedToken(token_id=row.id, expires_at=row.expires_at)
+
+
+async def actor_for_token(session: AsyncSession, token_id: str, client_addr: str | None) -> Actor | None:
+    """The actor behind a token that is neither revoked, expired nor of a disabled user."""
+    now = datetime.now(UTC)
+    row = (
+        await session.execute(
+            select(User, AuthToken.expires_at)
+            .join(AuthToken, AuthToken.user_id == User.id)
+            .where(AuthToken.id == token_id, AuthToken.revoked_at.is_(None), User.is_active.is_(True))
+        )
+    ).one_or_none()
+    if row is None or row.expires_at <= now:
+        return None
+    user: User = row[0]
+    return actor_of(user, client_addr=client_addr, token_id=token_id)
+
+
+async def logout(session: AsyncSession, actor: Actor) -> None:
+    await session.execute(
+        update(AuthToken)
+        .where(AuthToken.id == actor.token_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    await audit.record(session, actor, "auth.logout", "user", actor.user_id)
+
+
+async def change_password(session: AsyncSession, actor: Actor, current: str, new: str) -> User:
+    user = await _user(session, actor.user_id)
+    if not passwords.verify_password(user.password_hash, current):
+        await audit.record(session, actor, "user.password_change", "user", user.id, result="failure",
+                           after={"reason": "wrong current password"})
+        raise Invalid("当前密码不正确（current password is wrong）", field="current_password")
+    passwords.check_policy(new, username=user.username, field="new_password")
+    if passwords.verify_password(user.password_hash, new):
+        raise Invalid("新密码不能与当前密码相同（the new password must differ）", field="new_password")
+    user.password_hash = passwords.hash_password(new)
+    user.must_change_password = False
+    user.password_changed_at = datetime.now(UTC)
+    # Other sessions end: whoever knew the old password must not keep a way in.
+    await session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user.id, AuthToken.id != actor.token_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    await audit.record(session, actor, "user.password_change", "user", user.id)
+    return user
+
+
+async def create_user(session: AsyncSession, actor: Actor, data: UserCreateIn, *, audit_it: bool = True) -> User:
+    actor.require(Role.ADMIN)
+    username = data.username.strip().lower()
+    passwords.check_policy(data.password, username=username)
+    if data.role == "department" and not data.department_code:
+        raise Invalid("部门用户必须指定所属部门（department users need department_code）", field="department_code")
+    if data.role == "enterprise" and data.enterprise_id is None:
+        raise Invalid("企业用户必须绑定企业（enterprise users need enterprise_id）", field="enterprise_id")
+    if data.role != "department" and data.department_code:
+        raise Invalid("只有部门用户可以指定部门（only department users have a department）", field="department_code")
+    if data.role != "enterprise" and data.enterprise_id is not None:
+        raise Invalid("只有企业用户可以绑定企业（only enterprise users have an enterprise）", field="enterprise_id")
+    exists = (await session.execute(select(User.id).where(User.username == username))).scalar_one_or_none()
+    if exists is not None:
+        raise Conflict(f"用户名 {username} 已存在（username taken）", field="username")
+    user = User(
+        username=username,
+        display_name=data.display_name.strip(),
+        role=data.role,
+        department_code=data.department_code,
+        enterprise_id=data.enterprise_id,
+        phone=data.phone,
+        email=data.email,
+        password_hash=passwords.hash_password(data.password),
+        must_change_password=data.must_change_password,
+    )
+    session.add(user)
+    await session.flush()
+    if audit_it:
+        await audit.record(session, actor, "user.create", "user", user.id, after=_public(user))
+    return user
+
+
+async def list_users(
+    session: AsyncSession, actor: Actor, *, q: str | None, role: str | None, page: int, page_size: int
+) -> tuple[list[User], int]:
+    actor.require(Role.ADMIN)
+    query = select(User)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(or_(User.username.like(pattern), User.display_name.like(f"%{q.strip()}%")))
+    if role:
+        query = query.where(User.role == role)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (
+        await session.execute(query.order_by(User.id).offset((page - 1) * page_size).limit(page_size))
+    ).scalars().all()
+    return list(rows), total
+
+
+async def get_user(session: AsyncSession, actor: Actor, user_id: int) -> User:
+    if actor.user_id != user_id:
+        actor.require(Role.ADMIN)
+    return await _user(session, user_id)
+
+
+async def set_locked(session: AsyncSession, actor: Actor, user_id: int, *, locked: bool, settings: Settings) -> User:
+    actor.require(Role.ADMIN)
+    user = await _user(session, user_id)
+    before = _public(user)
+    if locked:
+        user.locked_until = datetime.now(UTC) + timedelta(days=36500)
+    else:
+        user.locked_until = None
+        user.failed_logins = 0
+    await audit.record(session, actor, "user.lock" if locked else "user.unlock", "user", user.id,
+                       before=before, after=_public(user))
+    return user
+
+
+async def _user(session: AsyncSession, user_id: int | None) -> User:
+    user = None if user_id is None else await session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在（user not found）")
+    return user
+
+
+def _public(user: User) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "display_name": user.display_name,
+        "department_code": user.department_code,
+        "enterprise_id": user.enterprise_id,
+        "is_active": user.is_active,
+        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+    }

@@ -1,0 +1,111 @@
+"""The application factory: every test and tool builds its own app from its own settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
+from agency.accounts.controllers import AuthController, MeController, UserController
+from agency.db.engine import create_engine, create_sessionmaker
+from agency.db.session import provide_db
+from agency.health import health
+from agency.http import EXCEPTION_HANDLERS
+from agency.settings import Settings, get_settings
+
+ROUTE_HANDLERS: list[Any] = [health, AuthController, MeController, UserController]
+
+
+def _storage_check(settings: Settings) -> Callable[[], Awaitable[None]]:
+    parts = urlsplit(settings.storage_url)
+
+    async def check() -> None:
+        if parts.scheme == "file":
+            await asyncio.to_thread(Path(parts.path).mkdir, parents=True, exist_ok=True)
+            return
+        _, writer = await asyncio.open_connection(parts.hostname, parts.port or 443)
+        writer.close()
+
+    return check
+
+
+def _queue_check(settings: Settings) -> Callable[[], Awaitable[None]]:
+    async def check() -> None:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(settings.redis_url or "", socket_connect_timeout=2, socket_timeout=2)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    return check
+
+
+def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | None = None) -> Litestar:
+    settings = settings or get_settings()
+    jwt_auth = build_jwt_auth(settings)
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncGenerator[None, None]:
+        # Created here, not at import: each server worker process gets its own pool after fork.
+        engine = create_engine(settings.database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    def add_auth(config: AppConfig) -> AppConfig:
+        return jwt_auth.on_app_init(config)
+
+    return Litestar(
+        route_handlers=[*ROUTE_HANDLERS, *(extra_handlers or [])],
+        state=State(
+            {
+                "settings": settings,
+                "jwt_auth": jwt_auth,
+                "storage_check": _storage_check(settings),
+                "queue_check": _queue_check(settings),
+            }
+        ),
+        lifespan=[database],
+        on_app_init=[add_auth],
+        dependencies={
+            "db": Provide(provide_db),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+        },
+        guards=[initial_password_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Agency 代办服务 API",
+            version="0.1.0",
+            description="县行政服务中心企业代办服务系统的 HTTP 接口。错误体统一为 {status_code, detail, extra}。",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+            formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        ),
+        debug=False,
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,198 @@
+"""The ``agency`` command: serve, worker, db, user, audit (and more as domains arrive)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from agency.settings import Settings, SettingsError, get_settings
+
+T = TypeVar("T")
+console = Console(stderr=True)
+
+
+def load_settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as error:
+        # One line naming the variable, no traceback: the operator fixes the environment and retries.
+        click.echo(f"agency: configuration error: {error}", err=True)
+        sys.exit(2)
+
+
+def run_with_session(work: Callable[[Any], Awaitable[T]], settings: Settings) -> T:
+    from agency.db.engine import create_engine, create_sessionmaker
+
+    async def runner() -> T:
+        engine = create_engine(settings.database_url, pool_size=2)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console, transient=False)
+
+
+@click.group()
+def main() -> None:
+    """Agency — 代办服务 workbench of the county administrative service center."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Load the demo catalog, data and accounts (once).")
+@click.option("--workers", default=1, show_default=True, type=int, help="Server worker processes.")
+@click.option("--migrate/--no-migrate", default=None,
+              help="Upgrade the database first (default: yes on the embedded default, no otherwise).")
+def serve(host: str, port: int, demo: bool, workers: int, migrate: bool | None) -> None:
+    """Run the HTTP service (granian, ASGI)."""
+    from agency.db import migrate as migrations
+
+    settings = load_settings()
+    if migrate if migrate is not None else settings.embedded or demo:
+        migrations.upgrade(settings.database_url)
+    if demo:
+        from agency.demo import load_demo
+
+        summary = run_with_session(lambda session: load_demo(session, settings), settings)
+        click.echo(summary)
+        click.echo(f"demo accounts: admin, clerk, leader, enterprise, dept-<部门代码> — password: "
+                   f"{settings.demo_password}")
+    where = "embedded default (SQLite, local storage, in-process sweep)" if settings.embedded else "servers"
+    click.echo(f"Agency on http://{host}:{port}/ — {where}; data in {settings.data_dir}")
+    from agency.server import run_server
+
+    run_server(host=host, port=port, workers=workers, log_level=settings.log_level)
+
+
+@main.command()
+def worker() -> None:
+    """Run the background worker (escalation sweep, notification delivery)."""
+    settings = load_settings()
+    if not settings.redis_url:
+        click.echo("agency worker: AGENCY_REDIS_URL is not set; the embedded default runs the sweep "
+                   "inside `agency serve`", err=True)
+        sys.exit(2)
+    from agency.worker import run_worker
+
+    run_worker(settings)
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    from agency.db import migrate
+
+    migrate.upgrade(load_settings().database_url, revision)
+    click.echo(f"database upgraded to {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+def db_downgrade(revision: str) -> None:
+    from agency.db import migrate
+
+    migrate.downgrade(load_settings().database_url, revision)
+    click.echo(f"database downgraded to {revision}")
+
+
+@db.command("current")
+def db_current() -> None:
+    from agency.db import migrate
+
+    migrate.current(load_settings().database_url)
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Generate a migration from the models (review it before committing)."""
+    from agency.db import migrate
+
+    migrate.revision(load_settings().database_url, message)
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "clerk", "department", "leader", "enterprise"]))
+@click.option("--display-name", required=True)
+@click.option("--department", "department_code", default=None)
+@click.option("--enterprise-id", type=int, default=None)
+@click.option("--phone", default=None)
+@click.option("--password", default=None, help="Initial password (asked for when omitted).")
+def user_create(username: str, role: str, display_name: str, department_code: str | None,
+                enterprise_id: int | None, phone: str | None, password: str | None) -> None:
+    """Create a user with an initial password that must be changed at first login."""
+    import msgspec
+
+    from agency.access import SYSTEM
+    from agency.accounts import service
+    from agency.accounts.schemas import UserCreateIn
+    from agency.errors import AgencyError
+
+    settings = load_settings()
+    password = password or getpass.getpass("initial password: ")
+    try:
+        data = msgspec.convert({"username": username, "password": password, "role": role,
+                                "display_name": display_name, "department_code": department_code,
+                                "enterprise_id": enterprise_id, "phone": phone}, UserCreateIn)
+        created = run_with_session(lambda session: service.create_user(session, SYSTEM, data), settings)
+    except (AgencyError, msgspec.ValidationError) as error:
+        click.echo(f"agency user create: {getattr(error, 'detail', error)}", err=True)
+        sys.exit(1)
+    click.echo(f"created user {created.username} (id {created.id}, role {created.role}); "
+               "the password must be changed at first login")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain and report the first broken link."""
+    from agency.audit.service import verify_chain
+
+    settings = load_settings()
+    with progress_bar() as bar:
+        task = bar.add_task("verifying audit chain", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        checked, broken = run_with_session(lambda session: verify_chain(session, progress=report), settings)
+    if broken is not None:
+        click.echo(f"BROKEN: {broken} (checked {checked} events)")
+        sys.exit(1)
+    click.echo(f"audit chain intact: {checked} events verified")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Settings, read once from ``AGENCY_*`` environment variables and validated at start.
+
+A bad value stops the process with one line naming the variable (``SettingsError``). With no
+variable set at all Agency runs the embedded default: a SQLite file and a storage folder under
+``AGENCY_DATA_DIR`` (``./var``) and the sweep on an in-process timer.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+PREFIX = "AGENCY_"
+DEFAULT_DEMO_PASSWORD = "Agency@2026"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line that names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    storage_url: str
+    storage_public_endpoint: str | None
+    secret_key: str
+    token_ttl_minutes: int
+    session_idle_minutes: int
+    upload_limit_mb: int
+    lockout_threshold: int
+    lockout_minutes: int
+    demo_password: str
+    log_level: str
+    sweep_interval_seconds: int
+    download_mode: Literal["stream", "redirect"]
+    center_name: str
+    reconsideration_body: str
+    court: str
+    embedded: bool = field(default=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def upload_limit_bytes(self) -> int:
+        return self.upload_limit_mb * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = os.environ if env is None else env
+        reader = _Reader(source)
+        data_dir = Path(reader.text("DATA_DIR", "./var")).expanduser().resolve()
+        database_url = reader.parse("DATABASE_URL", _database_url, f"sqlite+aiosqlite:///{data_dir}/agency.db")
+        redis_url = reader.parse("REDIS_URL", _redis_url, None)
+        storage_url = reader.parse("STORAGE_URL", _storage_url, f"file://{data_dir}/storage")
+        embedded = not any(f"{PREFIX}{name}" in source for name in ("DATABASE_URL", "REDIS_URL", "STORAGE_URL"))
+        secret_key = reader.parse("SECRET_KEY", _secret_key, None)
+        if secret_key is None:
+            if not embedded:
+                raise SettingsError(
+                    f"{PREFIX}SECRET_KEY: required when a database, Redis or storage server is configured "
+                    "(at least 32 characters; generate one with `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`)"
+                )
+            secret_key = _embedded_secret(data_dir)
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            redis_url=redis_url,
+            storage_url=storage_url,
+            storage_public_endpoint=reader.parse("STORAGE_PUBLIC_ENDPOINT", _http_url, None),
+            secret_key=secret_key,
+            token_ttl_minutes=reader.integer("TOKEN_TTL_MINUTES", 480, 1, 7 * 24 * 60),
+            session_idle_minutes=reader.integer("SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+            upload_limit_mb=reader.integer("UPLOAD_LIMIT_MB", 100, 1, 10 * 1024),
+            lockout_threshold=reader.integer("LOCKOUT_THRESHOLD", 5, 1, 100),
+            lockout_minutes=reader.integer("LOCKOUT_MINUTES", 30, 1, 24 * 60),
+            demo_password=reader.text("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD),
+            log_level=reader.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            sweep_interval_seconds=reader.integer("SWEEP_INTERVAL_SECONDS", 300, 10, 24 * 3600),
+            download_mode=reader.choice("DOWNLOAD_MODE", "stream", ("stream", "redirect")),  # type: ignore[arg-type]
+            center_name=reader.text("CENTER_NAME", "示范县行政服务中心"),
+            reconsideration_body=reader.text("RECONSIDERATION_BODY", "示范县人民政府"),
+            court=reader.text("COURT", "示范县人民法院"),
+            embedded=embedded,
+        )
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def _raw(self, name: str) -> str | None:
+        value = self._env.get(PREFIX + name)
+        if value is None:
+            return None
+        value = value.strip()
+        if not value:
+            raise SettingsError(f"{PREFIX}{name}: is set but empty; unset it to use the default")
+        return value
+
+    def text(self, name: str, default: str) -> str:
+        return self._raw(name) or default
+
+    def parse(self, name: str, parser: Callable[[str], Any], default: Any) -> Any:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            return parser(raw)
+        except ValueError as error:
+            raise SettingsError(f"{PREFIX}{name}: {error}") from None
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name}: must be a whole number, got {raw!r}") from None
+        if not low <= value <= high:
+            raise SettingsError(f"{PREFIX}{name}: must be between {low} and {high}, got {value}")
+        return value
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...]) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        if raw not in allowed:
+            raise SettingsError(f"{PREFIX}{name}: must be one of {', '.join(allowed)}, got {raw!r}")
+        return raw
+
+
+def _database_url(raw: str) -> str:
+    scheme = urlsplit(raw).scheme
+    if scheme in ("postgresql", "postgres", "postgresql+asyncpg"):
+        return "postgresql+asyncpg" + raw[len(scheme) :]
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        return "sqlite+aiosqlite" + raw[len(scheme) :]
+    raise ValueError(f"must start with postgresql:// or sqlite:///, got scheme {scheme or 'none'!r}")
+
+
+def _redis_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError("must look like redis://host:6379/0")
+    return raw
+
+
+def _storage_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+            raise ValueError("file:// URLs need an absolute path, e.g. file:///srv/agency/storage")
+        return raw
+    if parts.scheme == "s3":
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ValueError("must look like s3://ACCESS:SECRET@host:9000/bucket?secure=false")
+        return raw
+    raise ValueError(f"must start with file:// or s3://, got {raw.split(':', 1)[0]!r}")
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL")
+    return raw.rstrip("/")
+
+
+def _secret_key(raw: str) -> str:
+    if len(raw) < 32:
+        raise ValueError(f"must be at least 32 characters, got {len(raw)}")
+    return raw
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """The embedded default keeps its signing key in the data folder so tokens survive a restart."""
+    path = data_dir / "secret_key"
+    try:
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key, encoding="ascii")
+        path.chmod(0o600)
+        return key
+    except OSError as error:
+        raise SettingsError(f"{PREFIX}DATA_DIR: cannot keep the secret key in {path}: {error.strerror}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,142 @@
+"""The audit log records logins and writes, is append-only, and `agency audit verify` finds tampering."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from agency.access import Actor, Role
+from agency.audit import service as audit
+from agency.audit.models import AuditEvent
+from agency.cli import main
+from agency.db import migrate
+from agency.db.engine import create_engine, create_sessionmaker
+from agency.settings import get_settings
+from tests.conftest import drop_database, new_database
+from tests.support import PASSWORD, Api
+
+CLERK = Actor(user_id=7, username="clerk7", role=Role.CLERK, client_addr="10.0.0.7")
+
+
+async def test_logins_and_failures_are_audited_with_address(api: Api) -> None:
+    user = await api.create_user("clerk")
+    await api.client.post("/api/auth/login", json={"username": user.username, "password": "Wrong@2026x"})
+    await api.login(user.username)
+    async with api.sessions() as session:
+        events = (await session.execute(
+            select(AuditEvent).where(AuditEvent.action == "auth.login", AuditEvent.object_id == str(user.id))
+            .order_by(AuditEvent.id))).scalars().all()
+    assert [e.result for e in events] == ["failure", "success"]
+    assert events[0].after == {"reason": "bad password", "failures": 1}
+    assert all(e.actor_username == user.username and e.client_addr for e in events)
+
+
+async def test_user_creation_is_audited_with_who_and_what(api: Api) -> None:
+    response = await api.client.post("/api/users", headers=api.admin_headers, json={
+        "username": "auditme" + PASSWORD[-4:].lower(), "password": "Good#2026pw", "role": "leader",
+        "display_name": "审计"})
+    user_id = response.json()["id"]
+    async with api.sessions() as session:
+        event = (await session.execute(select(AuditEvent).where(
+            AuditEvent.action == "user.create", AuditEvent.object_id == str(user_id)))).scalar_one()
+    assert event.actor_role == "admin" and event.after is not None and event.after["role"] == "leader"
+    assert "password" not in str(event.after)
+
+
+@pytest.fixture
+def fresh_url(backend: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    url = new_database(backend, tmp_path)
+    migrate.upgrade(url)
+    yield url
+    drop_database(url)
+
+
+async def _write_events(url: str, count: int) -> list[int]:
+    engine = create_engine(url)
+    ids = []
+    async with create_sessionmaker(engine)() as session:
+        for n in range(count):
+            event = await audit.record(session, CLERK, "project.update", "project", n, project_id=n,
+                                       before={"name": "旧名称", "n": n}, after={"name": "新名称 <&>", "n": n + 1})
+            ids.append(event.id)
+        await session.commit()
+    await engine.dispose()
+    return ids
+
+
+async def _sql(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+    await engine.dispose()
+
+
+def _verify(url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[int, str]:
+    monkeypatch.setenv("AGENCY_DATABASE_URL", url)
+    monkeypatch.setenv("AGENCY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("AGENCY_SECRET_KEY", "x" * 40)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["audit", "verify"])
+    finally:
+        get_settings.cache_clear()
+    return result.exit_code, result.output
+
+
+def test_verify_reports_an_intact_chain(fresh_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    asyncio.run(_write_events(fresh_url, 25))
+    code, output = _verify(fresh_url, monkeypatch, tmp_path)
+    assert code == 0, output
+    assert "25 events verified" in output
+
+
+def test_changed_line_is_named_by_verify(fresh_url: str, backend: str, monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    ids = asyncio.run(_write_events(fresh_url, 10))
+    victim = ids[6]
+    tamper = f"UPDATE audit_events SET after = '{{\"name\": \"篡改\"}}' WHERE id = {victim}"
+    if backend == "postgresql":
+        # Only the database owner can step around the trigger, and the chain still tells.
+        asyncio.run(_sql(fresh_url, "SET session_replication_role = replica", tamper))
+    else:
+        asyncio.run(_sql(fresh_url, "DROP TRIGGER audit_events_no_update", tamper))
+    code, output = _verify(fresh_url, monkeypatch, tmp_path)
+    assert code == 1
+    assert f"audit event #{victim}: content does not match its hash" in output
+
+
+def test_removed_line_is_named_by_verify(fresh_url: str, backend: str, monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    ids = asyncio.run(_write_events(fresh_url, 10))
+    delete = f"DELETE FROM audit_events WHERE id = {ids[3]}"
+    if backend == "postgresql":
+        asyncio.run(_sql(fresh_url, "SET session_replication_role = replica", delete))
+    else:
+        asyncio.run(_sql(fresh_url, "DROP TRIGGER audit_events_no_delete", delete))
+    code, output = _verify(fresh_url, monkeypatch, tmp_path)
+    assert code == 1
+    assert f"audit event #{ids[4]}: does not follow #{ids[2]}" in output
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"])
+def test_application_cannot_change_or_delete_audit_lines(fresh_url: str, statement: str) -> None:
+    asyncio.run(_write_events(fresh_url, 2))
+    with pytest.raises(DBAPIError, match="append-only"):
+        asyncio.run(_sql(fresh_url, statement))
+
+
+def test_concurrent_writers_keep_one_chain(fresh_url: str, backend: str, monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    async def many() -> None:
+        await asyncio.gather(*(_write_events(fresh_url, 5) for _ in range(8)))
+
+    asyncio.run(many())
+    code, output = _verify(fresh_url, monkeypatch, tmp_path)
+    assert code == 0, output
+    assert "40 events verified" in output

@@ -1,0 +1,83 @@
+"""Every error has the body of API.md, and bad input never gives a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import Api, unique
+
+MALFORMED = [
+    # (method, path, raw body, expected status, field named in extra or None)
+    ("POST", "/api/auth/login", b"{bad json", 400, None),
+    ("POST", "/api/auth/login", b"", 400, None),
+    ("POST", "/api/auth/login", b"[1, 2]", 400, None),
+    ("POST", "/api/auth/login", b'{"username": "a"}', 422, "password"),
+    ("POST", "/api/auth/login", b'{"username": 5, "password": "x"}', 422, "username"),
+    ("POST", "/api/auth/login", b'{"username": "a", "password": "x", "admin": true}', 422, "admin"),
+    ("POST", "/api/auth/login", b'{"username": "", "password": "x"}', 422, "username"),
+    ("POST", "/api/auth/login", "{\"username\": \"\u00e9\udcff\"}".encode("utf-8", "surrogatepass"), 400, None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "field"), MALFORMED)
+async def test_malformed_requests_get_clear_errors(api: Api, method: str, path: str, body: bytes, status: int,
+                                                   field: str | None) -> None:
+    response = await api.client.request(method, path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == status, response.text
+    payload = response.json()
+    assert set(payload) == {"status_code", "detail", "extra"}
+    assert payload["status_code"] == status and payload["detail"]
+    if field:
+        assert payload["extra"][0]["field"] == field
+
+
+AUTHENTICATED = [
+    ("POST", "/api/users", {"username": "x1", "password": "Good#2026pw", "role": "wizard", "display_name": "x"},
+     422, "role"),
+    ("POST", "/api/users", {"username": "../etc", "password": "Good#2026pw", "role": "clerk", "display_name": "x"},
+     422, "username"),
+    ("POST", "/api/users", {"username": "x2", "password": "Good#2026pw", "role": "clerk", "display_name": "x",
+                            "enterprise_id": "abc"}, 422, "enterprise_id"),
+    ("GET", "/api/users?page=0", None, 422, "page"),
+    ("GET", "/api/users?page_size=100000", None, 422, "page_size"),
+    ("GET", "/api/users?page=abc", None, 422, "page"),
+    ("GET", "/api/users/99999999", None, 404, None),
+    ("GET", "/api/users/not-a-number", None, 404, None),
+    ("GET", "/api/no/such/route", None, 404, None),
+    ("DELETE", "/api/me", None, 405, None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "field"), AUTHENTICATED)
+async def test_bad_input_from_a_logged_in_admin(api: Api, method: str, path: str, body: object, status: int,
+                                               field: str | None) -> None:
+    response = await api.client.request(method, path, json=body, headers=api.admin_headers)
+    assert response.status_code == status, response.text
+    payload = response.json()
+    assert set(payload) == {"status_code", "detail", "extra"} and payload["status_code"] == status
+    assert "Traceback" not in response.text
+    if field:
+        assert payload["extra"][0]["field"] == field
+
+
+async def test_unknown_route_without_login_is_json_404_or_401(api: Api) -> None:
+    response = await api.client.get(f"/{unique('nowhere')}")
+    assert response.status_code == 404
+    assert response.json()["status_code"] == 404
+
+
+async def test_openapi_document_has_bearer_scheme(api: Api) -> None:
+    response = await api.client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    schemes = document["components"]["securitySchemes"]
+    assert any(s.get("scheme") == "Bearer" or s.get("scheme") == "bearer" for s in schemes.values())
+    assert "/api/auth/login" in document["paths"] and "/health" in document["paths"]
+    page = await api.client.get("/schema")
+    assert page.status_code == 200 and "html" in page.headers["content-type"]
+
+
+async def test_health_reports_each_component(api: Api) -> None:
+    response = await api.client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok", "queue": "in-process"}

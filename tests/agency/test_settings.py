@@ -1,0 +1,59 @@
+"""Settings: the embedded default, and one clear line for every bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agency.settings import Settings, SettingsError
+
+
+def test_no_variables_means_embedded_default(tmp_path: Path) -> None:
+    settings = Settings.from_env({"AGENCY_DATA_DIR": str(tmp_path)})
+    assert settings.embedded
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path}/agency.db"
+    assert settings.storage_url == f"file://{tmp_path}/storage"
+    assert settings.redis_url is None
+    assert settings.upload_limit_mb == 100 and settings.token_ttl_minutes == 480
+    # The generated signing key is kept, so tokens survive a restart.
+    assert Settings.from_env({"AGENCY_DATA_DIR": str(tmp_path)}).secret_key == settings.secret_key
+
+
+def test_postgres_url_is_normalised_to_asyncpg() -> None:
+    settings = Settings.from_env({"AGENCY_DATABASE_URL": "postgresql://u@db:5432/agency",
+                                  "AGENCY_SECRET_KEY": "k" * 32})
+    assert settings.database_url == "postgresql+asyncpg://u@db:5432/agency"
+    assert not settings.embedded
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"AGENCY_DATABASE_URL": "mysql://x/y", "AGENCY_SECRET_KEY": "k" * 32}, "AGENCY_DATABASE_URL"),
+    ({"AGENCY_DATABASE_URL": "postgresql://u@db/agency"}, "AGENCY_SECRET_KEY"),
+    ({"AGENCY_SECRET_KEY": "short"}, "AGENCY_SECRET_KEY"),
+    ({"AGENCY_TOKEN_TTL_MINUTES": "abc"}, "AGENCY_TOKEN_TTL_MINUTES"),
+    ({"AGENCY_UPLOAD_LIMIT_MB": "0"}, "AGENCY_UPLOAD_LIMIT_MB"),
+    ({"AGENCY_REDIS_URL": "http://x"}, "AGENCY_REDIS_URL"),
+    ({"AGENCY_STORAGE_URL": "ftp://x"}, "AGENCY_STORAGE_URL"),
+    ({"AGENCY_STORAGE_URL": "file://relative/path"}, "AGENCY_STORAGE_URL"),
+    ({"AGENCY_LOG_LEVEL": "LOUD"}, "AGENCY_LOG_LEVEL"),
+    ({"AGENCY_DOWNLOAD_MODE": ""}, "AGENCY_DOWNLOAD_MODE"),
+])
+def test_bad_value_names_the_variable(env: dict[str, str], named: str, tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({"AGENCY_DATA_DIR": str(tmp_path), **env})
+    assert str(error.value).startswith(named + ":")
+    assert "\n" not in str(error.value)
+
+
+def test_process_stops_with_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "agency.cli", "db", "current"],
+        env={"AGENCY_DATA_DIR": str(tmp_path), "AGENCY_TOKEN_TTL_MINUTES": "forever", "PATH": "/usr/bin"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("agency: configuration error: AGENCY_TOKEN_TTL_MINUTES: must be a whole "
+                                     "number, got 'forever'")

@@ -1,0 +1,116 @@
+"""Shared fixtures: settings, throw-away databases on SQLite and PostgreSQL, an app and its client.
+
+Integration tests need real servers. Locally they skip with a loud reason when one is absent; with
+AGENCY_REQUIRE_SERVICES=1 (as in CI) an absent server fails the run instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from agency.app import create_app
+from agency.db import migrate
+from agency.db.engine import create_engine, create_sessionmaker
+from agency.settings import Settings
+from tests.support import Api
+
+PG_ADMIN_URL = os.environ.get("AGENCY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REQUIRE_SERVICES = os.environ.get("AGENCY_REQUIRE_SERVICES") == "1"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def service_missing(what: str, error: BaseException) -> None:
+    message = f"{what} is not reachable ({error!r})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"AGENCY_REQUIRE_SERVICES=1 but {message}")
+    pytest.skip(f"SKIPPED INTEGRATION TEST: {message}; start it or set AGENCY_REQUIRE_SERVICES=1 to fail")
+
+
+async def _pg_execute(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN_URL.replace("postgresql+asyncpg", "postgresql"), timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def new_database(backend: str, tmp_dir: Path) -> str:
+    """A fresh, empty database URL (migrations not yet run)."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_dir / f'agency-{uuid.uuid4().hex[:8]}.db'}"
+    name = f"agency_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
+    except (OSError, ImportError) as error:
+        service_missing("PostgreSQL at " + PG_ADMIN_URL, error)
+    except Exception as error:
+        if "connect" in repr(error).lower():
+            service_missing("PostgreSQL at " + PG_ADMIN_URL, error)
+        raise
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        name = url.rsplit("/", 1)[1]
+        asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: str) -> Settings:
+    env = {
+        "AGENCY_DATA_DIR": str(data_dir),
+        "AGENCY_DATABASE_URL": database_url,
+        "AGENCY_STORAGE_URL": f"file://{data_dir}/storage",
+        "AGENCY_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "AGENCY_DEMO_PASSWORD": "Demo@2026x",
+    }
+    env.update(overrides)
+    return Settings.from_env(env)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        request.applymarker(pytest.mark.integration)
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated database per backend for the whole run; tests use unique names, not an empty DB."""
+    url = new_database(backend, tmp_path_factory.mktemp("db"))
+    migrate.upgrade(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture
+def settings(migrated_database: str, tmp_path: Path) -> Settings:
+    return make_settings(migrated_database, tmp_path)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def api(client: AsyncTestClient[Any], settings: Settings) -> AsyncIterator[Api]:
+    engine = create_engine(settings.database_url, pool_size=2)
+    helper = Api(client, create_sessionmaker(engine), settings)
+    await helper.bootstrap_admin()
+    yield helper
+    await engine.dispose()

@@ -1,0 +1,67 @@
+"""Helpers the tests share: create users straight in the database, log in, call the API."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agency.access import SYSTEM
+from agency.accounts import service as accounts
+from agency.accounts.models import User
+from agency.accounts.schemas import UserCreateIn
+from agency.settings import Settings
+
+PASSWORD = "Test@2026pass"
+_counter = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}{uuid.uuid4().hex[:6]}"
+
+
+class Api:
+    def __init__(self, client: AsyncTestClient[Any], sessions: async_sessionmaker[AsyncSession],
+                 settings: Settings) -> None:
+        self.client = client
+        self.sessions = sessions
+        self.settings = settings
+        self.admin_headers: dict[str, str] = {}
+
+    async def bootstrap_admin(self) -> None:
+        admin = await self.create_user("admin", username=unique("admin"))
+        self.admin_headers = await self.login(admin.username)
+
+    async def create_user(self, role: str, *, username: str | None = None, password: str = PASSWORD,
+                          must_change_password: bool = False, **binding: Any) -> User:
+        async with self.sessions() as session:
+            user = await accounts.create_user(session, SYSTEM, UserCreateIn(
+                username=username or unique(role), password=password, role=role,  # type: ignore[arg-type]
+                display_name=f"测试{role}", must_change_password=must_change_password, **binding))
+            await session.commit()
+            return user
+
+    async def login(self, username: str, password: str = PASSWORD) -> dict[str, str]:
+        response = await self.client.post("/api/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    async def user_headers(self, role: str, **binding: Any) -> dict[str, str]:
+        user = await self.create_user(role, **binding)
+        return await self.login(user.username)
+
+    async def execute(self, statement: Any) -> None:
+        async with self.sessions() as session:
+            await session.execute(statement)
+            await session.commit()
+
+    async def expire_lock(self, username: str) -> None:
+        """Stands for the 30 minutes passing: the lock's end moves into the past."""
+        from datetime import UTC, datetime, timedelta
+
+        await self.execute(update(User).where(User.username == username)
+                           .values(locked_until=datetime.now(UTC) - timedelta(seconds=1)))
