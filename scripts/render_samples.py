@@ -1,0 +1,63 @@
+"""Render every template with the sample data to DOCX, PDF and PNG pages, to look at them.
+
+    python scripts/render_samples.py [OUTPUT_DIR]      (default ./var/samples)
+
+Needs LibreOffice for the PDF and poppler-utils (pdftoppm) for the PNG pages; without them only
+the DOCX files are written. Application forms are written as application_form.<item_code>.*.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from documents import REGISTRY, PdfError, builtin_template_bytes, pdf_available, render, to_pdf
+from documents.samples import sample_context
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Render sample papers to DOCX, PDF and PNG.")
+    parser.add_argument("output", nargs="?", type=Path, default=Path("var/samples"))
+    parser.add_argument("--dpi", type=int, default=60, help="PNG resolution (pdftoppm -r)")
+    args = parser.parse_args()
+    out: Path = args.output
+    out.mkdir(parents=True, exist_ok=True)
+    make_pdf = pdf_available()
+    pdftoppm = shutil.which("pdftoppm")
+    if not make_pdf:
+        print("LibreOffice not installed: writing DOCX only", file=sys.stderr)
+    elif pdftoppm is None:
+        print("pdftoppm (poppler-utils) not installed: no PNG pages", file=sys.stderr)
+    failures = 0
+    for code, spec in REGISTRY.items():
+        stem = spec.filename.removesuffix(".docx")
+        docx = render(builtin_template_bytes(code), sample_context(code))
+        (out / f"{stem}.docx").write_bytes(docx)
+        line = f"{spec.name_zh:<24} {stem}.docx"
+        if make_pdf:
+            try:
+                pdf = to_pdf(docx)
+            except PdfError as exc:
+                print(f"{code}: {exc}", file=sys.stderr)
+                failures += 1
+                continue
+            (out / f"{stem}.pdf").write_bytes(pdf)
+            line += f" .pdf"
+            if pdftoppm:
+                for old in out.glob(f"{stem}-*.png"):
+                    old.unlink()
+                subprocess.run(  # noqa: S603 - fixed argv, no shell
+                    [pdftoppm, "-r", str(args.dpi), "-png", str(out / f"{stem}.pdf"), str(out / stem)],
+                    check=True,
+                )
+                pages = sorted(out.glob(f"{stem}-*.png"))
+                line += f" {len(pages)} page(s)"
+        print(line)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
