@@ -20,13 +20,23 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
 from agency.accounts.controllers import AuthController, MeController, UserController
+from agency.calendar.controllers import CalendarController
+from agency.calendar.service import ensure_seeded
+from agency.catalog.controllers import CatalogController
 from agency.db.engine import create_engine, create_sessionmaker
 from agency.db.session import provide_db
+from agency.enterprises.controllers import EnterpriseController
 from agency.health import health
 from agency.http import EXCEPTION_HANDLERS
+from agency.projects.controllers import ProjectController
 from agency.settings import Settings, get_settings
 
-ROUTE_HANDLERS: list[Any] = [health, AuthController, MeController, UserController]
+ROUTE_HANDLERS: list[Any] = [
+    health, AuthController, MeController, UserController, CatalogController, CalendarController,
+    EnterpriseController, ProjectController,
+]
+
+log = logging.getLogger("agency.app")
 
 
 def _storage_check(settings: Settings) -> Callable[[], Awaitable[None]]:
@@ -55,6 +65,17 @@ def _queue_check(settings: Settings) -> Callable[[], Awaitable[None]]:
     return check
 
 
+async def _seed_calendar(app: Litestar) -> None:
+    """The official schedules chinesecalendar knows, loaded once into a migrated database."""
+    try:
+        async with app.state.sessionmaker() as session:
+            if await ensure_seeded(session):
+                await session.commit()
+                log.info("working calendar seeded from chinesecalendar")
+    except Exception as error:  # a database that is down must not stop the API from starting
+        log.error("could not seed the working calendar (run `agency db upgrade`?): %r", error)
+
+
 def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | None = None) -> Litestar:
     settings = settings or get_settings()
     jwt_auth = build_jwt_auth(settings)
@@ -65,6 +86,7 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        await _seed_calendar(app)
         try:
             yield
         finally:

@@ -194,5 +194,68 @@ def audit_verify() -> None:
     click.echo(f"audit chain intact: {checked} events verified")
 
 
+@main.group("catalog")
+def catalog_group() -> None:
+    """The approval catalog (departments, items, routes)."""
+
+
+@catalog_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def catalog_import(file: str) -> None:
+    """Import a catalog YAML file as a new version (all or nothing)."""
+    from pathlib import Path
+
+    from agency.access import SYSTEM
+    from agency.catalog import service
+    from agency.errors import AgencyError
+
+    settings = load_settings()
+    text = Path(file).read_text(encoding="utf-8")
+    try:
+        summary = run_with_session(lambda session: service.import_catalog(session, SYSTEM, text), settings)
+    except AgencyError as error:
+        click.echo(f"agency catalog import: {error.detail}", err=True)
+        for problem in error.extra or []:
+            click.echo(f"  - {problem['field']}: {problem['message']}"
+                       + (f" (line {problem['line']})" if problem.get("line") else ""), err=True)
+        sys.exit(1)
+    if summary.get("unchanged"):
+        click.echo(f"catalog {summary['version']} is already the current version; nothing imported")
+        return
+    items = summary["items"]
+    click.echo(f"catalog {summary['version']} imported: items added {len(items['added'])}, changed "
+               f"{len(items['changed'])}, removed {len(items['removed'])}, unchanged {len(items['unchanged'])}")
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The working calendar (holidays and make-up workdays)."""
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def calendar_import(file: str) -> None:
+    """Load a year's official schedule (docs/calendar-format.md); its due dates stop being provisional."""
+    from pathlib import Path
+
+    from agency.access import SYSTEM
+    from agency.calendar import service
+    from agency.errors import AgencyError
+
+    settings = load_settings()
+    text = Path(file).read_text(encoding="utf-8")
+
+    async def work(session: Any) -> dict[str, object]:
+        await service.ensure_seeded(session)
+        return await service.import_file(session, SYSTEM, text)
+
+    try:
+        summary = run_with_session(work, settings)
+    except AgencyError as error:
+        click.echo(f"agency calendar import: {error.detail}", err=True)
+        sys.exit(1)
+    click.echo(f"calendar {summary['year']} imported ({summary['source']}): {summary['days']} dates")
+
+
 if __name__ == "__main__":
     main()

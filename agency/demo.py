@@ -1,20 +1,44 @@
-"""Demo data for ``agency serve --demo``: loaded once; a restart does not duplicate anything."""
+"""Demo data for ``agency serve --demo``: loaded once; a restart does not duplicate anything.
+
+Accounts: admin, clerk, leader, enterprise (bound to the first demo enterprise) and one
+``dept-<code>`` officer per department, all with AGENCY_DEMO_PASSWORD and no forced change.
+"""
 
 from __future__ import annotations
+
+from importlib import resources
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import SYSTEM
+from agency.access import SYSTEM, Actor, Role
 from agency.accounts import service as accounts
 from agency.accounts.models import User
 from agency.accounts.schemas import UserCreateIn
+from agency.calendar.service import ensure_seeded
+from agency.catalog import service as catalog
+from agency.enterprises import service as enterprises
+from agency.enterprises.models import Enterprise
+from agency.enterprises.schemas import EnterpriseIn
+from agency.projects import service as projects
+from agency.projects.models import Project
+from agency.projects.schemas import ProjectIn
 from agency.settings import Settings
 
-DEMO_USERS = [
-    ("admin", "admin", "系统管理员"),
-    ("clerk", "clerk", "王代办"),
-    ("leader", "leader", "李主任"),
+DEMO_ENTERPRISES = [
+    EnterpriseIn(credit_code="91330521MA2B3C4D1C", name="示范县恒创新材料有限公司", legal_representative="陈建国",
+                 contact_name="刘晓燕", contact_phone="13857201234", address="示范县经济开发区创业大道88号",
+                 park="经济开发区", key_enterprise=True),
+    EnterpriseIn(credit_code="91330521MA2K8L9P18", name="示范县瑞丰精密机械股份有限公司", legal_representative="周志明",
+                 contact_name="吴海涛", contact_phone="13957205678", address="示范县高新园区科技路16号",
+                 park="高新技术产业园区", key_enterprise=True),
+]
+
+DEMO_PROJECTS = [
+    (0, "年产5万吨高性能复合材料生产线新建项目", "new_industrial", 58000.0, "示范县经济开发区创业大道北侧地块",
+     86.5, "新建厂房及配套用房，总建筑面积约6.2万平方米，购置生产线4条。"),
+    (1, "精密数控机床智能化技术改造项目", "tech_upgrade", 12500.0, "示范县高新园区科技路16号（企业自有厂区）",
+     None, "利用现有厂房实施智能化改造，新增五轴加工中心等设备120台（套）。"),
 ]
 
 
@@ -29,7 +53,35 @@ async def ensure_user(session: AsyncSession, settings: Settings, username: str, 
 
 
 async def load_demo(session: AsyncSession, settings: Settings) -> str:
+    done: list[str] = []
+    await ensure_seeded(session)
+    if await catalog.current_version(session) is None:
+        text = resources.files("agency.catalog").joinpath("data/demo_catalog.yaml").read_text(encoding="utf-8")
+        summary = await catalog.import_catalog(session, SYSTEM, text)
+        done.append(f"catalog {summary['version']}")
     created = 0
-    for username, role, name in DEMO_USERS:
+    for username, role, name in (("admin", "admin", "系统管理员"), ("clerk", "clerk", "王代办"),
+                                 ("leader", "leader", "李主任")):
         created += await ensure_user(session, settings, username, role, name)
-    return f"demo data: {created} accounts created" if created else "demo data already loaded"
+    for department in await catalog.list_departments(session):
+        created += await ensure_user(session, settings, f"dept-{department.code}", "department",
+                                     f"{department.name}窗口", department_code=department.code)
+    firms = []
+    for data in DEMO_ENTERPRISES:
+        firm = (await session.execute(select(Enterprise).where(Enterprise.credit_code == data.credit_code))
+                ).scalar_one_or_none()
+        firms.append(firm or await enterprises.create(session, SYSTEM, data))
+    created += await ensure_user(session, settings, "enterprise", "enterprise", firms[0].contact_name,
+                                 enterprise_id=firms[0].id)
+    if created:
+        done.append(f"{created} accounts")
+    clerk_id = (await session.execute(select(User.id).where(User.username == "clerk"))).scalar_one()
+    clerk = Actor(user_id=clerk_id, username="clerk", role=Role.CLERK)
+    for index, name, route, investment, location, land, description in DEMO_PROJECTS:
+        if (await session.execute(select(Project.id).where(Project.name == name))).scalar_one_or_none():
+            continue
+        await projects.create(session, clerk, ProjectIn(
+            enterprise_id=firms[index].id, name=name, route_code=route, investment_wan=investment,
+            location=location, land_area_mu=land, description=description))
+        done.append(f"project {name}")
+    return "demo data: " + ", ".join(done) if done else "demo data already loaded"

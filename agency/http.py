@@ -123,6 +123,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: http_handler,
     DBAPIError: database_handler,
     msgspec.ValidationError: lambda request, exc: error_response(422, f"数据校验失败：{exc}"),
-    UnicodeDecodeError: lambda request, exc: error_response(400, "请求体不是有效的 UTF-8 文本（body is not valid UTF-8）"),
+    UnicodeDecodeError: lambda request, exc: error_response(400, "请求体不是有效的 UTF-8 文本（invalid UTF-8）"),
     Exception: internal_handler,
 }

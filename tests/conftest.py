@@ -67,6 +67,23 @@ def drop_database(url: str) -> None:
         asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+async def seed_reference_data(url: str) -> None:
+    """What every test may count on: the official calendar and the demo catalog (departments, routes)."""
+    from importlib import resources
+
+    from agency.access import SYSTEM
+    from agency.calendar.service import ensure_seeded
+    from agency.catalog.service import import_catalog
+
+    engine = create_engine(url, pool_size=1)
+    async with create_sessionmaker(engine)() as session:
+        await ensure_seeded(session)
+        text = resources.files("agency.catalog").joinpath("data/demo_catalog.yaml").read_text(encoding="utf-8")
+        await import_catalog(session, SYSTEM, text)
+        await session.commit()
+    await engine.dispose()
+
+
 def make_settings(database_url: str, data_dir: Path, **overrides: str) -> Settings:
     env = {
         "AGENCY_DATA_DIR": str(data_dir),
@@ -91,6 +108,7 @@ def migrated_database(backend: str, tmp_path_factory: pytest.TempPathFactory) ->
     """One migrated database per backend for the whole run; tests use unique names, not an empty DB."""
     url = new_database(backend, tmp_path_factory.mktemp("db"))
     migrate.upgrade(url)
+    asyncio.run(seed_reference_data(url))
     yield url
     drop_database(url)
 

@@ -17,6 +17,8 @@ from agency.accounts import passwords
 from agency.accounts.models import AuthToken, User
 from agency.accounts.schemas import UserCreateIn
 from agency.audit import service as audit
+from agency.catalog.models import Department
+from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Invalid, Locked, NotAuthenticated, NotFound
 from agency.settings import Settings
 
@@ -177,6 +179,10 @@ async def create_user(session: AsyncSession, actor: Actor, data: UserCreateIn, *
         raise Invalid("只有部门用户可以指定部门（only department users have a department）", field="department_code")
     if data.role != "enterprise" and data.enterprise_id is not None:
         raise Invalid("只有企业用户可以绑定企业（only enterprise users have an enterprise）", field="enterprise_id")
+    if data.department_code and await session.get(Department, data.department_code) is None:
+        raise Invalid(f"部门 {data.department_code} 不存在（unknown department）", field="department_code")
+    if data.enterprise_id is not None and await session.get(Enterprise, data.enterprise_id) is None:
+        raise Invalid("企业不存在（unknown enterprise）", field="enterprise_id")
     exists = (await session.execute(select(User.id).where(User.username == username))).scalar_one_or_none()
     if exists is not None:
         raise Conflict(f"用户名 {username} 已存在（username taken）", field="username")

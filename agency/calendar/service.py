@@ -1,0 +1,153 @@
+"""The working calendar in the database: seeding, admin changes, official-year import, the index.
+
+Every change bumps ``calendar_revision`` and rebuilds ``workday_ordinals``; each process keeps one
+``WorkCalendar`` and rebuilds it when it sees a newer revision. Due dates are derived on read, so
+every open clock that depends on a changed date is recomputed by the next read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor, Role
+from agency.audit import service as audit
+from agency.calendar import fileformat, seed
+from agency.calendar.models import CalendarDay, CalendarRevision, WorkdayOrdinal
+from agency.calendar.workdays import DayOverride, WorkCalendar
+from agency.errors import Invalid
+
+RANGE_START = date(2004, 1, 1)
+RANGE_END = date(2040, 12, 31)
+_ORDINAL_BATCH = 2000
+
+
+@dataclass(slots=True)
+class _Cached:
+    revision: int
+    calendar: WorkCalendar
+
+
+_cache: dict[str, _Cached] = {}
+
+
+async def _revision(session: AsyncSession) -> int | None:
+    return (await session.execute(select(CalendarRevision.revision).where(CalendarRevision.id == 1))
+            ).scalar_one_or_none()
+
+
+async def _rows(session: AsyncSession) -> list[DayOverride]:
+    return [DayOverride(r.day, r.workday, r.source, r.note)  # type: ignore[arg-type]
+            for r in (await session.execute(select(CalendarDay))).scalars()]
+
+
+async def ensure_seeded(session: AsyncSession) -> bool:
+    """Seeds the official schedule of every year chinesecalendar knows, once. True if it seeded."""
+    if await _revision(session) is not None:
+        return False
+    overrides = seed.official_overrides()
+    await session.execute(insert(CalendarDay), [
+        {"day": o.day, "workday": o.workday, "source": o.source, "note": o.note, "updated_by": "system"}
+        for o in overrides])
+    session.add(CalendarRevision(id=1, revision=1))
+    await session.flush()
+    await _rebuild_ordinals(session, seed.calendar_from_overrides(overrides, RANGE_START, RANGE_END))
+    return True
+
+
+async def get_calendar(session: AsyncSession) -> WorkCalendar:
+    """The current calendar; one small query when nothing changed since this process last built it."""
+    revision = await _revision(session)
+    key = str(session.get_bind().engine.url)
+    cached = _cache.get(key)
+    if cached is not None and cached.revision == revision:
+        return cached.calendar
+    calendar = seed.calendar_from_overrides(await _rows(session), RANGE_START, RANGE_END)
+    _cache[key] = _Cached(revision or 0, calendar)
+    return calendar
+
+
+async def _changed(session: AsyncSession) -> WorkCalendar:
+    await session.execute(update(CalendarRevision).where(CalendarRevision.id == 1)
+                          .values(revision=CalendarRevision.revision + 1))
+    calendar = seed.calendar_from_overrides(await _rows(session), RANGE_START, RANGE_END)
+    await _rebuild_ordinals(session, calendar)
+    return calendar
+
+
+async def _rebuild_ordinals(session: AsyncSession, calendar: WorkCalendar) -> None:
+    await session.execute(delete(WorkdayOrdinal))
+    batch: list[dict[str, object]] = []
+    for day, ordinal, workday, provisional in calendar.rows():
+        batch.append({"day": day, "ordinal": ordinal, "workday": workday, "provisional": provisional})
+        if len(batch) >= _ORDINAL_BATCH:
+            await session.execute(insert(WorkdayOrdinal), batch)
+            batch = []
+    if batch:
+        await session.execute(insert(WorkdayOrdinal), batch)
+
+
+def _check_range(day: date, field: str) -> None:
+    if not RANGE_START <= day <= RANGE_END:
+        raise Invalid(f"日期须在 {RANGE_START} 至 {RANGE_END} 之间（date out of the supported range）", field=field)
+
+
+async def set_day(session: AsyncSession, actor: Actor, day: date, workday: bool, note: str) -> CalendarDay | None:
+    """An admin's correction of one date. Setting a date back to its Monday–Friday status removes it."""
+    actor.require(Role.ADMIN)
+    _check_range(day, "date")
+    row = await session.get(CalendarDay, day)
+    before = None if row is None else {"workday": row.workday, "source": row.source, "note": row.note}
+    default_workday = day.weekday() < 5
+    if workday == default_workday and not (row and row.source in ("official", "provisional")):
+        if row is not None:
+            await session.delete(row)
+        row = None
+    elif row is None:
+        row = CalendarDay(day=day, workday=workday, source="admin", note=note, updated_by=actor.username)
+        session.add(row)
+    else:
+        row.workday, row.source, row.note, row.updated_by = workday, "admin", note, actor.username
+    await session.flush()
+    await _changed(session)
+    await audit.record(session, actor, "calendar.set_day", "calendar_day", day.isoformat(), before=before,
+                       after={"workday": workday, "note": note})
+    return row
+
+
+async def import_file(session: AsyncSession, actor: Actor, text: str) -> dict[str, object]:
+    """Loads a year's official schedule: replaces that year's rows; its due dates stop being provisional."""
+    actor.require(Role.ADMIN)
+    try:
+        parsed = fileformat.parse_calendar_file(text)
+    except fileformat.CalendarFileError as error:
+        raise Invalid(f"日历文件错误：{error}", extra=[{"field": "file", "line": error.line,
+                                                        "message": str(error)}]) from None
+    _check_range(date(parsed.year, 1, 1), "year")
+    await session.execute(delete(CalendarDay).where(CalendarDay.day >= date(parsed.year, 1, 1),
+                                                    CalendarDay.day <= date(parsed.year, 12, 31)))
+    await session.flush()
+    if parsed.overrides:
+        await session.execute(insert(CalendarDay), [
+            {"day": o.day, "workday": o.workday, "source": parsed.source, "note": o.note,
+             "updated_by": actor.username} for o in parsed.overrides])
+    await _changed(session)
+    summary: dict[str, object] = {"year": parsed.year, "source": parsed.source, "days": len(parsed.overrides)}
+    await audit.record(session, actor, "calendar.import", "calendar_year", parsed.year, after=summary)
+    return summary
+
+
+async def year_view(session: AsyncSession, year: int) -> tuple[str, list[DayOverride]]:
+    """(source of the year, the dates that differ from Monday–Friday) as the calendar applies them."""
+    _check_range(date(year, 1, 1), "year")
+    calendar = await get_calendar(session)
+    days = [o for o in calendar.overrides() if o.day.year == year and o.workday != (o.day.weekday() < 5)]
+    sources = {o.source for o in days}
+    if year in calendar.provisional_years:
+        source = "mixed" if "official" in sources or "admin" in sources else "provisional"
+    else:
+        source = "mixed" if sources - {"official"} else "official"
+    return source, sorted(days, key=lambda o: o.day)

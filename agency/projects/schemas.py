@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from agency.enterprises.schemas import EnterpriseRef
+from agency.schemas import RequestBody, ResponseBody
+
+Level = Literal["none", "prompt", "yellow", "red", "l3"]
+
+
+class ProjectIn(RequestBody):
+    enterprise_id: int
+    name: Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
+    route_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    investment_wan: Annotated[float, msgspec.Meta(gt=0, le=100_000_000)]
+    location: Annotated[str, msgspec.Meta(min_length=2, max_length=300)]
+    land_area_mu: Annotated[float, msgspec.Meta(gt=0, le=1_000_000)] | None = None
+    description: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+
+
+class AddApprovalIn(RequestBody):
+    item_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class GreenChannelIn(RequestBody):
+    reason: Annotated[str, msgspec.Meta(min_length=4, max_length=2000)]
+
+
+class GreenChannelDecisionIn(RequestBody):
+    approve: bool
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class MilestoneIn(RequestBody):
+    expected_on: date | None = None
+    done_on: date | None = None
+
+
+class CloseIn(RequestBody):
+    reason: Annotated[str, msgspec.Meta(min_length=4, max_length=2000)]
+
+
+class ClockSummary(ResponseBody):
+    accepted_on: date | None
+    due_on: date | None
+    statutory_due_on: date | None
+    remaining_workdays: int | None
+    level: Level
+    provisional: bool
+
+
+class ApprovalSummary(ResponseBody):
+    id: int
+    item_code: str
+    name: str
+    department_code: str
+    stage: str
+    status: str
+    required: bool
+    version: int
+    prerequisites: list[int]
+    waits_for_milestones: list[str]
+    promised_limit: dict[str, Any]
+    statutory_limit: dict[str, Any] | None
+    clock: ClockSummary
+    planned_start: date | None = None
+    planned_finish: date | None = None
+
+
+class MilestoneOut(ResponseBody):
+    code: str
+    name: str
+    after: list[str]
+    expected_on: date | None
+    done_on: date | None
+
+
+class ForecastOut(ResponseBody):
+    completion_date: date | None
+    working_days: int
+    critical_path: list[str]
+    provisional: bool
+    unknown_milestones: list[str]
+    late: list[str]
+
+
+class GreenChannelOut(ResponseBody):
+    status: Literal["none", "requested", "approved", "refused"]
+    reason: str | None
+    note: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class UserRef(ResponseBody):
+    id: int
+    display_name: str
+
+
+class ProjectOut(ResponseBody):
+    id: int
+    code: str
+    name: str
+    enterprise: EnterpriseRef
+    status: str
+    clerk: UserRef
+    route_code: str
+    catalog_version: str
+    investment_wan: float
+    location: str
+    land_area_mu: float | None
+    description: str
+    green_channel: GreenChannelOut
+    forecast: ForecastOut | None
+    milestones: list[MilestoneOut]
+    approvals: list[ApprovalSummary]
+    created_at: datetime
+    version: int
+
+
+class ProjectListItem(ResponseBody):
+    id: int
+    code: str
+    name: str
+    enterprise: EnterpriseRef
+    status: str
+    green_channel: str
+    clerk_id: int
+    route_code: str
+    approvals_total: int
+    approvals_approved: int
+    created_at: datetime
+
+
+class EventOut(ResponseBody):
+    id: int
+    occurred_at: datetime
+    actor: str
+    role: str
+    action: str
+    object_type: str
+    object_id: str | None
+    result: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

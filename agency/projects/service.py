@@ -1,0 +1,323 @@
+"""Project dossiers: opened from a route, listed, read with their plan and forecast, adjusted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement, delete, exists, false, func, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor, Role, Visibility, get_visible, visible
+from agency.accounts.models import User
+from agency.approvals.clock import ClockState
+from agency.approvals.clocks import load_clocks
+from agency.audit import service as audit
+from agency.audit.models import AuditEvent
+from agency.calendar.service import get_calendar
+from agency.catalog import service as catalog
+from agency.catalog.format_model import Route as RouteFormat
+from agency.catalog.models import CatalogItem
+from agency.catalog.models import Route as RouteRow
+from agency.enterprises.models import Enterprise
+from agency.errors import Conflict, Invalid
+from agency.projects.forecast import Forecast
+from agency.projects.models import Approval, ApprovalPrerequisite, Project, ProjectCodeCounter, ProjectMilestone
+from agency.projects.planning import approval_key, derive_status, milestone_key, plan_forecast
+from agency.projects.schemas import ProjectIn
+
+
+def _project_visibility(actor: Actor) -> ColumnElement[bool]:
+    if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
+        return true()
+    if actor.role is Role.ENTERPRISE:
+        return Project.enterprise_id == actor.enterprise_id if actor.enterprise_id is not None else false()
+    return exists(select(Approval.id).where(Approval.project_id == Project.id,
+                                            Approval.department_code == actor.department_code))
+
+
+def _approval_visibility(actor: Actor) -> ColumnElement[bool]:
+    if actor.role is Role.DEPARTMENT:
+        # A department officer sees his own department's approvals, not the rest of the dossier.
+        return Approval.department_code == actor.department_code
+    return Approval.project_id.in_(select(Project.id).where(_project_visibility(actor)))
+
+
+Visibility.register(Project, _project_visibility)
+Visibility.register(Approval, _approval_visibility)
+
+
+@dataclass(slots=True)
+class ProjectDetail:
+    project: Project
+    enterprise: Enterprise
+    clerk: User
+    decided_by: User | None
+    approvals: list[Approval]
+    prerequisites: dict[int, list[int]]
+    milestones: list[ProjectMilestone]
+    clocks: dict[int, ClockState]
+    forecast: Forecast | None
+    # Forecast keys → item or milestone codes, for every approval (a department sees only its own).
+    codes: dict[str, str]
+
+
+async def next_project_code(session: AsyncSession, year: int) -> str:
+    """DB-<year>-<seq>: one atomic upsert, so concurrent creations never get the same number."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = insert(ProjectCodeCounter).values(year=year, last=1).on_conflict_do_update(
+        index_elements=[ProjectCodeCounter.year], set_={"last": ProjectCodeCounter.last + 1})
+    sequence = (await session.execute(upsert.returning(ProjectCodeCounter.last))).scalar_one()
+    return f"DB-{year}-{sequence:04d}"
+
+
+async def create(session: AsyncSession, actor: Actor, data: ProjectIn) -> Project:
+    actor.require(Role.CLERK)
+    enterprise = await session.get(Enterprise, data.enterprise_id)
+    if enterprise is None:
+        raise Invalid("企业不存在（unknown enterprise）", field="enterprise_id")
+    route_row = await catalog.current_route(session, data.route_code)
+    route = msgspec.convert(route_row.definition, RouteFormat)
+    version = await catalog.current_version(session)
+    items = {i.code: i for i in await catalog.current_items(session)}
+    project = Project(
+        code=await next_project_code(session, datetime.now(UTC).year), enterprise_id=enterprise.id,
+        name=data.name.strip(), route_id=route_row.id, route_code=route.code,
+        catalog_version=version.version if version else "", investment_wan=_money(data.investment_wan),
+        location=data.location.strip(), description=data.description.strip(),
+        land_area_mu=None if data.land_area_mu is None else _money(data.land_area_mu),
+        clerk_id=actor.user_id, status="planning", green_channel_status="none", facts={},
+    )
+    session.add(project)
+    await session.flush()
+    milestone_codes = {m.code for m in route.milestones}
+    approvals: dict[str, Approval] = {}
+    for route_item in route.items:
+        approvals[route_item.item] = _new_approval(project, items[route_item.item], route_item.required,
+                                                   [c for c in route_item.after if c in milestone_codes])
+    session.add_all(approvals.values())
+    session.add_all(ProjectMilestone(project_id=project.id, code=m.code, name=m.name, after=list(m.after))
+                    for m in route.milestones)
+    await session.flush()
+    session.add_all(ApprovalPrerequisite(approval_id=approvals[ri.item].id, prerequisite_id=approvals[code].id)
+                    for ri in route.items for code in ri.after if code in approvals)
+    await session.flush()
+    await audit.record(session, actor, "project.create", "project", project.id, project_id=project.id, after={
+        "code": project.code, "name": project.name, "enterprise_id": enterprise.id, "route": route.code,
+        "catalog_version": project.catalog_version, "approvals": [a.item_code for a in approvals.values()]})
+    return project
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _new_approval(project: Project, item: CatalogItem, required: bool, milestones: list[str]) -> Approval:
+    definition = item.definition
+    snapshot = {key: definition.get(key) for key in (
+        "promised_limit", "statutory_limit", "materials", "suspension_allowed", "extension_allowed",
+        "extension_cap_workdays", "application_form", "kind", "legal_basis")}
+    return Approval(project_id=project.id, catalog_item_id=item.id, item_code=item.code, name=item.name,
+                    department_code=item.department_code, stage=item.stage, status="planned", required=required,
+                    snapshot=snapshot, waits_for_milestones=milestones)
+
+
+async def search(session: AsyncSession, actor: Actor, *, status: str | None, green_channel: str | None,
+                 enterprise_id: int | None, q: str | None, mine: bool, page: int,
+                 page_size: int) -> tuple[list[tuple[Project, str, int, int]], int]:
+    query = visible(Project, actor)
+    if status:
+        query = query.where(Project.status == status)
+    if green_channel:
+        query = query.where(Project.green_channel_status == green_channel)
+    if enterprise_id is not None:
+        query = query.where(Project.enterprise_id == enterprise_id)
+    if mine:
+        query = query.where(Project.clerk_id == actor.user_id)
+    if q and q.strip():
+        term = q.strip()
+        query = query.where(or_(Project.name.contains(term, autoescape=True), Project.code == term.upper(),
+                                Project.enterprise_id.in_(select(Enterprise.id).where(
+                                    Enterprise.name.contains(term, autoescape=True)))))
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    page_query = query.order_by(Project.id.desc()).offset((page - 1) * page_size).limit(page_size).subquery()
+    counts = (select(Approval.project_id, func.count().label("total"),
+                     func.count().filter(Approval.status == "approved").label("approved"))
+              .where(Approval.status != "withdrawn").group_by(Approval.project_id).subquery())
+    rows = (await session.execute(
+        select(Project, Enterprise.name, func.coalesce(counts.c.total, 0), func.coalesce(counts.c.approved, 0))
+        .join(page_query, page_query.c.id == Project.id)
+        .join(Enterprise, Enterprise.id == Project.enterprise_id)
+        .outerjoin(counts, counts.c.project_id == Project.id)
+        .order_by(Project.id.desc()))).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows], total
+
+
+async def detail(session: AsyncSession, actor: Actor, project_id: int, today: date) -> ProjectDetail:
+    project = await get_visible(session, Project, project_id, actor, what="项目")
+    return await _detail(session, actor, project, today)
+
+
+async def _detail(session: AsyncSession, actor: Actor, project: Project, today: date) -> ProjectDetail:
+    enterprise = await session.get_one(Enterprise, project.enterprise_id)
+    clerk = await session.get_one(User, project.clerk_id)
+    decided_by = await session.get(User, project.green_channel_decided_by) if project.green_channel_decided_by \
+        else None
+    approvals = list((await session.execute(
+        select(Approval).where(Approval.project_id == project.id).order_by(Approval.id))).scalars())
+    links = (await session.execute(select(ApprovalPrerequisite).where(
+        ApprovalPrerequisite.approval_id.in_([a.id for a in approvals])))).scalars()
+    prerequisites: dict[int, list[int]] = defaultdict(list)
+    for link in links:
+        prerequisites[link.approval_id].append(link.prerequisite_id)
+    milestones = list((await session.execute(
+        select(ProjectMilestone).where(ProjectMilestone.project_id == project.id).order_by(ProjectMilestone.id)
+    )).scalars())
+    calendar = await get_calendar(session)
+    clocks = await load_clocks(session, approvals, calendar, today,
+                               green_channel=project.green_channel_status == "approved")
+    result = plan_forecast(approvals, prerequisites, milestones, clocks, today, calendar) if approvals else None
+    codes = {approval_key(a): a.item_code for a in approvals} | {milestone_key(m): m.code for m in milestones}
+    if actor.role is Role.DEPARTMENT:
+        approvals = [a for a in approvals if a.department_code == actor.department_code]
+    return ProjectDetail(project, enterprise, clerk, decided_by, approvals, dict(prerequisites), milestones,
+                         clocks, result, codes)
+
+
+async def _editable(session: AsyncSession, actor: Actor, project_id: int, version: int | None = None) -> Project:
+    actor.require(Role.CLERK)
+    project = await get_visible(session, Project, project_id, actor, what="项目")
+    if version is not None and project.version != version:
+        raise Conflict("项目已被他人修改，请刷新后重试（stale version）", field="version")
+    if project.status in ("completed", "closed"):
+        raise Conflict(f"项目已{'办结' if project.status == 'completed' else '关闭'}，不能再修改计划")
+    return project
+
+
+async def add_approval(session: AsyncSession, actor: Actor, project_id: int, item_code: str) -> Approval:
+    project = await _editable(session, actor, project_id)
+    item = await catalog.current_item(session, item_code)
+    approvals = list((await session.execute(select(Approval).where(Approval.project_id == project.id))).scalars())
+    if any(a.item_code == item_code and a.status not in ("withdrawn", "rejected", "refused") for a in approvals):
+        raise Conflict(f"项目中已有事项 {item_code}（item already planned）", field="item_code")
+    route = msgspec.convert((await session.get_one(RouteRow, project.route_id)).definition, RouteFormat)
+    route_item = next((ri for ri in route.items if ri.item == item_code), None)
+    milestones = {m.code for m in route.milestones}
+    approval = _new_approval(project, item, True, [c for c in (route_item.after if route_item else [])
+                                                   if c in milestones])
+    session.add(approval)
+    await session.flush()
+    # Re-applying after a rejection inherits the route's prerequisites, met by the live approvals.
+    live = {a.item_code: a.id for a in sorted(approvals, key=lambda a: a.id)
+            if a.status not in ("withdrawn", "rejected", "refused")}
+    session.add_all(ApprovalPrerequisite(approval_id=approval.id, prerequisite_id=live[code])
+                    for code in (route_item.after if route_item else []) if code in live)
+    await session.flush()
+    await _refresh_status(session, project)
+    await audit.record(session, actor, "project.add_approval", "approval", approval.id, project_id=project.id,
+                       after={"item_code": item_code, "department_code": approval.department_code})
+    return approval
+
+
+async def remove_approval(session: AsyncSession, actor: Actor, project_id: int, approval_id: int) -> None:
+    project = await _editable(session, actor, project_id)
+    approval = await session.get(Approval, approval_id)
+    if approval is None or approval.project_id != project.id:
+        raise Invalid("该事项不属于此项目（approval not in this project）", field="approval_id")
+    if approval.status != "planned":
+        raise Conflict(f"只能删除尚未启动（planned）的事项，当前状态为 {approval.status}")
+    before = {"item_code": approval.item_code, "status": approval.status}
+    await session.execute(delete(ApprovalPrerequisite).where(or_(
+        ApprovalPrerequisite.approval_id == approval.id, ApprovalPrerequisite.prerequisite_id == approval.id)))
+    await session.delete(approval)
+    await session.flush()
+    await _refresh_status(session, project)
+    await audit.record(session, actor, "project.remove_approval", "approval", approval_id, project_id=project.id,
+                       before=before)
+
+
+async def _refresh_status(session: AsyncSession, project: Project) -> None:
+    approvals = list((await session.execute(select(Approval).where(Approval.project_id == project.id))).scalars())
+    project.status = derive_status(project.status, approvals)
+    await session.flush()
+
+
+async def request_green_channel(session: AsyncSession, actor: Actor, project_id: int, reason: str) -> Project:
+    project = await _editable(session, actor, project_id)
+    if project.green_channel_status in ("requested", "approved"):
+        raise Conflict(f"绿色通道已{'申请' if project.green_channel_status == 'requested' else '批准'}"
+                       "（green channel already requested or approved）")
+    before = _green(project)
+    project.green_channel_status, project.green_channel_reason = "requested", reason.strip()
+    project.green_channel_note = project.green_channel_decided_by = project.green_channel_decided_at = None
+    await session.flush()
+    await audit.record(session, actor, "project.green_channel.request", "project", project.id,
+                       project_id=project.id, before=before, after=_green(project))
+    return project
+
+
+async def decide_green_channel(session: AsyncSession, actor: Actor, project_id: int, approve: bool,
+                               note: str) -> Project:
+    actor.require(Role.LEADER)
+    project = await get_visible(session, Project, project_id, actor, what="项目")
+    if project.green_channel_status != "requested":
+        raise Conflict("该项目没有待决定的绿色通道申请（no pending green-channel request）")
+    if not approve and len(note.strip()) < 2:
+        raise Invalid("不同意时须说明理由（a refusal needs a note）", field="note")
+    before = _green(project)
+    project.green_channel_status = "approved" if approve else "refused"
+    project.green_channel_note = note.strip()
+    project.green_channel_decided_by = actor.user_id
+    project.green_channel_decided_at = datetime.now(UTC)
+    await session.flush()
+    await audit.record(session, actor, "project.green_channel.decide", "project", project.id,
+                       project_id=project.id, before=before, after=_green(project))
+    return project
+
+
+def _green(project: Project) -> dict[str, Any]:
+    return {"status": project.green_channel_status, "reason": project.green_channel_reason,
+            "note": project.green_channel_note}
+
+
+async def set_milestone(session: AsyncSession, actor: Actor, project_id: int, code: str,
+                        expected_on: date | None, done_on: date | None, today: date) -> ProjectMilestone:
+    project = await _editable(session, actor, project_id)
+    milestone = (await session.execute(select(ProjectMilestone).where(
+        ProjectMilestone.project_id == project.id, ProjectMilestone.code == code))).scalar_one_or_none()
+    if milestone is None:
+        raise Invalid(f"项目没有节点 {code}（unknown milestone）", field="code")
+    if done_on is not None and done_on > today:
+        raise Invalid("完成日期不能晚于今天（done_on cannot be in the future）", field="done_on")
+    before = {"expected_on": _iso(milestone.expected_on), "done_on": _iso(milestone.done_on)}
+    milestone.expected_on, milestone.done_on = expected_on, done_on
+    await session.flush()
+    await audit.record(session, actor, "project.milestone", "project", project.id, project_id=project.id,
+                       before=before, after={"code": code, "expected_on": _iso(expected_on),
+                                             "done_on": _iso(done_on)})
+    return milestone
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def events(session: AsyncSession, actor: Actor, project_id: int, *, page: int,
+                 page_size: int) -> tuple[list[AuditEvent], int]:
+    project = await get_visible(session, Project, project_id, actor, what="项目")
+    query = select(AuditEvent).where(AuditEvent.project_id == project.id)
+    if actor.role is Role.DEPARTMENT:
+        own = select(func.cast(Approval.id, AuditEvent.object_id.type)).where(
+            Approval.project_id == project.id, Approval.department_code == actor.department_code)
+        query = query.where(AuditEvent.object_type == "approval", AuditEvent.object_id.in_(own))
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (await session.execute(query.order_by(AuditEvent.id.desc()).offset((page - 1) * page_size)
+                                  .limit(page_size))).scalars().all()
+    return list(rows), total
