@@ -22,6 +22,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Render sample papers to DOCX, PDF and PNG.")
     parser.add_argument("output", nargs="?", type=Path, default=Path("var/samples"))
     parser.add_argument("--dpi", type=int, default=60, help="PNG resolution (pdftoppm -r)")
+    parser.add_argument("--only", action="append", default=[], help="template code prefix (repeatable)")
     args = parser.parse_args()
     out: Path = args.output
     out.mkdir(parents=True, exist_ok=True)
@@ -33,6 +34,8 @@ def main() -> int:
         print("pdftoppm (poppler-utils) not installed: no PNG pages", file=sys.stderr)
     failures = 0
     for code, spec in REGISTRY.items():
+        if args.only and not any(code.startswith(prefix) for prefix in args.only):
+            continue
         stem = spec.filename.removesuffix(".docx")
         docx = render(builtin_template_bytes(code), sample_context(code))
         (out / f"{stem}.docx").write_bytes(docx)
@@ -45,7 +48,7 @@ def main() -> int:
                 failures += 1
                 continue
             (out / f"{stem}.pdf").write_bytes(pdf)
-            line += f" .pdf"
+            line += " .pdf"
             if pdftoppm:
                 for old in out.glob(f"{stem}-*.png"):
                     old.unlink()
