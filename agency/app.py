@@ -20,6 +20,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
 from agency.accounts.controllers import AuthController, MeController, UserController
+from agency.approvals.controllers import ApprovalController
 from agency.calendar.controllers import CalendarController
 from agency.calendar.service import ensure_seeded
 from agency.catalog.controllers import CatalogController
@@ -28,12 +29,13 @@ from agency.db.session import provide_db
 from agency.enterprises.controllers import EnterpriseController
 from agency.health import health
 from agency.http import EXCEPTION_HANDLERS
+from agency.notifications.controllers import NotificationController
 from agency.projects.controllers import ProjectController
 from agency.settings import Settings, get_settings
 
 ROUTE_HANDLERS: list[Any] = [
     health, AuthController, MeController, UserController, CatalogController, CalendarController,
-    EnterpriseController, ProjectController,
+    EnterpriseController, ProjectController, ApprovalController, NotificationController,
 ]
 
 log = logging.getLogger("agency.app")

@@ -16,6 +16,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from agency.errors import AgencyError
 
@@ -122,6 +123,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     AgencyError: agency_handler,
     HTTPException: http_handler,
     DBAPIError: database_handler,
+    StaleDataError: lambda request, exc: error_response(
+        409, "数据已被他人修改，请刷新后重试（stale version）", [{"field": "version", "message": "stale version"}]),
     msgspec.ValidationError: lambda request, exc: error_response(422, f"数据校验失败：{exc}"),
     UnicodeDecodeError: lambda request, exc: error_response(400, "请求体不是有效的 UTF-8 文本（invalid UTF-8）"),
     Exception: internal_handler,

@@ -42,7 +42,8 @@ async def import_catalog(session: AsyncSession, actor: Actor, text: str) -> dict
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     previous = await current_version(session)
     if previous is not None and previous.source_sha256 == digest:
-        return {"version": previous.version, "unchanged": True, **previous.summary}
+        # The summary describes this import, which changes nothing: not the previous one's diff.
+        return {"version": previous.version, "unchanged": True, **await _nothing_changed(session, previous)}
     old_items: dict[str, dict[str, Any]] = {}
     old_routes: dict[str, dict[str, Any]] = {}
     if previous is not None:
@@ -72,6 +73,16 @@ async def import_catalog(session: AsyncSession, actor: Actor, text: str) -> dict
     await audit.record(session, actor, "catalog.import", "catalog_version", version.id,
                        after={"version": catalog.version, "sha256": digest, **version.summary})
     return {"version": version.version, "unchanged": False, **version.summary}
+
+
+async def _nothing_changed(session: AsyncSession, version: CatalogVersion) -> dict[str, Any]:
+    items = (await session.execute(select(CatalogItem.code).where(CatalogItem.version_id == version.id))).scalars()
+    routes = (await session.execute(select(Route.code).where(Route.version_id == version.id))).scalars()
+    return {
+        "departments": {"added": [], "changed": []},
+        "items": {"added": [], "changed": [], "removed": [], "unchanged": sorted(items)},
+        "routes": {"added": [], "changed": [], "removed": [], "unchanged": sorted(routes)},
+    }
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[str]]:

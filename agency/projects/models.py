@@ -98,6 +98,12 @@ class Approval(TimestampMixin, Base):
     handler_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     decision: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     decided_on: Mapped[date | None]
+    submitted_on: Mapped[date | None]
+    # The open one-time notice (一次性告知): what the department asked for, until it is answered.
+    pending_supplement: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The (effective) date of the last status change: the floor for a backdated act, and what the
+    # stall rules measure ("preparing untouched for 5 working days").
+    status_since: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -220,7 +220,7 @@ async def add_approval(session: AsyncSession, actor: Actor, project_id: int, ite
     session.add_all(ApprovalPrerequisite(approval_id=approval.id, prerequisite_id=live[code])
                     for code in (route_item.after if route_item else []) if code in live)
     await session.flush()
-    await _refresh_status(session, project)
+    await refresh_status(session, project)
     await audit.record(session, actor, "project.add_approval", "approval", approval.id, project_id=project.id,
                        after={"item_code": item_code, "department_code": approval.department_code})
     return approval
@@ -238,12 +238,12 @@ async def remove_approval(session: AsyncSession, actor: Actor, project_id: int, 
         ApprovalPrerequisite.approval_id == approval.id, ApprovalPrerequisite.prerequisite_id == approval.id)))
     await session.delete(approval)
     await session.flush()
-    await _refresh_status(session, project)
+    await refresh_status(session, project)
     await audit.record(session, actor, "project.remove_approval", "approval", approval_id, project_id=project.id,
                        before=before)
 
 
-async def _refresh_status(session: AsyncSession, project: Project) -> None:
+async def refresh_status(session: AsyncSession, project: Project) -> None:
     approvals = list((await session.execute(select(Approval).where(Approval.project_id == project.id))).scalars())
     project.status = derive_status(project.status, approvals)
     await session.flush()

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor
+from agency.approvals import queries, service
+from agency.approvals.rules import STATUS_NAMES
+from agency.approvals.schemas import (
+    ActionIn,
+    ApprovalOut,
+    ClockOut,
+    FileOut,
+    HandlerIn,
+    MaterialOut,
+    WorkItem,
+)
+from agency.enterprises.schemas import EnterpriseRef
+from agency.projects.schemas import UserRef
+from agency.schemas import MAX_PAGE_SIZE, Page
+from agency.timeutil import today_local
+
+PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
+Level = Annotated[str, QueryParameter(pattern="^(none|prompt|yellow|red|l3)$")]
+Status = Annotated[str, QueryParameter(pattern="^(" + "|".join(STATUS_NAMES) + ")$")]
+
+
+def clock_summary(view: queries.ApprovalView) -> str:
+    """The clock in plain words, as a clerk would say it."""
+    c = view.clock
+    if c.accepted_on is None:
+        return "尚未受理，未开始计时"
+    if c.finished_on is not None:
+        return f"已于 {c.finished_on.isoformat()} 办结，{'在' if c.on_time else '超过'}承诺期限内"
+    used = f"已用 {c.elapsed_workdays} 个工作日"
+    if c.paused:
+        return f"{used}，计时暂停中（补正或中止），恢复后继续计算"
+    if c.remaining_workdays is not None and c.remaining_workdays < 0:
+        return f"{used}，已超过承诺期限 {-c.remaining_workdays} 个工作日（承诺期限 {c.due_on}）"
+    provisional = "（含未公布调休安排的年份，日期为暂定）" if c.provisional else ""
+    return f"{used}，剩余 {c.remaining_workdays} 个工作日，承诺期限 {c.due_on}{provisional}"
+
+
+def approval_out(view: queries.ApprovalView, actor: Actor) -> ApprovalOut:
+    a, c = view.approval, view.clock
+    materials = []
+    for m in a.snapshot.get("materials") or []:
+        materials.append(MaterialOut(
+            code=m["code"], name=m["name"], required=m.get("required", True), copies=m.get("copies", 1),
+            original=m.get("original", "original"), accepted_types=m.get("accepted_types", ["pdf"]),
+            files=[FileOut(id=f.id, filename=f.original_name, size=f.size, sha256=f.sha256,
+                           content_type=f.content_type, uploaded_at=f.uploaded_at, version=f.version)
+                   for f in view.files.get(m["code"], [])]))
+    return ApprovalOut(
+        id=a.id, project_id=a.project_id, project_code=view.project.code, project_name=view.project.name,
+        enterprise=EnterpriseRef(id=view.enterprise.id, name=view.enterprise.name), item_code=a.item_code,
+        name=a.name, department_code=a.department_code, department_mode=view.department.mode, stage=a.stage,
+        status=a.status, status_name=STATUS_NAMES[a.status], version=a.version, required=a.required,
+        prerequisites=view.prerequisites, waits_for_milestones=a.waits_for_milestones,
+        handler=UserRef(id=view.handler.id, display_name=view.handler.display_name) if view.handler else None,
+        submitted_on=a.submitted_on,
+        clock=ClockOut(accepted_on=c.accepted_on, due_on=c.due_on, statutory_due_on=c.statutory_due_on,
+                       elapsed_workdays=c.elapsed_workdays, remaining_workdays=c.remaining_workdays,
+                       paused=c.paused, provisional=c.provisional, level=c.level,
+                       promised_limit=a.snapshot.get("promised_limit"),
+                       statutory_limit=a.snapshot.get("statutory_limit"), extension_days=c.extension_days,
+                       finished_on=c.finished_on, on_time=c.on_time, summary=clock_summary(view)),
+        materials=materials,
+        decision=a.decision or ({"pending_supplement": a.pending_supplement} if a.pending_supplement else None),
+        allowed_actions=queries.allowed_actions(view, actor),
+    )
+
+
+class ApprovalController(Controller):
+    path = "/api/approvals"
+    tags = ["审批事项 approvals"]
+
+    @get("")
+    async def worklist(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
+                       department_code: FromQuery[str | None] = None, status: FromQuery[Status | None] = None,
+                       level: FromQuery[Level | None] = None, project_id: FromQuery[int | None] = None,
+                       as_of: FromQuery[date | None] = None, page: PageNo = 1, page_size: PageSize = 50
+                       ) -> Page[WorkItem]:
+        """The inbox/worklist, scoped to the caller; open approvals unless a status is given; most urgent first."""
+        rows, total = await queries.worklist(db, actor, department_code=department_code, status=status,
+                                             level=level, project_id=project_id, today=as_of or today_local(),
+                                             page=page, page_size=page_size)
+        return Page(items=[WorkItem(
+            id=r.approval.id, project_id=r.project.id, project_code=r.project.code, project_name=r.project.name,
+            enterprise_name=r.enterprise_name, item_code=r.approval.item_code, name=r.approval.name,
+            department_code=r.approval.department_code, status=r.approval.status,
+            status_name=STATUS_NAMES[r.approval.status], version=r.approval.version, due_on=r.clock.due_on,
+            remaining_workdays=r.clock.remaining_workdays, level=r.clock.level,
+            green_channel=r.project.green_channel_status == "approved") for r in rows],
+            total=total, page=page, page_size=page_size)
+
+    @get("/{approval_id:int}")
+    async def get_one(self, approval_id: FromPath[int], actor: NamedDependency[Actor],
+                      db: NamedDependency[AsyncSession], as_of: FromQuery[date | None] = None) -> ApprovalOut:
+        return approval_out(await queries.approval_view(db, actor, approval_id, as_of or today_local()), actor)
+
+    @post("/{approval_id:int}/actions", status_code=200)
+    async def act(self, approval_id: FromPath[int], data: JSONBody[ActionIn], actor: NamedDependency[Actor],
+                  db: NamedDependency[AsyncSession]) -> ApprovalOut:
+        """Take one life-cycle action. Wrong role → 403, wrong state or stale version → 409, missing field → 422."""
+        today = today_local()
+        await service.act(db, actor, approval_id, data, today)
+        return approval_out(await queries.approval_view(db, actor, approval_id, today), actor)
+
+    @post("/{approval_id:int}/handler", status_code=200)
+    async def reassign(self, approval_id: FromPath[int], data: JSONBody[HandlerIn], actor: NamedDependency[Actor],
+                       db: NamedDependency[AsyncSession]) -> ApprovalOut:
+        """Hand the case to another officer of the same department (首问负责 stays inside the department)."""
+        await service.reassign_handler(db, actor, approval_id, data.user_id, data.version)
+        return approval_out(await queries.approval_view(db, actor, approval_id, today_local()), actor)

@@ -1,0 +1,109 @@
+"""Reading approvals: one approval with its clock and materials, and the scoped worklist."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor, get_visible, visible
+from agency.accounts.models import User
+from agency.approvals.clock import ClockState
+from agency.approvals.clocks import clock_of, events_of, thresholds_of
+from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
+from agency.calendar.service import get_calendar
+from agency.catalog.models import Department, Route
+from agency.enterprises.models import Enterprise
+from agency.files.models import StoredFile
+from agency.projects.models import Approval, ApprovalPrerequisite, Project
+
+LEVEL_ORDER = {"l3": 0, "red": 1, "yellow": 2, "prompt": 3, "none": 4}
+
+
+@dataclass(slots=True)
+class ApprovalView:
+    approval: Approval
+    project: Project
+    enterprise: Enterprise
+    department: Department
+    handler: User | None
+    prerequisites: list[int]
+    clock: ClockState
+    files: dict[str, list[StoredFile]]
+
+
+async def approval_view(session: AsyncSession, actor: Actor, approval_id: int, today: date) -> ApprovalView:
+    approval = await get_visible(session, Approval, approval_id, actor, what="审批事项")
+    project = await session.get_one(Project, approval.project_id)
+    route = await session.get(Route, project.route_id)
+    green = project.green_channel_status == "approved"
+    events = (await events_of(session, [approval.id]))[approval.id]
+    clock = clock_of(approval, events, await get_calendar(session), today, green_channel=green,
+                     thresholds=thresholds_of(route.definition if route else None, green))
+    prerequisites = list((await session.execute(select(ApprovalPrerequisite.prerequisite_id).where(
+        ApprovalPrerequisite.approval_id == approval.id))).scalars())
+    files: dict[str, list[StoredFile]] = defaultdict(list)
+    for stored in (await session.execute(select(StoredFile).where(StoredFile.approval_id == approval.id)
+                                         .order_by(StoredFile.material_code, StoredFile.version))).scalars():
+        files[stored.material_code or ""].append(stored)
+    return ApprovalView(
+        approval=approval, project=project, enterprise=await session.get_one(Enterprise, project.enterprise_id),
+        department=await session.get_one(Department, approval.department_code),
+        handler=await session.get(User, approval.handler_id) if approval.handler_id else None,
+        prerequisites=prerequisites, clock=clock, files=files)
+
+
+def allowed_actions(view: ApprovalView, actor: Actor) -> list[str]:
+    offline = view.department.mode == "offline"
+    result = []
+    for action in allowed_from(view.approval.status):
+        side = RULES[action].side
+        if (side == "clerk" and actor.role.value in ("clerk", "admin")) or (side == "department" and (
+            (actor.role.value == "department" and actor.department_code == view.approval.department_code)
+            or (actor.role.value == "clerk" and offline) or actor.role.value == "admin")):
+            result.append(action)
+    return result
+
+
+@dataclass(slots=True)
+class WorkRow:
+    approval: Approval
+    project: Project
+    enterprise_name: str
+    clock: ClockState
+
+
+async def worklist(session: AsyncSession, actor: Actor, *, department_code: str | None, status: str | None,
+                   level: str | None, project_id: int | None, today: date, page: int,
+                   page_size: int) -> tuple[list[WorkRow], int]:
+    """Approvals the actor may see, most urgent first (by level, then remaining working days)."""
+    query = (visible(Approval, actor).add_columns(Project, Enterprise.name)
+             .join(Project, Project.id == Approval.project_id).join(Enterprise, Enterprise.id == Project.enterprise_id))
+    if department_code:
+        query = query.where(Approval.department_code == department_code)
+    # A worklist is about open items unless a status is asked for.
+    query = query.where(Approval.status == status) if status else query.where(Approval.status.in_(OPEN_STATES))
+    if project_id is not None:
+        query = query.where(Approval.project_id == project_id)
+    rows = (await session.execute(query)).all()
+    calendar = await get_calendar(session)
+    events = await events_of(session, [r[0].id for r in rows])
+    routes: dict[int, Any] = {}
+    result: list[WorkRow] = []
+    for approval, project, enterprise_name in rows:
+        if project.route_id not in routes:
+            route = await session.get(Route, project.route_id)
+            routes[project.route_id] = route.definition if route else None
+        green = project.green_channel_status == "approved"
+        clock = clock_of(approval, events.get(approval.id, []), calendar, today, green_channel=green,
+                         thresholds=thresholds_of(routes[project.route_id], green))
+        if level is None or clock.level == level:
+            result.append(WorkRow(approval, project, enterprise_name, clock))
+    result.sort(key=lambda r: (LEVEL_ORDER[r.clock.level],
+                               r.clock.remaining_workdays if r.clock.remaining_workdays is not None else 10**6,
+                               r.approval.id))
+    return result[(page - 1) * page_size: page * page_size], len(result)

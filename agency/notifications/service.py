@@ -1,0 +1,88 @@
+"""Writing messages to the outbox, in the transaction of the change that causes them.
+
+Delivery (SMS, e-mail, retries, dead letters) is the worker's; an in-app message is delivered by
+being written. A dedupe key makes writing the same message twice a no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor
+from agency.accounts.models import User
+from agency.enterprises.models import Enterprise
+from agency.notifications.models import Notification
+
+SMS_LIMIT = 70  # one SMS segment of Chinese text
+
+
+async def enqueue(session: AsyncSession, *, key: str, channel: str, subject: str, body: str, object_type: str,
+                  object_id: object, project_id: int | None = None, user_id: int | None = None,
+                  address: str | None = None, name: str = "") -> None:
+    now = datetime.now(UTC)
+    values = {
+        "dedupe_key": f"{key}:{channel}:{user_id if user_id is not None else address}"[:200],
+        "channel": channel, "recipient_user_id": user_id, "recipient_address": address,
+        "recipient_name": name[:100], "subject": subject[:200],
+        "body": body[:SMS_LIMIT] if channel == "sms" else body,
+        "object_type": object_type, "object_id": None if object_id is None else str(object_id),
+        "project_id": project_id, "status": "sent" if channel == "in_app" else "pending", "attempts": 0,
+        "next_attempt_at": now, "created_at": now, "sent_at": now if channel == "in_app" else None,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(Notification).values(**values).on_conflict_do_nothing(
+        index_elements=[Notification.dedupe_key]))
+
+
+async def to_users(session: AsyncSession, users: Iterable[User], *, key: str, subject: str, body: str,
+                   object_type: str, object_id: object, project_id: int | None) -> None:
+    for user in users:
+        await enqueue(session, key=key, channel="in_app", user_id=user.id, name=user.display_name,
+                      subject=subject, body=body, object_type=object_type, object_id=object_id,
+                      project_id=project_id)
+
+
+async def to_department(session: AsyncSession, department_code: str, **message: object) -> None:
+    officers = (await session.execute(select(User).where(
+        User.department_code == department_code, User.is_active.is_(True)))).scalars()
+    await to_users(session, officers, **message)  # type: ignore[arg-type]
+
+
+async def to_enterprise(session: AsyncSession, enterprise: Enterprise, *, key: str, subject: str, body: str,
+                        sms: str, object_type: str, object_id: object, project_id: int | None) -> None:
+    """The enterprise's contact by SMS, and its users in the app."""
+    await enqueue(session, key=key, channel="sms", address=enterprise.contact_phone, name=enterprise.contact_name,
+                  subject=subject, body=sms, object_type=object_type, object_id=object_id, project_id=project_id)
+    users = (await session.execute(select(User).where(
+        User.enterprise_id == enterprise.id, User.is_active.is_(True)))).scalars()
+    await to_users(session, users, key=key, subject=subject, body=body, object_type=object_type,
+                   object_id=object_id, project_id=project_id)
+
+
+async def inbox(session: AsyncSession, actor: Actor, *, unread_only: bool, page: int,
+                page_size: int) -> tuple[list[Notification], int, int]:
+    query = select(Notification).where(Notification.recipient_user_id == actor.user_id,
+                                       Notification.channel == "in_app")
+    unread = (await session.execute(select(func.count()).select_from(
+        query.where(Notification.read_at.is_(None)).subquery()))).scalar_one()
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = (await session.execute(query.order_by(Notification.id.desc()).offset((page - 1) * page_size)
+                                  .limit(page_size))).scalars().all()
+    return list(rows), total, unread
+
+
+async def mark_read(session: AsyncSession, actor: Actor, ids: list[int] | None) -> int:
+    statement = update(Notification).where(Notification.recipient_user_id == actor.user_id,
+                                           Notification.channel == "in_app", Notification.read_at.is_(None))
+    if ids is not None:
+        statement = statement.where(Notification.id.in_(ids))
+    result = await session.execute(statement.values(read_at=datetime.now(UTC)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
