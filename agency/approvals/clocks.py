@@ -26,6 +26,8 @@ from agency.errors import Conflict
 from agency.projects.models import Approval
 from agency.projects.planning import limit_of
 
+_BATCH = 5000
+
 
 def thresholds_of(route_definition: Mapping[str, Any] | None, green_channel: bool) -> Thresholds:
     """The route's escalation thresholds (stricter ones for a green-channel project), else the defaults."""
@@ -55,12 +57,13 @@ def clock_of(approval: Approval, events: Sequence[ClockEvent], calendar: WorkCal
 
 async def events_of(session: AsyncSession, approval_ids: Sequence[int]) -> dict[int, list[ClockEvent]]:
     grouped: dict[int, list[ClockEvent]] = defaultdict(list)
-    if not approval_ids:
-        return grouped
-    rows = await session.execute(select(ClockEventRow).where(ClockEventRow.approval_id.in_(approval_ids))
-                                 .order_by(ClockEventRow.approval_id, ClockEventRow.id))
-    for row in rows.scalars():
-        grouped[row.approval_id].append(ClockEvent(row.kind, row.on, row.days))  # type: ignore[arg-type]
+    # Batched: PostgreSQL takes at most 32,767 bound parameters in one statement.
+    for start in range(0, len(approval_ids), _BATCH):
+        batch = list(approval_ids[start:start + _BATCH])
+        rows = await session.execute(select(ClockEventRow).where(ClockEventRow.approval_id.in_(batch))
+                                     .order_by(ClockEventRow.approval_id, ClockEventRow.id))
+        for row in rows.scalars():
+            grouped[row.approval_id].append(ClockEvent(row.kind, row.on, row.days))  # type: ignore[arg-type]
     return grouped
 
 

@@ -31,7 +31,7 @@ def free_port() -> int:
 def wait_up(url: str) -> None:
     for _ in range(100):
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+            urllib.request.urlopen(url, timeout=1)
             return
         except OSError:
             time.sleep(0.2)
