@@ -15,6 +15,7 @@ from agency.projects import service
 from agency.projects.planning import limit_of
 from agency.projects.schemas import (
     AddApprovalIn,
+    CloseIn,
     ApprovalSummary,
     ClockSummary,
     EventOut,
@@ -126,6 +127,13 @@ class ProjectController(Controller):
                               actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> ProjectOut:
         """Only while the approval is still planned."""
         await service.remove_approval(db, actor, project_id, approval_id)
+        return project_out(await service.detail(db, actor, project_id, today_local()))
+
+    @post("/{project_id:int}/close", status_code=200, guards=[require_roles(Role.CLERK)])
+    async def close(self, project_id: FromPath[int], data: JSONBody[CloseIn], actor: NamedDependency[Actor],
+                    db: NamedDependency[AsyncSession]) -> ProjectOut:
+        """Close the dossier with a reason (e.g. after a rejection the enterprise gives up the project)."""
+        await service.close(db, actor, project_id, data.reason)
         return project_out(await service.detail(db, actor, project_id, today_local()))
 
     @post("/{project_id:int}/green-channel", status_code=200, guards=[require_roles(Role.CLERK)])

@@ -249,6 +249,23 @@ async def refresh_status(session: AsyncSession, project: Project) -> None:
     await session.flush()
 
 
+async def close(session: AsyncSession, actor: Actor, project_id: int, reason: str) -> Project:
+    """Close a blocked (or abandoned) dossier with a written reason; open approvals are withdrawn first."""
+    project = await _editable(session, actor, project_id)
+    open_left = (await session.execute(select(func.count()).select_from(Approval).where(
+        Approval.project_id == project.id,
+        Approval.status.in_(("preparing", "submitted", "accepted", "supplement_requested", "suspended"))))
+    ).scalar_one()
+    if open_left:
+        raise Conflict(f"仍有 {open_left} 个事项在办理中，须先撤回（withdraw the open approvals first）")
+    before = {"status": project.status}
+    project.status, project.closed_reason = "closed", reason.strip()
+    await session.flush()
+    await audit.record(session, actor, "project.close", "project", project.id, project_id=project.id,
+                       before=before, after={"status": "closed", "reason": project.closed_reason})
+    return project
+
+
 async def request_green_channel(session: AsyncSession, actor: Actor, project_id: int, reason: str) -> Project:
     project = await _editable(session, actor, project_id)
     if project.green_channel_status in ("requested", "approved"):

@@ -212,3 +212,21 @@ async def test_worklist_is_scoped_and_most_urgent_first(api: Api) -> None:
     theirs = await api.client.get("/api/approvals", headers=zjj, params={"project_id": d.project["id"]})
     assert {row["department_code"] for row in theirs.json()["items"]} == {"zjj"}
     assert (await api.client.get(f"/api/approvals/{xmba}", headers=zjj)).status_code == 404
+
+
+async def test_rejected_project_is_blocked_until_reapplied_or_closed(api: Api) -> None:
+    d = await open_dossier(api)
+    fgj = await d.officer("fgj")
+    xmba = await d.ready_to_submit("xmba")
+    await d.ok(xmba, "submit")
+    await d.ok(xmba, "accept", fgj)
+    await d.ok(xmba, "reject", fgj, reason="不符合园区产业定位", legal_basis="《企业投资项目核准和备案管理条例》")
+    project_url = f"/api/projects/{d.project['id']}"
+    assert (await api.client.get(project_url, headers=d.clerk)).json()["status"] == "blocked"
+    reapplied = await api.client.post(f"{project_url}/approvals", headers=d.clerk, json={"item_code": "xmba"})
+    assert reapplied.status_code == 201
+    assert reapplied.json()["status"] == "in_progress"  # no longer blocked: the item is alive again
+    closed = await api.client.post(f"{project_url}/close", headers=d.clerk, json={"reason": "企业决定终止项目"})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    again = await api.client.post(f"{project_url}/approvals", headers=d.clerk, json={"item_code": "jnsc"})
+    assert again.status_code == 409
