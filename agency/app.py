@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
@@ -18,6 +15,7 @@ from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
+import storage
 from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
 from agency.accounts.controllers import AuthController, MeController, UserController
 from agency.approvals.controllers import ApprovalController
@@ -27,6 +25,7 @@ from agency.catalog.controllers import CatalogController
 from agency.db.engine import create_engine, create_sessionmaker
 from agency.db.session import provide_db
 from agency.enterprises.controllers import EnterpriseController
+from agency.files.controllers import FileController
 from agency.health import health
 from agency.http import EXCEPTION_HANDLERS
 from agency.notifications.controllers import NotificationController
@@ -35,23 +34,10 @@ from agency.settings import Settings, get_settings
 
 ROUTE_HANDLERS: list[Any] = [
     health, AuthController, MeController, UserController, CatalogController, CalendarController,
-    EnterpriseController, ProjectController, ApprovalController, NotificationController,
+    EnterpriseController, ProjectController, ApprovalController, NotificationController, FileController,
 ]
 
 log = logging.getLogger("agency.app")
-
-
-def _storage_check(settings: Settings) -> Callable[[], Awaitable[None]]:
-    parts = urlsplit(settings.storage_url)
-
-    async def check() -> None:
-        if parts.scheme == "file":
-            await asyncio.to_thread(Path(parts.path).mkdir, parents=True, exist_ok=True)
-            return
-        _, writer = await asyncio.open_connection(parts.hostname, parts.port or 443)
-        writer.close()
-
-    return check
 
 
 def _queue_check(settings: Settings) -> Callable[[], Awaitable[None]]:
@@ -88,10 +74,14 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
         engine = create_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        store = storage.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
+        app.state.blob_store = store
+        app.state.storage_check = store.check
         await _seed_calendar(app)
         try:
             yield
         finally:
+            await store.aclose()
             await engine.dispose()
 
     def add_auth(config: AppConfig) -> AppConfig:
@@ -103,7 +93,6 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
             {
                 "settings": settings,
                 "jwt_auth": jwt_auth,
-                "storage_check": _storage_check(settings),
                 "queue_check": _queue_check(settings),
             }
         ),

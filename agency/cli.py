@@ -257,5 +257,48 @@ def calendar_import(file: str) -> None:
     click.echo(f"calendar {summary['year']} imported ({summary['source']}): {summary['days']} dates")
 
 
+@main.group("storage")
+def storage_group() -> None:
+    """Object storage of scans and papers."""
+
+
+@storage_group.command("check")
+@click.option("--repair-orphans", is_flag=True, help="Delete objects no row refers to (older than an hour).")
+def storage_check(repair_orphans: bool) -> None:
+    """Compare file rows with stored objects: missing objects, orphans and sha256 mismatches."""
+    import storage as blobs
+    from agency.files.integrity import check
+
+    settings = load_settings()
+    store = blobs.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
+    with progress_bar() as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"checking {stage}", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        async def work(session: Any) -> Any:
+            try:
+                return await check(session, store, repair_orphans=repair_orphans, progress=report)
+            finally:
+                await store.aclose()
+
+        result = run_with_session(work, settings)
+    click.echo(f"checked {result.checked_rows} file rows and {result.checked_objects} objects")
+    for file_id, key in result.missing:
+        click.echo(f"MISSING object for file #{file_id}: {key}")
+    for file_id, key, actual in result.mismatched:
+        click.echo(f"SHA256 MISMATCH for file #{file_id}: {key} now hashes to {actual}")
+    for key in result.orphans:
+        click.echo(f"ORPHAN object (no row): {key}")
+    if result.removed_orphans:
+        click.echo(f"removed {result.removed_orphans} orphan objects")
+    if not result.clean:
+        sys.exit(1)
+    click.echo("storage consistent")
+
+
 if __name__ == "__main__":
     main()

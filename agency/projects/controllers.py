@@ -15,9 +15,9 @@ from agency.projects import service
 from agency.projects.planning import limit_of
 from agency.projects.schemas import (
     AddApprovalIn,
-    CloseIn,
     ApprovalSummary,
     ClockSummary,
+    CloseIn,
     EventOut,
     ForecastOut,
     GreenChannelDecisionIn,

@@ -1,0 +1,119 @@
+"""Scans of materials: streamed into object storage, recorded as immutable versions, read after an
+access check. The object and its row stay consistent: a row is written only for a stored object,
+and the object is removed again when the row cannot be committed (the controller's job, at commit).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import storage
+from agency.access import Actor, Role, Visibility, get_visible
+from agency.approvals.rules import CLOSED_STATES
+from agency.audit import service as audit
+from agency.errors import Conflict, Forbidden, Invalid, NotFound, ServiceUnavailable, TooLarge, UnsupportedMediaType
+from agency.files.models import StoredFile
+from agency.projects.models import Approval, Project
+
+MIME_OF = {"pdf": storage.PDF, "jpeg": storage.JPEG, "png": storage.PNG, "tiff": storage.TIFF,
+           "ofd": storage.OFD, "docx": storage.DOCX}
+NAME_OF = {mime: name.upper() for name, mime in MIME_OF.items()}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+def _file_visibility(actor: Actor) -> ColumnElement[bool]:
+    if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
+        return true()
+    approvals = select(Approval.id).where(Visibility.condition(Approval, actor))
+    if actor.role is Role.DEPARTMENT:
+        return StoredFile.approval_id.in_(approvals)
+    projects = select(Project.id).where(Visibility.condition(Project, actor)) if actor.enterprise_id else None
+    if projects is None:
+        return false()
+    return or_(StoredFile.approval_id.in_(approvals), StoredFile.project_id.in_(projects))
+
+
+Visibility.register(StoredFile, _file_visibility)
+
+
+def display_name(raw: str | None, fallback: str) -> str:
+    """The client's file name as metadata only: no path, no control characters, at most 200 characters."""
+    name = unicodedata.normalize("NFC", (raw or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if not name:
+        return fallback
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 200 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 10 else name[:200]
+    return name
+
+
+async def approval_for_upload(session: AsyncSession, actor: Actor, approval_id: int,
+                              material_code: str) -> tuple[Approval, dict[str, object]]:
+    approval = await get_visible(session, Approval, approval_id, actor, what="审批事项")
+    if actor.role not in (Role.CLERK, Role.ADMIN):
+        raise Forbidden("材料扫描件由代办员上传（only the agency clerk uploads scans）")
+    material = next((m for m in approval.snapshot.get("materials") or [] if m["code"] == material_code), None)
+    if material is None:
+        raise NotFound(f"事项没有材料 {material_code}（unknown material）", field="material_code")
+    if approval.status in CLOSED_STATES:
+        raise Conflict("事项已办结或撤回，不能再上传材料（approval is closed）")
+    return approval, material
+
+
+def accepted_types(material: dict[str, object]) -> set[str]:
+    return {MIME_OF[t] for t in material.get("accepted_types") or ["pdf"]}  # type: ignore[attr-defined]
+
+
+async def store_upload(store: storage.BlobStore, chunks: AsyncIterator[bytes], *, limit: int,
+                       accepted: set[str]) -> storage.StoredBlob:
+    """Streams to storage (sha256 and type sniffed on the way) and maps refusals to HTTP errors."""
+    try:
+        return await store.put(chunks, max_size=limit, accept=lambda mime: mime in accepted,
+                               metadata={"uploaded-at": datetime.now(UTC).isoformat()})
+    except storage.TooLarge:
+        raise TooLarge(f"文件超过 {limit // (1024 * 1024)} MB 上限（file too large）", field="file") from None
+    except storage.UnsupportedType as error:
+        allowed = "、".join(sorted(NAME_OF[m] for m in accepted))
+        found = NAME_OF.get(error.content_type or "", "无法识别的格式")
+        raise UnsupportedMediaType(f"文件内容为{found}，该材料只接受 {allowed}（type not accepted）",
+                                   field="file") from None
+    except storage.EmptyBlob:
+        raise Invalid("文件为空（empty file）", field="file") from None
+    except storage.StorageUnavailable as error:
+        raise ServiceUnavailable(f"文件存储暂时不可用，未保存任何内容，请稍后重试（storage unavailable: {error}）"
+                                 ) from None
+
+
+async def record_upload(session: AsyncSession, actor: Actor, approval: Approval, material_code: str,
+                        blob: storage.StoredBlob, filename: str) -> StoredFile:
+    # Serialise versions of one material: the approval row is the lock.
+    await session.execute(select(Approval.id).where(Approval.id == approval.id).with_for_update())
+    version = (await session.execute(select(func.coalesce(func.max(StoredFile.version), 0)).where(
+        StoredFile.approval_id == approval.id, StoredFile.material_code == material_code))).scalar_one() + 1
+    row = StoredFile(storage_key=blob.key, project_id=approval.project_id, approval_id=approval.id,
+                     material_code=material_code, version=version, kind="scan", original_name=filename,
+                     size=blob.size, sha256=blob.sha256, content_type=blob.content_type or "application/octet-stream",
+                     uploaded_by=actor.user_id, uploaded_at=datetime.now(UTC))
+    session.add(row)
+    await session.flush()
+    await audit.record(session, actor, "file.upload", "file", row.id, project_id=approval.project_id, after={
+        "approval_id": approval.id, "material_code": material_code, "version": version, "filename": filename,
+        "size": blob.size, "sha256": blob.sha256, "content_type": row.content_type})
+    return row
+
+
+async def visible_file(session: AsyncSession, actor: Actor, file_id: int) -> StoredFile:
+    return await get_visible(session, StoredFile, file_id, actor, what="文件")
+
+
+async def record_download(session: AsyncSession, actor: Actor, row: StoredFile) -> None:
+    # Scans hold ID cards and licences: who read which file is kept.
+    await audit.record(session, actor, "file.download", "file", row.id, project_id=row.project_id,
+                       after={"filename": row.original_name})
