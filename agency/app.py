@@ -19,11 +19,13 @@ import storage
 from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
 from agency.accounts.controllers import AuthController, MeController, UserController
 from agency.approvals.controllers import ApprovalController
+from agency.bundles.controllers import BundleController
 from agency.calendar.controllers import CalendarController
 from agency.calendar.service import ensure_seeded
 from agency.catalog.controllers import CatalogController
 from agency.db.engine import create_engine, create_sessionmaker
 from agency.db.session import provide_db
+from agency.documents.controllers import DocumentController
 from agency.enterprises.controllers import EnterpriseController
 from agency.files.controllers import FileController
 from agency.health import health
@@ -35,6 +37,7 @@ from agency.settings import Settings, get_settings
 ROUTE_HANDLERS: list[Any] = [
     health, AuthController, MeController, UserController, CatalogController, CalendarController,
     EnterpriseController, ProjectController, ApprovalController, NotificationController, FileController,
+    DocumentController, BundleController,
 ]
 
 log = logging.getLogger("agency.app")

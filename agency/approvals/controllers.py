@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from agency.approvals.schemas import (
     MaterialOut,
     WorkItem,
 )
+from agency.documents.controllers import papers_of
 from agency.enterprises.schemas import EnterpriseRef
 from agency.projects.schemas import UserRef
 from agency.schemas import MAX_PAGE_SIZE, Page
@@ -107,10 +109,10 @@ class ApprovalController(Controller):
 
     @post("/{approval_id:int}/actions", status_code=200)
     async def act(self, approval_id: FromPath[int], data: JSONBody[ActionIn], actor: NamedDependency[Actor],
-                  db: NamedDependency[AsyncSession]) -> ApprovalOut:
+                  db: NamedDependency[AsyncSession], state: State) -> ApprovalOut:
         """Take one life-cycle action. Wrong role → 403, wrong state or stale version → 409, missing field → 422."""
         today = today_local()
-        await service.act(db, actor, approval_id, data, today)
+        await service.act(db, actor, approval_id, data, today, papers_of(state))
         return approval_out(await queries.approval_view(db, actor, approval_id, today), actor)
 
     @post("/{approval_id:int}/handler", status_code=200)

@@ -22,6 +22,7 @@ from agency.approvals.schemas import ActionIn
 from agency.audit import service as audit
 from agency.calendar.service import get_calendar
 from agency.catalog.models import Department
+from agency.documents.service import Papers, generate_for_action
 from agency.errors import Conflict, Forbidden, Invalid
 from agency.files.models import StoredFile
 from agency.projects.models import Approval, ApprovalPrerequisite, Project, ProjectMilestone
@@ -42,7 +43,8 @@ class Act:
     source: str = ""
 
 
-async def act(session: AsyncSession, actor: Actor, approval_id: int, data: ActionIn, today: date) -> Approval:
+async def act(session: AsyncSession, actor: Actor, approval_id: int, data: ActionIn, today: date,
+              papers: Papers | None = None) -> Approval:
     approval = await get_visible(session, Approval, approval_id, actor, what="审批事项")
     project = await session.get_one(Project, approval.project_id)
     department = await session.get_one(Department, approval.department_code)
@@ -69,6 +71,8 @@ async def act(session: AsyncSession, actor: Actor, approval_id: int, data: Actio
     await audit.record(session, actor, f"approval.{data.action}", "approval", approval.id, project_id=project.id,
                        before=before, after=after)
     await notices.after_action(session, step.actor, approval, project, data.action, step.effective)
+    if papers is not None:
+        await generate_for_action(session, actor, papers, project, approval, data.action, today)
     return approval
 
 

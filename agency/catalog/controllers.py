@@ -14,7 +14,7 @@ from agency.catalog import service
 from agency.catalog.format_model import STAGE_NAMES, Route
 from agency.catalog.models import CatalogItem
 from agency.catalog.schemas import DepartmentOut, ImportSummary, ItemOut, RouteOut
-from agency.errors import BadRequest, TooLarge
+from agency.errors import BadRequest, Invalid, TooLarge
 
 MAX_CATALOG_BYTES = 5 * 1024 * 1024
 
@@ -51,6 +51,9 @@ class CatalogController(Controller):
         version = await service.current_version(db)
         routes = await service.current_routes(db)
         chosen = next((r for r in routes if r.code == route), routes[0] if routes and route is None else None)
+        if route is not None and chosen is None:
+            # Not an empty prerequisite list for every item: that would read as "no order at all".
+            raise Invalid(f"审批路线 {route} 不存在（unknown route）", field="route")
         prerequisites = msgspec.convert(chosen.definition, Route).item_prerequisites() if chosen else {}
         return [item_out(i, prerequisites.get(i.code, []), version.version if version else "")
                 for i in await service.current_items(db)

@@ -3,13 +3,29 @@
 from agency.accounts import models as accounts_models
 from agency.approvals import models as approval_models
 from agency.audit import models as audit_models
+from agency.bundles import models as bundle_models
 from agency.calendar import models as calendar_models
 from agency.catalog import models as catalog_models
+from agency.db import sequences
 from agency.db.base import Base
+from agency.documents import models as document_models
 from agency.enterprises import models as enterprise_models
 from agency.files import models as file_models
 from agency.notifications import models as notification_models
 from agency.projects import models as project_models
 
-__all__ = ["Base", "accounts_models", "approval_models", "audit_models", "calendar_models", "catalog_models",
-           "enterprise_models", "file_models", "notification_models", "project_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "approval_models",
+    "audit_models",
+    "bundle_models",
+    "calendar_models",
+    "catalog_models",
+    "document_models",
+    "enterprise_models",
+    "file_models",
+    "notification_models",
+    "project_models",
+    "sequences",
+]

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncSession
+
+log = logging.getLogger("agency.db")
+
+
+def on_rollback(session: AsyncSession, undo: Callable[[], Awaitable[object]]) -> None:
+    """Registers how to undo a side effect outside the database (an object written to storage)."""
+    session.info.setdefault("undo", []).append(undo)
+
+
+async def undo_side_effects(session: AsyncSession) -> None:
+    for undo in reversed(session.info.pop("undo", [])):
+        try:
+            await undo()
+        except Exception:  # the request's own error matters more; the storage check finds leftovers
+            log.exception("could not undo a side effect after rollback")
 
 
 async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
@@ -15,8 +31,10 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
     try:
         yield session
         await session.commit()
+        session.info.pop("undo", None)
     except BaseException:
         await session.rollback()
+        await undo_side_effects(session)
         raise
     finally:
         await session.close()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -19,6 +20,7 @@ from agency.projects.schemas import (
     ClockSummary,
     CloseIn,
     EventOut,
+    FactsIn,
     ForecastOut,
     GreenChannelDecisionIn,
     GreenChannelIn,
@@ -77,7 +79,7 @@ def project_out(d: service.ProjectDetail) -> ProjectOut:
                                       reason=p.green_channel_reason, note=p.green_channel_note,
                                       decided_by=d.decided_by.display_name if d.decided_by else None,
                                       decided_at=p.green_channel_decided_at),
-        forecast=forecast,
+        facts=p.facts or {}, forecast=forecast,
         milestones=[MilestoneOut(code=m.code, name=m.name, after=m.after, expected_on=m.expected_on,
                                  done_on=m.done_on) for m in d.milestones],
         approvals=approvals, created_at=p.created_at, version=p.version,
@@ -127,6 +129,15 @@ class ProjectController(Controller):
                               actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> ProjectOut:
         """Only while the approval is still planned."""
         await service.remove_approval(db, actor, project_id, approval_id)
+        return project_out(await service.detail(db, actor, project_id, today_local()))
+
+    @put("/{project_id:int}/facts", guards=[require_roles(Role.CLERK)])
+    async def set_facts(self, project_id: FromPath[int], data: JSONBody[FactsIn], actor: NamedDependency[Actor],
+                        db: NamedDependency[AsyncSession]) -> ProjectOut:
+        """The facts the application forms need (construction content, area, dates, units, contacts)."""
+        given = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in msgspec.structs.asdict(data).items()
+                 if k in data.__struct_fields__ and v is not None}
+        await service.set_facts(db, actor, project_id, given)
         return project_out(await service.detail(db, actor, project_id, today_local()))
 
     @post("/{project_id:int}/close", status_code=200, guards=[require_roles(Role.CLERK)])

@@ -21,15 +21,6 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class ProjectCodeCounter(Base):
-    """Per-year sequence for DB-<year>-<seq>: incremented under a row lock, so codes never repeat."""
-
-    __tablename__ = "project_code_counters"
-
-    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    last: Mapped[int] = mapped_column(default=0)
-
-
 class Project(TimestampMixin, Base):
     __tablename__ = "projects"
     __table_args__ = (

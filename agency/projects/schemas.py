@@ -39,6 +39,20 @@ class MilestoneIn(RequestBody):
     done_on: date | None = None
 
 
+class FactsIn(RequestBody):
+    """Facts the application forms ask for; only the fields given are changed (null clears one)."""
+
+    construction_content: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    building_area_m2: Annotated[float, msgspec.Meta(gt=0, le=10_000_000)] | None = None
+    planned_start: date | None = None
+    planned_completion: date | None = None
+    design_unit: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    construction_unit: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    supervision_unit: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    contact_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    contact_phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+
+
 class CloseIn(RequestBody):
     reason: Annotated[str, msgspec.Meta(min_length=4, max_length=2000)]
 
@@ -114,6 +128,7 @@ class ProjectOut(ResponseBody):
     land_area_mu: float | None
     description: str
     green_channel: GreenChannelOut
+    facts: dict[str, Any]
     forecast: ForecastOut | None
     milestones: list[MilestoneOut]
     approvals: list[ApprovalSummary]

@@ -10,8 +10,6 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import ColumnElement, delete, exists, false, func, or_, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role, Visibility, get_visible, visible
@@ -25,10 +23,11 @@ from agency.catalog import service as catalog
 from agency.catalog.format_model import Route as RouteFormat
 from agency.catalog.models import CatalogItem
 from agency.catalog.models import Route as RouteRow
+from agency.db.sequences import next_value
 from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Invalid
 from agency.projects.forecast import Forecast
-from agency.projects.models import Approval, ApprovalPrerequisite, Project, ProjectCodeCounter, ProjectMilestone
+from agency.projects.models import Approval, ApprovalPrerequisite, Project, ProjectMilestone
 from agency.projects.planning import approval_key, derive_status, milestone_key, plan_forecast
 from agency.projects.schemas import ProjectIn
 
@@ -69,13 +68,8 @@ class ProjectDetail:
 
 
 async def next_project_code(session: AsyncSession, year: int) -> str:
-    """DB-<year>-<seq>: one atomic upsert, so concurrent creations never get the same number."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    upsert = insert(ProjectCodeCounter).values(year=year, last=1).on_conflict_do_update(
-        index_elements=[ProjectCodeCounter.year], set_={"last": ProjectCodeCounter.last + 1})
-    sequence = (await session.execute(upsert.returning(ProjectCodeCounter.last))).scalar_one()
-    return f"DB-{year}-{sequence:04d}"
+    """DB-<year>-<seq>, unique even when dossiers are opened at the same moment."""
+    return f"DB-{year}-{await next_value(session, f'project:{year}'):04d}"
 
 
 async def create(session: AsyncSession, actor: Actor, data: ProjectIn) -> Project:
@@ -162,10 +156,10 @@ async def search(session: AsyncSession, actor: Actor, *, status: str | None, gre
 
 async def detail(session: AsyncSession, actor: Actor, project_id: int, today: date) -> ProjectDetail:
     project = await get_visible(session, Project, project_id, actor, what="项目")
-    return await _detail(session, actor, project, today)
+    return await detail_of(session, actor, project, today)
 
 
-async def _detail(session: AsyncSession, actor: Actor, project: Project, today: date) -> ProjectDetail:
+async def detail_of(session: AsyncSession, actor: Actor, project: Project, today: date) -> ProjectDetail:
     enterprise = await session.get_one(Enterprise, project.enterprise_id)
     clerk = await session.get_one(User, project.clerk_id)
     decided_by = await session.get(User, project.green_channel_decided_by) if project.green_channel_decided_by \
@@ -263,6 +257,21 @@ async def close(session: AsyncSession, actor: Actor, project_id: int, reason: st
     await session.flush()
     await audit.record(session, actor, "project.close", "project", project.id, project_id=project.id,
                        before=before, after={"status": "closed", "reason": project.closed_reason})
+    return project
+
+
+async def set_facts(session: AsyncSession, actor: Actor, project_id: int, given: dict[str, Any],
+                    version: int | None = None) -> Project:
+    project = await _editable(session, actor, project_id, version)
+    before = dict(project.facts or {})
+    if given.get("planned_start") and given.get("planned_completion") and \
+            given["planned_completion"] < given["planned_start"]:
+        raise Invalid("计划竣工日期不能早于计划开工日期（completion before start）", field="planned_completion")
+    facts = {**before, **{k: v for k, v in given.items() if v is not None}}
+    project.facts = {k: v for k, v in facts.items() if v not in ("", None)}
+    await session.flush()
+    await audit.record(session, actor, "project.facts", "project", project.id, project_id=project.id,
+                       before=before, after=project.facts)
     return project
 
 

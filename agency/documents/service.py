@@ -1,0 +1,215 @@
+"""Generating papers: fill a template from the dossier, store the result as a file of the dossier.
+
+Rendering and PDF conversion run in worker threads (never on the event loop), PDF at most two at a
+time. The stored object is removed again if the transaction that records it rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import documents as paper
+import storage
+from agency.access import Actor, Role, get_visible
+from agency.audit import service as audit
+from agency.db.sequences import next_value
+from agency.db.session import on_rollback
+from agency.documents import contexts
+from agency.documents.models import Document, DocumentTemplate
+from agency.errors import Invalid, NotFound, ServiceUnavailable
+from agency.files.models import StoredFile
+from agency.projects.models import Approval, Project
+from agency.settings import Settings
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
+APPLICATION_MATERIAL = "sqb"  # the catalog's code for an item's 申请表
+_pdf_slots = asyncio.Semaphore(2)  # LibreOffice: two conversions at once are as fast as four
+
+
+@dataclass(slots=True)
+class Papers:
+    """What generating a paper needs from the running app."""
+
+    store: storage.BlobStore
+    settings: Settings
+
+
+def template_code_for(template: str, approval: Approval | None) -> str:
+    if template == "application_form":
+        if approval is None:
+            raise Invalid("生成申请表须指定事项（approval_id is required）", field="approval_id")
+        code = paper.application_form_code(approval.item_code)
+        if code not in paper.REGISTRY:
+            raise Invalid(f"事项“{approval.name}”没有申请表模板（no application form for this item）",
+                          field="approval_id")
+        return code
+    if template not in paper.REGISTRY or template.startswith("application_form"):
+        raise Invalid(f"未知的文书模板 {template}（unknown template）", field="template")
+    return template
+
+
+async def template_bytes(session: AsyncSession, papers: Papers, code: str) -> tuple[bytes, int]:
+    """The newest version an admin uploaded, else the built-in template (version 0)."""
+    row = (await session.execute(select(DocumentTemplate).where(DocumentTemplate.code == code)
+                                 .order_by(DocumentTemplate.version.desc()).limit(1))).scalar_one_or_none()
+    if row is None:
+        return paper.builtin_template_bytes(code), 0
+    chunks = [chunk async for chunk in await papers.store.open(row.storage_key)]
+    return b"".join(chunks), row.version
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def store_bytes(session: AsyncSession, papers: Papers, data: bytes) -> storage.StoredBlob:
+    try:
+        blob = await papers.store.put(_one(data), max_size=max(len(data), 1))
+    except storage.StorageUnavailable as error:
+        raise ServiceUnavailable(f"文件存储暂时不可用，文书未生成（storage unavailable: {error}）") from None
+    on_rollback(session, lambda: papers.store.delete(blob.key))
+    return blob
+
+
+async def generate(session: AsyncSession, actor: Actor, papers: Papers, project: Project, template: str, *,
+                   approval: Approval | None, output: str, today: date) -> Document:
+    code = template_code_for(template, approval)
+    dossier = await contexts.load_dossier(session, project, today)
+    doc_number = await next_doc_number(session, today)
+    context = await contexts.build(session, actor, code, dossier, approval, papers.settings, doc_number)
+    if isinstance(context, paper.ApplicationFormContext):
+        missing = paper.missing_fields(context)
+        if missing:
+            raise Invalid(f"申请表所需信息尚未填写：{'、'.join(missing)}（missing project facts）",
+                          extra=[{"field": "facts", "missing": missing, "message": "missing project facts"}])
+    return await render_and_store(session, actor, papers, project, approval, code, context, doc_number, output)
+
+
+async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, project: Project,
+                           approval: Approval | None, code: str, context: msgspec.Struct, doc_number: str,
+                           output: str = "docx", *, name_suffix: str = "") -> Document:
+    source, version = await template_bytes(session, papers, code)
+    try:
+        data = await asyncio.to_thread(paper.render, source, context)
+    except paper.RenderError as error:
+        raise Invalid(f"文书模板渲染失败：{error}（render failed）", field="template") from None
+    if output == "pdf":
+        data = await _pdf(data)
+    blob = await store_bytes(session, papers, data)
+    spec = paper.get_spec(code)
+    suffix = name_suffix or (f"-{approval.item_code}" if approval else "")
+    filename = f"{spec.name_zh}-{project.code}{suffix}.{output}"
+    file_row = await _file_row(session, actor, project, approval, code, blob, filename, output)
+    document = Document(project_id=project.id, approval_id=approval.id if approval else None, template_code=code,
+                        template_version=version, doc_number=doc_number, format=output,
+                        context=msgspec.to_builtins(context), file_id=file_row.id, created_by=actor.user_id,
+                        created_at=datetime.now(UTC))
+    session.add(document)
+    await session.flush()
+    await audit.record(session, actor, "document.generate", "document", document.id, project_id=project.id,
+                       after={"template": code, "version": version, "doc_number": doc_number, "file_id": file_row.id,
+                              "approval_id": document.approval_id, "format": output})
+    return document
+
+
+async def next_doc_number(session: AsyncSession, today: date) -> str:
+    return f"代办〔{today.year}〕{await next_value(session, f'document:{today.year}')}号"
+
+
+async def _pdf(docx: bytes) -> bytes:
+    async with _pdf_slots:
+        try:
+            return await asyncio.to_thread(paper.to_pdf, docx)
+        except paper.PdfUnavailable as error:
+            raise ServiceUnavailable(f"无法生成 PDF：{error}") from None
+        except paper.PdfError as error:
+            raise ServiceUnavailable(f"PDF 转换失败：{error}") from None
+
+
+async def _file_row(session: AsyncSession, actor: Actor, project: Project, approval: Approval | None, code: str,
+                    blob: storage.StoredBlob, filename: str, output: str) -> StoredFile:
+    # A generated application form is a scan-equivalent of that approval's 申请表 material.
+    material = APPLICATION_MATERIAL if code.startswith("application_form") and approval else None
+    version = 1
+    if material and approval:
+        version += (await session.execute(select(func.coalesce(func.max(StoredFile.version), 0)).where(
+            StoredFile.approval_id == approval.id, StoredFile.material_code == material))).scalar_one()
+    row = StoredFile(storage_key=blob.key, project_id=project.id, approval_id=approval.id if approval else None,
+                     material_code=material, version=version, kind="document", original_name=filename,
+                     size=blob.size, sha256=blob.sha256, content_type=PDF if output == "pdf" else DOCX,
+                     uploaded_by=actor.user_id, uploaded_at=datetime.now(UTC))
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def generate_for_action(session: AsyncSession, actor: Actor, papers: Papers, project: Project,
+                              approval: Approval, action: str, today: date) -> Document | None:
+    """The papers the flow itself calls for: the one-time notice and the refusal notice."""
+    template = {"request_supplement": "one_time_notice", "refuse_intake": "refusal_notice",
+                "reject": "refusal_notice"}.get(action)
+    if template is None:
+        return None
+    return await generate(session, actor, papers, project, template, approval=approval, output="docx", today=today)
+
+
+async def project_for(session: AsyncSession, actor: Actor, project_id: int,
+                      approval_id: int | None) -> tuple[Project, Approval | None]:
+    project = await get_visible(session, Project, project_id, actor, what="项目")
+    approval = None
+    if approval_id is not None:
+        approval = await session.get(Approval, approval_id)
+        if approval is None or approval.project_id != project.id:
+            raise Invalid("该事项不属于此项目（approval not in this project）", field="approval_id")
+    return project, approval
+
+
+async def list_documents(session: AsyncSession, actor: Actor, project_id: int) -> list[tuple[Document, StoredFile]]:
+    project = await get_visible(session, Project, project_id, actor, what="项目")
+    query = (select(Document, StoredFile).join(StoredFile, StoredFile.id == Document.file_id)
+             .where(Document.project_id == project.id).order_by(Document.id.desc()))
+    if actor.role is Role.DEPARTMENT:
+        own = select(Approval.id).where(Approval.department_code == actor.department_code)
+        query = query.where(Document.approval_id.in_(own))
+    return [(d, f) for d, f in (await session.execute(query)).all()]
+
+
+async def upload_template(session: AsyncSession, actor: Actor, papers: Papers, code: str,
+                          data: bytes) -> DocumentTemplate:
+    """A new version of a template, accepted only if lint finds nothing; older papers keep theirs."""
+    actor.require(Role.ADMIN)
+    try:
+        spec = paper.get_spec(code)
+    except KeyError:
+        raise NotFound(f"没有模板 {code}（unknown template）") from None
+    problems = await asyncio.to_thread(paper.lint, data, spec.context_type)
+    if problems:
+        raise Invalid(f"模板有 {len(problems)} 处问题，未采用；第一处：{problems[0].message}",
+                      extra=[{"field": "template", "kind": p.kind, "message": p.message, "where": p.where,
+                              "variable": p.variable} for p in problems])
+    blob = await store_bytes(session, papers, data)
+    version = 1 + (await session.execute(select(func.coalesce(func.max(DocumentTemplate.version), 0)).where(
+        DocumentTemplate.code == code))).scalar_one()
+    row = DocumentTemplate(code=code, version=version, storage_key=blob.key, sha256=blob.sha256, size=blob.size,
+                           uploaded_by=actor.user_id, uploaded_at=datetime.now(UTC))
+    session.add(row)
+    await session.flush()
+    await audit.record(session, actor, "template.upload", "document_template", row.id,
+                       after={"code": code, "version": version, "sha256": hashlib.sha256(data).hexdigest()})
+    return row
+
+
+async def template_versions(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(DocumentTemplate.code, func.max(DocumentTemplate.version))
+                                 .group_by(DocumentTemplate.code))
+    return {code: version for code, version in rows.all()}
