@@ -114,7 +114,7 @@ class BundleController(Controller):
     @post("/api/bundles/{bundle_id:int}/receive", status_code=200,
           guards=[require_roles(Role.DEPARTMENT, Role.CLERK)])
     async def receive(self, bundle_id: FromPath[int], actor: NamedDependency[Actor],
-                      db: NamedDependency[AsyncSession], data: JSONBody[ReceiveIn] | None = None) -> BundleOut:
+                      db: NamedDependency[AsyncSession], data: JSONBody[ReceiveIn | None] = None) -> BundleOut:
         """The department signs for the bundle (the clerk records it, with the date, for an offline one)."""
         bundle = await service.receive(db, actor, bundle_id, data.effective_on if data else None, today_local())
         return await bundle_out(db, bundle)
