@@ -44,6 +44,13 @@ class Settings:
     center_name: str
     reconsideration_body: str
     court: str
+    sms_gateway_url: str | None = None
+    sms_gateway_key: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = "agency@localhost"
+    outbox_max_attempts: int = 8
+    center_leaders: tuple[str, ...] = ()
+    county_leaders: tuple[str, ...] = ()
     embedded: bool = field(default=True)
 
     @property
@@ -91,6 +98,13 @@ class Settings:
             center_name=reader.text("CENTER_NAME", "示范县行政服务中心"),
             reconsideration_body=reader.text("RECONSIDERATION_BODY", "示范县人民政府"),
             court=reader.text("COURT", "示范县人民法院"),
+            sms_gateway_url=reader.parse("SMS_GATEWAY_URL", _http_url, None),
+            sms_gateway_key=reader.parse("SMS_GATEWAY_KEY", str, None),
+            smtp_url=reader.parse("SMTP_URL", _smtp_url, None),
+            mail_from=reader.text("MAIL_FROM", "agency@localhost"),
+            outbox_max_attempts=reader.integer("OUTBOX_MAX_ATTEMPTS", 8, 1, 50),
+            center_leaders=reader.parse("CENTER_LEADERS", _usernames, ()),
+            county_leaders=reader.parse("COUNTY_LEADERS", _usernames, ()),
             embedded=embedded,
         )
 
@@ -175,6 +189,20 @@ def _http_url(raw: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http:// or https:// URL")
     return raw.rstrip("/")
+
+
+def _smtp_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("must look like smtp://user:password@host:25 or smtps://host:465")
+    return raw
+
+
+def _usernames(raw: str) -> tuple[str, ...]:
+    names = tuple(n.strip().lower() for n in raw.split(",") if n.strip())
+    if not names:
+        raise ValueError("a comma-separated list of usernames")
+    return names
 
 
 def _secret_key(raw: str) -> str:
