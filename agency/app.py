@@ -27,6 +27,7 @@ from agency.db.engine import create_engine, create_sessionmaker
 from agency.db.session import provide_db
 from agency.documents.controllers import DocumentController
 from agency.enterprises.controllers import EnterpriseController
+from agency.escalation.controllers import EscalationController
 from agency.files.controllers import FileController
 from agency.health import health
 from agency.http import EXCEPTION_HANDLERS
@@ -37,7 +38,7 @@ from agency.settings import Settings, get_settings
 ROUTE_HANDLERS: list[Any] = [
     health, AuthController, MeController, UserController, CatalogController, CalendarController,
     EnterpriseController, ProjectController, ApprovalController, NotificationController, FileController,
-    DocumentController, BundleController,
+    DocumentController, BundleController, EscalationController,
 ]
 
 log = logging.getLogger("agency.app")

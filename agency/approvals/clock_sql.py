@@ -25,8 +25,10 @@ from agency.calendar.models import WorkdayOrdinal
 from agency.projects.models import Approval, Project
 
 
-def running_clocks(today: date, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Select[tuple[int, ...]]:
-    """(approval_id, accepted_on, due_on, used, allowed, remaining, overdue, level) per running clock."""
+def running_clocks(today: date, thresholds: Thresholds = DEFAULT_THRESHOLDS, *, route_id: int | None = None,
+                   green: bool | None = None) -> Select[tuple[int, ...]]:
+    """(approval_id, project_id, department_code, accepted_on, due_on, used, allowed, remaining, overdue,
+    level, due_soon) per running clock; optionally only one route's, green-channel or other projects."""
     started = (select(ClockEventRow.approval_id, func.max(ClockEventRow.id).label("started_id"))
                .where(ClockEventRow.kind == "started").group_by(ClockEventRow.approval_id).subquery("started"))
     start_event = aliased(ClockEventRow, name="start_event")
@@ -58,23 +60,31 @@ def running_clocks(today: date, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> 
     remaining = allowed - used
     overdue = today_ord - due_ord
     red = literal(today) > due_on
-    green = Project.green_channel_status == "approved"
+    green_channel = Project.green_channel_status == "approved"
     level = case(
-        (and_(red, (overdue >= thresholds.l3_after_workdays) | green), literal("l3")),
+        (and_(red, (overdue >= thresholds.l3_after_workdays) | green_channel), literal("l3")),
         (red, literal("red")),
         (used * 1.0 >= allowed * thresholds.yellow_ratio - 1e-9, literal("yellow")),
         (remaining <= thresholds.prompt_days, literal("prompt")),
         else_=literal("none"),
     )
-    return (select(Approval.id.label("approval_id"), start_event.on.label("accepted_on"), due_on.label("due_on"),
-                   used.label("used"), allowed.label("allowed"), remaining.label("remaining"),
-                   overdue.label("overdue"), level.label("level"))
-            .join(started, started.c.approval_id == Approval.id)
-            .join(start_event, start_event.id == started.c.started_id)
-            .join(accepted_ord, accepted_ord.day == start_event.on)
-            .join(Project, Project.id == Approval.project_id)
-            .outerjoin(extension, extension.c.approval_id == Approval.id)
-            .outerjoin(paused, paused.c.approval_id == Approval.id)
-            .join(due_row, and_(due_row.ordinal == due_ord, due_row.workday))
-            .where(Approval.status == "accepted",
-                   Approval.snapshot["promised_limit"]["unit"].as_string() == "workday"))
+    due_soon = and_(literal(today) <= due_on, remaining <= thresholds.prompt_days)
+    query = (select(Approval.id.label("approval_id"), Approval.project_id.label("project_id"),
+                    Approval.department_code.label("department_code"), start_event.on.label("accepted_on"),
+                    due_on.label("due_on"), used.label("used"), allowed.label("allowed"),
+                    remaining.label("remaining"), overdue.label("overdue"), level.label("level"),
+                    due_soon.label("due_soon"))
+             .join(started, started.c.approval_id == Approval.id)
+             .join(start_event, start_event.id == started.c.started_id)
+             .join(accepted_ord, accepted_ord.day == start_event.on)
+             .join(Project, Project.id == Approval.project_id)
+             .outerjoin(extension, extension.c.approval_id == Approval.id)
+             .outerjoin(paused, paused.c.approval_id == Approval.id)
+             .join(due_row, and_(due_row.ordinal == due_ord, due_row.workday))
+             .where(Approval.status == "accepted",
+                    Approval.snapshot["promised_limit"]["unit"].as_string() == "workday"))
+    if route_id is not None:
+        query = query.where(Project.route_id == route_id)
+    if green is not None:
+        query = query.where(green_channel if green else ~green_channel)
+    return query

@@ -29,12 +29,18 @@ from agency.projects.planning import limit_of
 _BATCH = 5000
 
 
+# A green-channel project is watched more closely unless its route says otherwise: yellow earlier,
+# the prompt a day sooner (and any red on it is L3, by the clock's own rule).
+GREEN_DEFAULTS = {"yellow_ratio": 0.6, "prompt_days": 2}
+
+
 def thresholds_of(route_definition: Mapping[str, Any] | None, green_channel: bool) -> Thresholds:
     """The route's escalation thresholds (stricter ones for a green-channel project), else the defaults."""
     escalation = (route_definition or {}).get("escalation") or {}
-    chosen = dict(escalation)
-    if green_channel and escalation.get("green_channel"):
-        chosen.update({k: v for k, v in escalation["green_channel"].items() if v is not None})
+    chosen = {k: v for k, v in escalation.items() if k != "green_channel"}
+    if green_channel:
+        chosen.update(GREEN_DEFAULTS)
+        chosen.update({k: v for k, v in (escalation.get("green_channel") or {}).items() if v is not None})
 
     def pick(key: str, default: Any) -> Any:
         value = chosen.get(key)
