@@ -51,6 +51,7 @@ class Settings:
     outbox_max_attempts: int = 8
     center_leaders: tuple[str, ...] = ()
     county_leaders: tuple[str, ...] = ()
+    scheduler: Literal["auto", "off"] = "auto"
     embedded: bool = field(default=True)
 
     @property
@@ -105,6 +106,7 @@ class Settings:
             outbox_max_attempts=reader.integer("OUTBOX_MAX_ATTEMPTS", 8, 1, 50),
             center_leaders=reader.parse("CENTER_LEADERS", _usernames, ()),
             county_leaders=reader.parse("COUNTY_LEADERS", _usernames, ()),
+            scheduler=reader.choice("SCHEDULER", "auto", ("auto", "off")),  # type: ignore[arg-type]
             embedded=embedded,
         )
 

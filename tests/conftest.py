@@ -91,6 +91,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: str) -> Settin
         "AGENCY_STORAGE_URL": f"file://{data_dir}/storage",
         "AGENCY_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "AGENCY_DEMO_PASSWORD": "Demo@2026x",
+        # Background sweeps would fire escalations in the shared test database behind the tests' backs.
+        "AGENCY_SCHEDULER": "off",
     }
     env.update(overrides)
     return Settings.from_env(env)

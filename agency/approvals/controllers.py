@@ -76,6 +76,8 @@ def approval_out(view: queries.ApprovalView, actor: Actor) -> ApprovalOut:
         materials=materials,
         decision=a.decision or ({"pending_supplement": a.pending_supplement} if a.pending_supplement else None),
         allowed_actions=queries.allowed_actions(view, actor),
+        escalations=[{"id": e.id, "rule": e.rule, "level": e.level, "status": e.status,
+                      "fired_at": e.fired_at.isoformat()} for e in view.escalations],
     )
 
 

@@ -18,6 +18,8 @@ from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
 from agency.calendar.service import get_calendar
 from agency.catalog.models import Department, Route
 from agency.enterprises.models import Enterprise
+from agency.escalation.models import Escalation
+from agency.escalation.sweep import open_for
 from agency.files.models import StoredFile
 from agency.projects.models import Approval, ApprovalPrerequisite, Project
 
@@ -34,6 +36,7 @@ class ApprovalView:
     prerequisites: list[int]
     clock: ClockState
     files: dict[str, list[StoredFile]]
+    escalations: list[Escalation]
 
 
 async def approval_view(session: AsyncSession, actor: Actor, approval_id: int, today: date) -> ApprovalView:
@@ -54,7 +57,8 @@ async def approval_view(session: AsyncSession, actor: Actor, approval_id: int, t
         approval=approval, project=project, enterprise=await session.get_one(Enterprise, project.enterprise_id),
         department=await session.get_one(Department, approval.department_code),
         handler=await session.get(User, approval.handler_id) if approval.handler_id else None,
-        prerequisites=prerequisites, clock=clock, files=files)
+        prerequisites=prerequisites, clock=clock, files=files,
+        escalations=list((await session.execute(open_for([approval.id]))).scalars()))
 
 
 def allowed_actions(view: ApprovalView, actor: Actor) -> list[str]:

@@ -92,6 +92,7 @@ class ApprovalOut(ResponseBody):
     materials: list[MaterialOut]
     decision: dict[str, Any] | None
     allowed_actions: list[str]
+    escalations: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 class WorkItem(ResponseBody):

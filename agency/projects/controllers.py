@@ -83,6 +83,8 @@ def project_out(d: service.ProjectDetail) -> ProjectOut:
         milestones=[MilestoneOut(code=m.code, name=m.name, after=m.after, expected_on=m.expected_on,
                                  done_on=m.done_on) for m in d.milestones],
         approvals=approvals, created_at=p.created_at, version=p.version,
+        open_escalations=[{"id": e.id, "approval_id": e.approval_id, "rule": e.rule, "level": e.level,
+                           "status": e.status} for e in d.escalations],
     )
 
 

@@ -134,6 +134,7 @@ class ProjectOut(ResponseBody):
     approvals: list[ApprovalSummary]
     created_at: datetime
     version: int
+    open_escalations: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 class ProjectListItem(ResponseBody):

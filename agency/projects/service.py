@@ -26,6 +26,8 @@ from agency.catalog.models import Route as RouteRow
 from agency.db.sequences import next_value
 from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Invalid
+from agency.escalation.models import Escalation
+from agency.escalation.sweep import open_for
 from agency.projects.forecast import Forecast
 from agency.projects.models import Approval, ApprovalPrerequisite, Project, ProjectMilestone
 from agency.projects.planning import approval_key, derive_status, milestone_key, plan_forecast
@@ -65,6 +67,7 @@ class ProjectDetail:
     forecast: Forecast | None
     # Forecast keys → item or milestone codes, for every approval (a department sees only its own).
     codes: dict[str, str]
+    escalations: list[Escalation]
 
 
 async def next_project_code(session: AsyncSession, year: int) -> str:
@@ -181,8 +184,9 @@ async def detail_of(session: AsyncSession, actor: Actor, project: Project, today
     codes = {approval_key(a): a.item_code for a in approvals} | {milestone_key(m): m.code for m in milestones}
     if actor.role is Role.DEPARTMENT:
         approvals = [a for a in approvals if a.department_code == actor.department_code]
+    escalations = list((await session.execute(open_for([a.id for a in approvals]))).scalars())
     return ProjectDetail(project, enterprise, clerk, decided_by, approvals, dict(prerequisites), milestones,
-                         clocks, result, codes)
+                         clocks, result, codes, escalations)
 
 
 async def _editable(session: AsyncSession, actor: Actor, project_id: int, version: int | None = None) -> Project:
