@@ -31,17 +31,30 @@ from agency.escalation.controllers import EscalationController
 from agency.files.controllers import FileController
 from agency.health import health
 from agency.http import EXCEPTION_HANDLERS
+from agency.notifications.admin import OutboxController
 from agency.notifications.controllers import NotificationController
 from agency.projects.controllers import ProjectController
+from agency.queue import ArqQueue, InProcessQueue, NoQueue, Queue
 from agency.settings import Settings, get_settings
 
 ROUTE_HANDLERS: list[Any] = [
     health, AuthController, MeController, UserController, CatalogController, CalendarController,
     EnterpriseController, ProjectController, ApprovalController, NotificationController, FileController,
-    DocumentController, BundleController, EscalationController,
+    DocumentController, BundleController, EscalationController, OutboxController,
 ]
 
 log = logging.getLogger("agency.app")
+
+
+def _queue(settings: Settings, sessions: Any, store: storage.BlobStore) -> Queue:
+    if settings.redis_url:
+        return ArqQueue(settings.redis_url)
+    if settings.scheduler == "off":
+        return NoQueue()
+    # The embedded default: the same sweep and delivery, on a timer inside this process.
+    queue = InProcessQueue(sessions, store, settings)
+    queue.start()
+    return queue
 
 
 def _queue_check(settings: Settings) -> Callable[[], Awaitable[None]]:
@@ -82,9 +95,11 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
         app.state.blob_store = store
         app.state.storage_check = store.check
         await _seed_calendar(app)
+        app.state.queue = _queue(settings, app.state.sessionmaker, store)
         try:
             yield
         finally:
+            await app.state.queue.close()
             await store.aclose()
             await engine.dispose()
 

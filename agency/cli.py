@@ -82,7 +82,8 @@ def serve(host: str, port: int, demo: bool, workers: int, migrate: bool | None) 
 
 
 @main.command()
-def worker() -> None:
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
+def worker(burst: bool) -> None:
     """Run the background worker (escalation sweep, notification delivery)."""
     settings = load_settings()
     if not settings.redis_url:
@@ -91,7 +92,7 @@ def worker() -> None:
         sys.exit(2)
     from agency.worker import run_worker
 
-    run_worker(settings)
+    run_worker(settings, burst=burst)
 
 
 @main.group()

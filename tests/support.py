@@ -82,10 +82,11 @@ def valid_credit_code() -> str:
 class FreshApi:
     """An app on a database of its own, for tests that change shared reference data (calendar, catalog)."""
 
-    def __init__(self, backend: str, tmp_path: Any) -> None:
+    def __init__(self, backend: str, tmp_path: Any, **settings: str) -> None:
         self.backend = backend
         self.tmp_path = tmp_path
         self.url = ""
+        self.overrides = settings
 
     async def __aenter__(self) -> Api:
         import asyncio
@@ -98,7 +99,7 @@ class FreshApi:
         self.url = await asyncio.to_thread(new_database, self.backend, self.tmp_path)
         await asyncio.to_thread(migrate.upgrade, self.url)
         await seed_reference_data(self.url)
-        settings = make_settings(self.url, self.tmp_path)
+        settings = make_settings(self.url, self.tmp_path, **self.overrides)
         self._client = AsyncTestClient(app=create_app(settings), raise_server_exceptions=False)
         client = await self._client.__aenter__()
         self._engine = create_engine(self.url, pool_size=2)

@@ -29,8 +29,8 @@ from agency.timeutil import today_local
 
 PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
-Level = Annotated[str, QueryParameter(pattern="^(none|prompt|yellow|red|l3)$")]
-Status = Annotated[str, QueryParameter(pattern="^(" + "|".join(STATUS_NAMES) + ")$")]
+Level = Annotated[str | None, QueryParameter(pattern="^(none|prompt|yellow|red|l3)$")]
+Status = Annotated[str | None, QueryParameter(pattern="^(" + "|".join(STATUS_NAMES) + ")$")]
 
 
 def clock_summary(view: queries.ApprovalView) -> str:
@@ -87,8 +87,8 @@ class ApprovalController(Controller):
 
     @get("")
     async def worklist(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
-                       department_code: FromQuery[str | None] = None, status: FromQuery[Status | None] = None,
-                       level: FromQuery[Level | None] = None, project_id: FromQuery[int | None] = None,
+                       department_code: FromQuery[str | None] = None, status: Status = None,
+                       level: Level = None, project_id: FromQuery[int | None] = None,
                        as_of: FromQuery[date | None] = None, page: PageNo = 1, page_size: PageSize = 50
                        ) -> Page[WorkItem]:
         """The inbox/worklist, scoped to the caller; open approvals unless a status is given; most urgent first."""

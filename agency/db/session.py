@@ -32,6 +32,9 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
         yield session
         await session.commit()
         session.info.pop("undo", None)
+        if session.info.pop("kick_delivery", False) and hasattr(state, "queue"):
+            # Only now that the messages are committed may a worker look for them.
+            await state.queue.kick_delivery()
     except BaseException:
         await session.rollback()
         await undo_side_effects(session)

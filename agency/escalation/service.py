@@ -1,32 +1,26 @@
-"""What follows a firing: who is told (by level), the 督办通知单 for red, the audit trail; and the
-escalations API (list, acknowledge, resolve)."""
+"""What follows the firings of a sweep — who is told, the 督办通知单 for red, the audit trail — and
+the escalations API (list, acknowledge, resolve)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import SYSTEM, Actor, Role, Visibility, get_visible, visible
-from agency.accounts.models import User
 from agency.audit import service as audit
-from agency.catalog.models import Department
 from agency.documents import service as papers_service
 from agency.documents.service import Papers
-from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Forbidden, Invalid
 from agency.escalation.models import Escalation
+from agency.escalation.notify import LEVEL_WORDS, notify_new
 from agency.escalation.sweep import SweepResult, sweep
-from agency.notifications import service as outbox
 from agency.projects.models import Approval, Project
 from agency.settings import Settings
 
-LEVEL_WORDS = {"prompt": "即将到期提示", "yellow": "黄牌预警", "red": "红牌督办", "l3": "县级督办"}
-RULE_WORDS = {"clock": "", "stall_submitted": "报送后未及时受理", "stall_preparing": "材料准备停滞",
-              "stall_supplement": "补正材料逾期未交"}
+__all__ = ["LEVEL_WORDS", "acknowledge", "resolve", "run", "search"]
+
 # Supervision notices are rendered a batch at a time so a first sweep over a large backlog stays short;
 # the rest are made by the following runs.
 NOTICES_PER_RUN = 200
@@ -49,77 +43,13 @@ async def run(session: AsyncSession, as_of: date, settings: Settings, papers: Pa
     """The sweep and everything that follows the new firings, in the caller's transaction."""
     result = await sweep(session, as_of)
     if result.new_ids:
-        await _follow_up(session, result.new_ids, (settings.center_leaders, settings.county_leaders))
+        await notify_new(session, settings.center_leaders, settings.county_leaders)
+        # One line for the run (the escalation rows themselves are the accountability record).
+        await audit.record(session, SYSTEM, "escalation.sweep", "escalation", None, after={
+            "as_of": as_of.isoformat(), "fired": result.fired, "escalation_ids": result.new_ids})
     if papers is not None:
         await _supervision_notices(session, papers, as_of)
     return result
-
-
-async def _users(session: AsyncSession, usernames: Sequence[str]) -> list[User]:
-    if not usernames:
-        return []
-    return list((await session.execute(select(User).where(User.username.in_(usernames)))).scalars())
-
-
-async def _follow_up(session: AsyncSession, ids: list[int], leaders: tuple[tuple[str, ...], tuple[str, ...]]
-                     ) -> None:
-    center_leaders, county_leaders = await _users(session, leaders[0]), await _users(session, leaders[1])
-    rows = (await session.execute(
-        select(Escalation, Approval, Project, Department)
-        .join(Approval, Approval.id == Escalation.approval_id).join(Project, Project.id == Escalation.project_id)
-        .join(Department, Department.code == Escalation.department_code).where(Escalation.id.in_(ids)))).all()
-    for escalation, approval, project, department in rows:
-        targets = await _notify(session, escalation, approval, project, department, center_leaders, county_leaders)
-        escalation.targets, escalation.notified = targets, True
-        await audit.record(session, SYSTEM, f"escalation.{escalation.level}", "escalation", escalation.id,
-                           project_id=project.id, after={
-                               "approval_id": approval.id, "rule": escalation.rule, "level": escalation.level,
-                               "as_of": escalation.as_of.isoformat(), "targets": targets,
-                               "accountability": escalation.level == "l3"})
-    await session.flush()
-
-
-async def _notify(session: AsyncSession, e: Escalation, approval: Approval, project: Project,
-                  department: Department, center_leaders: list[User], county_leaders: list[User]) -> list[str]:
-    what = LEVEL_WORDS[e.level] + (f"（{RULE_WORDS[e.rule]}）" if RULE_WORDS[e.rule] else "")
-    due = f"，承诺期限 {e.due_on.isoformat()}" if e.due_on else ""
-    subject = f"{what}：{project.name}·{approval.name}"
-    body = f"{department.name}办理的“{approval.name}”（项目 {project.code}）{what}{due}。请及时处理。"
-    sms = f"【电子监察】{department.name}{approval.name}{LEVEL_WORDS[e.level]}，请及时办理。"
-    key = f"escalation:{e.id}"
-    common: dict[str, Any] = {"object_type": "escalation", "object_id": e.id, "project_id": project.id}
-    users: list[User] = []
-    clerk = await session.get(User, project.clerk_id)
-    if clerk is not None:
-        users.append(clerk)
-    if e.level == "prompt" and approval.handler_id:
-        handler = await session.get(User, approval.handler_id)
-        users += [handler] if handler else []
-    if e.level in ("yellow", "red", "l3") and e.rule != "stall_preparing":
-        users += (await session.execute(select(User).where(User.department_code == department.code,
-                                                           User.is_active.is_(True)))).scalars().all()
-    contact_levels = {"yellow": ["chief_representative"], "red": ["leader_in_charge"],
-                      "l3": ["main_leader"]}.get(e.level, [])
-    if e.level in ("red", "l3"):
-        users += center_leaders
-    if e.level == "l3":
-        users += county_leaders
-    unique = {u.id: u for u in users}
-    await outbox.to_users(session, unique.values(), key=key, subject=subject, body=body, **common)
-    targets = [u.username for u in unique.values()]
-    for contact_level in contact_levels if e.rule == "clock" or e.level != "prompt" else []:
-        contact = (department.contacts or {}).get(contact_level)
-        if contact and contact.get("phone"):
-            await outbox.enqueue(session, key=key, channel="sms", address=contact["phone"], name=contact["name"],
-                                 subject=subject, body=sms, **common)
-            targets.append(f"{contact_level}:{contact['name']}")
-    if e.rule == "stall_supplement":
-        enterprise = await session.get_one(Enterprise, project.enterprise_id)
-        await outbox.to_enterprise(session, enterprise, key=key, subject=f"请尽快提交补正材料：{approval.name}",
-                                   body=f"贵单位“{approval.name}”的补正材料已逾期未交，请尽快提交，以免影响办理。",
-                                   sms=f"【代办服务】{approval.name}补正材料逾期未交，请尽快提交。", **common)
-        targets.append(f"enterprise:{enterprise.contact_name}")
-    return targets
 
 
 async def _supervision_notices(session: AsyncSession, papers: Papers, as_of: date) -> None:

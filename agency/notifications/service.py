@@ -36,6 +36,8 @@ async def enqueue(session: AsyncSession, *, key: str, channel: str, subject: str
         "next_attempt_at": now, "created_at": now, "sent_at": now if channel == "in_app" else None,
     }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    if channel != "in_app":
+        session.info["kick_delivery"] = True
     await session.execute(insert(Notification).values(**values).on_conflict_do_nothing(
         index_elements=[Notification.dedupe_key]))
 

@@ -37,8 +37,8 @@ from agency.timeutil import today_local
 
 PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
 PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
-ProjectStatus = Annotated[str, QueryParameter(pattern="^(planning|in_progress|completed|blocked|closed)$")]
-GreenStatus = Annotated[str, QueryParameter(pattern="^(none|requested|approved|refused)$")]
+ProjectStatus = Annotated[str | None, QueryParameter(pattern="^(planning|in_progress|completed|blocked|closed)$")]
+GreenStatus = Annotated[str | None, QueryParameter(pattern="^(none|requested|approved|refused)$")]
 
 
 def project_out(d: service.ProjectDetail) -> ProjectOut:
@@ -101,8 +101,8 @@ class ProjectController(Controller):
 
     @get("")
     async def search(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
-                     status: FromQuery[ProjectStatus | None] = None,
-                     green_channel: FromQuery[GreenStatus | None] = None,
+                     status: ProjectStatus = None,
+                     green_channel: GreenStatus = None,
                      enterprise_id: FromQuery[int | None] = None, q: FromQuery[str | None] = None,
                      mine: FromQuery[bool] = False, page: PageNo = 1, page_size: PageSize = 20
                      ) -> Page[ProjectListItem]:

@@ -1,0 +1,120 @@
+"""The job queue, behind one small module so arq could be swapped: with Redis, jobs go to arq
+workers; without it (the embedded default) the same jobs run on a timer inside the API process.
+
+Jobs take ids or nothing, are idempotent, and are only ever kicked after the transaction that
+caused them has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import storage
+from agency.documents.service import Papers
+from agency.escalation import service as escalation
+from agency.notifications.channels import channels_from_settings
+from agency.notifications.delivery import deliver_due
+from agency.settings import Settings
+from agency.timeutil import today_local
+
+log = logging.getLogger("agency.queue")
+DELIVERY_JOB = "deliver_outbox"
+SWEEP_JOB = "sweep_escalations"
+
+
+class Queue(Protocol):
+    async def kick_delivery(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def run_sweep(sessions: async_sessionmaker[AsyncSession], store: storage.BlobStore, settings: Settings,
+                    as_of: date | None = None) -> dict[str, Any]:
+    async with sessions() as session:
+        result = await escalation.run(session, as_of or today_local(), settings, Papers(store, settings))
+        await session.commit()
+    log.info("sweep: checked %s, fired %s", result.checked, result.fired)
+    return {"checked": result.checked, "fired": result.fired}
+
+
+async def run_delivery(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> dict[str, int]:
+    report = await deliver_due(sessions, channels_from_settings(settings), max_attempts=settings.outbox_max_attempts)
+    return {"sent": report.sent, "retried": report.retried, "dead": report.dead}
+
+
+class ArqQueue:
+    def __init__(self, redis_url: str) -> None:
+        self._redis_url = redis_url
+        self._pool: Any = None
+
+    async def kick_delivery(self) -> None:
+        from arq import create_pool
+        from arq.connections import RedisSettings
+
+        try:
+            if self._pool is None:
+                self._pool = await create_pool(RedisSettings.from_dsn(self._redis_url), retry=0)
+            # One job id per 10 s: a burst of changes kicks one delivery, not hundreds.
+            await self._pool.enqueue_job(DELIVERY_JOB, _job_id=f"{DELIVERY_JOB}:{int(time.time() // 10)}")
+        except Exception as error:  # Redis down: the cron delivery catches up when it is back
+            log.warning("could not enqueue delivery (the next scheduled run will send): %r", error)
+            self._pool = None
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+
+
+class InProcessQueue:
+    """The embedded default: sweep every interval and deliver when kicked (or every 30 s)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], store: storage.BlobStore,
+                 settings: Settings) -> None:
+        self._sessions, self._store, self._settings = sessions, store, settings
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="agency-scheduler")
+
+    async def kick_delivery(self) -> None:
+        self._wake.set()
+
+    async def _guarded(self, what: str, job: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await job()
+        except Exception:  # a failing run must not stop the scheduler; the next tick tries again
+            log.exception("in-process %s failed", what)
+
+    async def _loop(self) -> None:
+        next_sweep = 0.0
+        while True:
+            if time.monotonic() >= next_sweep:
+                await self._guarded("sweep", lambda: run_sweep(self._sessions, self._store, self._settings))
+                next_sweep = time.monotonic() + self._settings.sweep_interval_seconds
+            await self._guarded("delivery", lambda: run_delivery(self._sessions, self._settings))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 30)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+class NoQueue:
+    async def kick_delivery(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
