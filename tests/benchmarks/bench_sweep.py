@@ -18,11 +18,11 @@ from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from agency.db import migrate  # noqa: E402
-from agency.db.engine import create_engine, create_sessionmaker  # noqa: E402
-from agency.escalation import service as escalation  # noqa: E402
-from agency.escalation.models import Escalation  # noqa: E402
-from tests.conftest import drop_database, make_settings, new_database, seed_reference_data  # noqa: E402
+from agency.db import migrate
+from agency.db.engine import create_engine, create_sessionmaker
+from agency.escalation import service as escalation
+from agency.escalation.models import Escalation
+from tests.conftest import drop_database, make_settings, new_database, seed_reference_data
 
 TODAY = date(2026, 11, 25)
 

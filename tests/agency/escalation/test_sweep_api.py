@@ -58,7 +58,7 @@ async def test_stepping_day_by_day_fires_prompt_yellow_red_l3_in_order_each_once
         assert sorted(e["level"] for e in listed.json()["items"]) == ["l3", "prompt", "red", "yellow"]
         red = next(e for e in listed.json()["items"] if e["level"] == "red")
         assert red["supervision_notice_id"] is not None
-        assert any(t.startswith("leader_in_charge:") for t in red["targets"])
+        assert "leader_in_charge" in red["targets"] and "center_leaders" in red["targets"]
         notice = await api.client.get(f"/api/projects/{d.project['id']}/documents", headers=d.clerk)
         assert "supervision_notice" in [doc["template"] for doc in notice.json()]
 

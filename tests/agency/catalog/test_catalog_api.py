@@ -1,0 +1,268 @@
+"""The approval catalog through HTTP: departments, items, routes, and the all-or-nothing import."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.agency.projects.project_factory import (
+    DEMO_CATALOG,
+    DEPARTMENT_OF,
+    NEW_INDUSTRIAL_AFTER,
+    TECH_UPGRADE_SKIPS,
+    by_code,
+    create_enterprise,
+    fresh_api,
+    get_project,
+    open_project,
+)
+from tests.support import Api
+
+YAML = {"content-type": "application/x-yaml"}
+NINE_ELEMENTS = ("subject", "legal_basis", "conditions", "procedure", "time_limit_text", "result", "fee_basis",
+                 "fee_standard", "supervision")
+
+
+def edited_catalog(edit: Callable[[dict[str, Any]], None]) -> str:
+    """The demo catalog with one change, written back as YAML."""
+    data = yaml.safe_load(DEMO_CATALOG)
+    edit(data)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def item(data: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(i for i in data["items"] if i["code"] == code)
+
+
+def route_item(data: dict[str, Any], route: str, code: str) -> dict[str, Any]:
+    items = next(r for r in data["routes"] if r["code"] == route)["items"]
+    return next(i for i in items if i["item"] == code)
+
+
+async def current_items(api: Api, headers: dict[str, str]) -> dict[str, dict[str, Any]]:
+    response = await api.client.get("/api/catalog/items", headers=headers)
+    assert response.status_code == 200
+    return {i["code"]: i for i in response.json()}
+
+
+# ── reading the catalog ─────────────────────────────────────────────────────────────────────────
+
+
+async def test_departments_list_the_eight_demo_departments_with_their_mode(api: Api) -> None:
+    headers = await api.user_headers("clerk")
+    response = await api.client.get("/api/departments", headers=headers)
+    assert response.status_code == 200
+    departments = {d["code"]: d for d in response.json()}
+    assert set(departments) == {"fgj", "zrzy", "bdc", "sthj", "slj", "zjj", "gdgs", "zls"}
+    assert departments["zjj"]["name"] == "住房和城乡建设局"
+    offline = {d["name"] for d in departments.values() if d["mode"] == "offline"}
+    assert offline == {"供电公司", "自来水公司"}
+    assert all(d["mode"] == "online" for code, d in departments.items() if code not in ("gdgs", "zls"))
+
+
+async def test_catalog_needs_a_login(api: Api) -> None:
+    assert (await api.client.get("/api/departments")).status_code == 401
+    assert (await api.client.get("/api/catalog/items")).status_code == 401
+
+
+async def test_items_carry_limits_prerequisites_materials_and_the_nine_public_elements(api: Api) -> None:
+    items = await current_items(api, await api.user_headers("clerk"))
+    assert set(items) == set(NEW_INDUSTRIAL_AFTER)
+    assert {code: i["department_code"] for code, i in items.items()} == DEPARTMENT_OF
+
+    permit = items["sgxk"]
+    assert permit["name"] == "建筑工程施工许可证"
+    assert permit["stage"] == "construction_permit"
+    assert permit["kind"] == "administrative_license"
+    assert permit["statutory_limit"] == {"count": 7, "unit": "workday"}
+    assert permit["promised_limit"] == {"count": 3, "unit": "workday"}
+    assert permit["prerequisites"] == ["tddj", "hp", "jnsc", "sgtsc", "xfsj"]
+    application = next(m for m in permit["materials"] if m["code"] == "sqb")
+    assert application == application | {"name": "建筑工程施工许可证申请表", "required": True, "copies": 1,
+                                          "original": "original"}
+    assert {m["code"] for m in permit["materials"]} >= {"sqb", "tdzm", "ghxk", "sthgs", "zbtz", "zjcn", "zlaq"}
+    assert next(m for m in permit["materials"] if m["code"] == "xfyj")["required"] is False
+
+    # Filing has no statutory limit; the EIA's statutory limit counts calendar days.
+    assert items["xmba"]["statutory_limit"] is None and items["xmba"]["promised_limit"] == {"count": 1,
+                                                                                             "unit": "workday"}
+    assert items["hp"]["statutory_limit"] == {"count": 30, "unit": "calendar_day"}
+    assert items["hp"]["promised_limit"] == {"count": 10, "unit": "workday"}
+    # Prerequisites are item codes, as on the new industrial route; the completion checks wait for
+    # construction, i.e. for the permit behind it.
+    assert {code: i["prerequisites"] for code, i in items.items() if code not in ("xfys", "ghhs")} == {
+        code: after for code, after in NEW_INDUSTRIAL_AFTER.items() if code not in ("xfys", "ghhs")}
+    assert items["xfys"]["prerequisites"] == ["sgxk"]
+    for code, entry in items.items():
+        for element in NINE_ELEMENTS:
+            assert isinstance(entry[element], str) and entry[element].strip(), (code, element)
+        assert entry["materials"], code
+        for material in entry["materials"]:
+            assert {"code", "name", "required", "copies", "original"} <= set(material)
+
+
+async def test_items_show_the_prerequisites_of_the_route_asked_for(api: Api) -> None:
+    headers = await api.user_headers("clerk")
+    response = await api.client.get("/api/catalog/items", params={"route": "tech_upgrade"}, headers=headers)
+    permit = next(i for i in response.json() if i["code"] == "sgxk")
+    assert permit["prerequisites"] == ["hp", "jnsc", "sgtsc", "xfsj"]
+
+
+async def test_items_for_an_unknown_route_is_a_422_naming_the_route(api: Api) -> None:
+    response = await api.client.get("/api/catalog/items", params={"route": "shipyard"},
+                                    headers=await api.user_headers("clerk"))
+    assert response.status_code == 422
+    assert response.json()["extra"][0]["field"] == "route"
+
+async def test_routes_list_their_items(api: Api) -> None:
+    headers = await api.user_headers("department", department_code="zjj")
+    response = await api.client.get("/api/catalog/routes", headers=headers)
+    assert response.status_code == 200
+    routes = {r["code"]: r for r in response.json()}
+    assert set(routes) == {"new_industrial", "tech_upgrade"}
+    assert routes["new_industrial"]["name"] == "新建工业项目审批路线"
+    assert routes["new_industrial"]["items"] == list(NEW_INDUSTRIAL_AFTER)
+    assert routes["tech_upgrade"]["items"] == [c for c in NEW_INDUSTRIAL_AFTER if c not in TECH_UPGRADE_SKIPS]
+    assert len(routes["tech_upgrade"]["items"]) == 12
+
+
+# ── importing ───────────────────────────────────────────────────────────────────────────────────
+
+
+def _unknown_department(data: dict[str, Any]) -> None:
+    item(data, "hp")["department"] = "hbj"
+
+
+def _cyclic_prerequisite(data: dict[str, Any]) -> None:
+    route_item(data, "new_industrial", "xmba")["after"] = ["sgxk"]
+
+
+def _promise_beyond_statute(data: dict[str, Any]) -> None:
+    item(data, "sgxk")["promised_limit"] = {"count": 9, "unit": "workday"}
+
+
+def _unknown_unit(data: dict[str, Any]) -> None:
+    item(data, "jnsc")["promised_limit"] = {"count": 5, "unit": "hour"}
+
+
+def _duplicate_code(data: dict[str, Any]) -> None:
+    data["items"].append(copy.deepcopy(item(data, "stbc")))
+
+
+@pytest.mark.parametrize(("edit", "where", "field", "words"), [
+    (_unknown_department, 'item "hp"', "department", "hbj"),
+    (_cyclic_prerequisite, 'route "new_industrial"', "items[xmba].after", "cyclic"),
+    (_promise_beyond_statute, 'item "sgxk"', "promised_limit", "exceeds the statutory limit"),
+    (_unknown_unit, 'item "jnsc"', "promised_limit.unit", "hour"),
+    (_duplicate_code, 'item "stbc"', "code", "duplicate"),
+], ids=["unknown-department", "cyclic-prerequisite", "promised-over-statutory", "unknown-unit", "duplicate-code"])
+async def test_broken_catalog_is_refused_whole_naming_item_and_field(
+        api: Api, edit: Callable[[dict[str, Any]], None], where: str, field: str, words: str) -> None:
+    before = await current_items(api, api.admin_headers)
+    response = await api.client.post("/api/catalog/import", content=edited_catalog(edit).encode(),
+                                     headers=api.admin_headers | YAML)
+    assert response.status_code == 422
+    body = response.json()
+    assert where in body["detail"] and "未导入" in body["detail"]
+    problem = body["extra"][0]
+    assert problem["field"] == f"{where} {field}"
+    assert words in problem["message"]
+    assert isinstance(problem["line"], int)
+    # Nothing was imported: the same version, the same definitions.
+    assert await current_items(api, api.admin_headers) == before
+
+
+async def test_catalog_with_several_mistakes_lists_them_all(api: Api) -> None:
+    def two_mistakes(data: dict[str, Any]) -> None:
+        _unknown_department(data)
+        _promise_beyond_statute(data)
+
+    response = await api.client.post("/api/catalog/import", content=edited_catalog(two_mistakes).encode(),
+                                     headers=api.admin_headers | {"content-type": "text/plain"})
+    assert response.status_code == 422
+    assert {p["field"] for p in response.json()["extra"]} == {'item "hp" department', 'item "sgxk" promised_limit'}
+
+
+async def test_catalog_that_is_not_yaml_or_not_utf8_is_refused(api: Api) -> None:
+    syntax = await api.client.post("/api/catalog/import", content=b"version: '2026.1'\nitems: a: b\n",
+                                   headers=api.admin_headers | YAML)
+    assert syntax.status_code == 422 and syntax.json()["extra"][0]["line"] == 2
+    empty = await api.client.post("/api/catalog/import", content=b"", headers=api.admin_headers | YAML)
+    assert empty.status_code == 422
+    gbk = await api.client.post("/api/catalog/import", content="版本".encode("gbk"), headers=api.admin_headers | YAML)
+    assert gbk.status_code == 400 and "UTF-8" in gbk.json()["detail"]
+
+
+@pytest.mark.parametrize("role", ["clerk", "leader", "department"])
+async def test_only_the_administrator_imports_a_catalog(api: Api, role: str) -> None:
+    binding = {"department_code": "zjj"} if role == "department" else {}
+    headers = await api.user_headers(role, **binding)
+    response = await api.client.post("/api/catalog/import", content=DEMO_CATALOG.encode(), headers=headers | YAML)
+    assert response.status_code == 403
+    assert response.json()["detail"]
+
+
+async def test_reimporting_the_current_catalog_changes_nothing(api: Api) -> None:
+    before = await current_items(api, api.admin_headers)
+    response = await api.client.post("/api/catalog/import", content=DEMO_CATALOG.encode(),
+                                     headers=api.admin_headers | {"content-type": "text/plain"})
+    assert response.status_code == 200
+    summary = response.json()
+    assert summary["unchanged"] is True
+    assert summary["version"] == "2026.1"
+    # The summary describes this import: nothing added, changed or removed.
+    assert summary["items"]["added"] == [] and summary["items"]["changed"] == []
+    assert summary["items"]["removed"] == []
+    assert sorted(summary["items"]["unchanged"]) == sorted(NEW_INDUSTRIAL_AFTER)
+    assert summary["departments"] == {"added": [], "changed": []}
+    assert summary["routes"]["added"] == [] and summary["routes"]["changed"] == []
+    assert await current_items(api, api.admin_headers) == before
+
+
+async def test_new_catalog_version_applies_to_new_projects_while_open_ones_keep_their_snapshot(
+        backend: str, tmp_path: Path) -> None:
+    async with fresh_api(backend, tmp_path) as api:
+        clerk = await api.user_headers("clerk")
+        enterprise = await create_enterprise(api, clerk)
+        opened_before = await open_project(api, clerk, enterprise["id"])
+        assert opened_before["catalog_version"] == "2026.1"
+
+        def faster_permit(data: dict[str, Any]) -> None:
+            data["version"] = "2026.2"
+            item(data, "sgxk")["promised_limit"] = {"count": 2, "unit": "workday"}
+
+        response = await api.client.post("/api/catalog/import", content=edited_catalog(faster_permit).encode(),
+                                         headers=api.admin_headers | YAML)
+        assert response.status_code == 200, response.text
+        summary = response.json()
+        assert summary["unchanged"] is False
+        assert summary["version"] == "2026.2"
+        assert summary["items"]["changed"] == ["sgxk"]
+        assert summary["items"]["added"] == [] and summary["items"]["removed"] == []
+        assert summary["routes"]["changed"] == []
+        items = await current_items(api, clerk)
+        assert items["sgxk"]["promised_limit"] == {"count": 2, "unit": "workday"}
+        assert items["sgxk"]["version"] == "2026.2"
+
+        kept = await get_project(api, clerk, opened_before["id"], as_of="2026-03-02")
+        assert kept["catalog_version"] == "2026.1"
+        assert by_code(kept)["sgxk"]["promised_limit"] == {"count": 3, "unit": "workday"}
+        assert kept["forecast"]["completion_date"] == "2026-05-08"
+
+        opened_after = await open_project(api, clerk, enterprise["id"])
+        assert opened_after["catalog_version"] == "2026.2"
+        assert by_code(opened_after)["sgxk"]["promised_limit"] == {"count": 2, "unit": "workday"}
+        # One working day less on the critical path: 7 May instead of 8 May.
+        new = await get_project(api, clerk, opened_after["id"], as_of="2026-03-02")
+        assert new["forecast"]["completion_date"] == "2026-05-07"
+
+        # The same text again is no new version.
+        again = await api.client.post("/api/catalog/import", content=edited_catalog(faster_permit).encode(),
+                                      headers=api.admin_headers | YAML)
+        assert again.json()["unchanged"] is True and again.json()["version"] == "2026.2"
+
