@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from agency.calendar.workdays import CalendarRangeError
 from agency.errors import AgencyError
 
 log = logging.getLogger("agency.http")
@@ -126,6 +127,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     StaleDataError: lambda request, exc: error_response(
         409, "数据已被他人修改，请刷新后重试（stale version）", [{"field": "version", "message": "stale version"}]),
     msgspec.ValidationError: lambda request, exc: error_response(422, f"数据校验失败：{exc}"),
+    CalendarRangeError: lambda request, exc: error_response(
+        422, f"日期超出工作日历支持的范围（{exc}）", [{"field": "date", "message": str(exc)}]),
     UnicodeDecodeError: lambda request, exc: error_response(400, "请求体不是有效的 UTF-8 文本（invalid UTF-8）"),
     Exception: internal_handler,
 }

@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Before agency is imported: cheap argon2 parameters for the many throw-away test passwords.
+os.environ.setdefault("AGENCY_TEST_FAST_PASSWORD_HASH", "1")
+
 from litestar.testing import AsyncTestClient
 
 from agency.app import create_app

@@ -65,18 +65,21 @@ class FileController(Controller):
         empty → 422, storage down → 503. Each upload is a new version; nothing is overwritten.
         """
         approval, material = await service.approval_for_upload(db, actor, approval_id, material_code)
+        # A scan may take minutes to arrive: hold no transaction meanwhile (a pooled connection, and on
+        # SQLite the write lock every other request would wait for). record_upload checks again.
+        await db.commit()
         limit = int(state.settings.upload_limit_bytes)
         upload = MultipartUpload(request, limit)
         store: storage.BlobStore = state.blob_store
         blob = await service.store_upload(store, upload.chunks(), limit=limit,
                                           accepted=service.accepted_types(material))
         try:
-            row = await service.record_upload(db, actor, approval, material_code, blob,
-                                              service.display_name(upload.filename, f"{material_code}.bin"))
+            row = await service.record_upload(db, actor, approval, material_code, blob, service.display_name(
+                upload.filename, service.fallback_name(material_code, blob.content_type)))
             await db.commit()  # here, so that a failed commit still removes the object below
         except BaseException:
             await db.rollback()
-            await store.delete(blob.key)
+            await service.discard_upload(store, blob.key)
             raise
         return UploadOut(id=row.id, filename=row.original_name, size=row.size, sha256=row.sha256,
                          content_type=row.content_type, version=row.version, material_code=material_code,

@@ -28,7 +28,8 @@ class IntegrityReport:
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.mismatched or (self.orphans and not self.removed_orphans))
+        # An orphan kept by --repair-orphans (younger than ORPHAN_GRACE) is still an orphan.
+        return not (self.missing or self.mismatched or len(self.orphans) > self.removed_orphans)
 
 
 async def check(session: AsyncSession, store: storage.BlobStore, *, repair_orphans: bool = False,

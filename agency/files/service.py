@@ -5,6 +5,7 @@ and the object is removed again when the row cannot be committed (the controller
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import AsyncIterator
@@ -24,6 +25,7 @@ from agency.projects.models import Approval, Project
 MIME_OF = {"pdf": storage.PDF, "jpeg": storage.JPEG, "png": storage.PNG, "tiff": storage.TIFF,
            "ofd": storage.OFD, "docx": storage.DOCX}
 NAME_OF = {mime: name.upper() for name, mime in MIME_OF.items()}
+log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
@@ -45,6 +47,10 @@ Visibility.register(StoredFile, _file_visibility)
 def display_name(raw: str | None, fallback: str) -> str:
     """The client's file name as metadata only: no path, no control characters, at most 200 characters."""
     name = unicodedata.normalize("NFC", (raw or "").replace("\\", "/").rsplit("/", 1)[-1])
+    # Invisible format characters (bidi overrides: "invoice\u202efdp.exe" shows as "invoiceexe.pdf",
+    # zero-width spaces) are dropped; line and paragraph separators count as control characters.
+    name = "".join("\n" if unicodedata.category(ch) in ("Zl", "Zp") else ch for ch in name
+                   if unicodedata.category(ch) not in ("Cf", "Cs"))
     name = _UNSAFE.sub("_", name).strip(" .")
     if not name:
         return fallback
@@ -65,6 +71,12 @@ async def approval_for_upload(session: AsyncSession, actor: Actor, approval_id: 
     if approval.status in CLOSED_STATES:
         raise Conflict("事项已办结或撤回，不能再上传材料（approval is closed）")
     return approval, material
+
+
+def fallback_name(material_code: str, content_type: str | None) -> str:
+    """The name shown when the client sent none that survives sanitising: the material, the real type."""
+    extension = next((name for name, mime in MIME_OF.items() if mime == content_type), "bin")
+    return f"{material_code}.{extension}"
 
 
 def accepted_types(material: dict[str, object]) -> set[str]:
@@ -91,10 +103,23 @@ async def store_upload(store: storage.BlobStore, chunks: AsyncIterator[bytes], *
                                  ) from None
 
 
+async def discard_upload(store: storage.BlobStore, key: str) -> None:
+    """Removes the object of an upload whose row was not written; the row's error is what the client hears."""
+    try:
+        await store.discard(key)
+    except Exception:
+        # `agency storage check --repair-orphans` finds it later.
+        log.exception("could not remove object %s of a failed upload", key)
+
+
 async def record_upload(session: AsyncSession, actor: Actor, approval: Approval, material_code: str,
                         blob: storage.StoredBlob, filename: str) -> StoredFile:
-    # Serialise versions of one material: the approval row is the lock.
-    await session.execute(select(Approval.id).where(Approval.id == approval.id).with_for_update())
+    # Serialise versions of one material: the approval row is the lock. It may have been closed while
+    # the file was arriving (no transaction is held during the upload).
+    status = (await session.execute(select(Approval.status).where(Approval.id == approval.id)
+                                    .with_for_update())).scalar_one()
+    if status in CLOSED_STATES:
+        raise Conflict("事项已办结或撤回，不能再上传材料（approval is closed）")
     version = (await session.execute(select(func.coalesce(func.max(StoredFile.version), 0)).where(
         StoredFile.approval_id == approval.id, StoredFile.material_code == material_code))).scalar_one() + 1
     row = StoredFile(storage_key=blob.key, project_id=approval.project_id, approval_id=approval.id,

@@ -18,7 +18,8 @@ from agency.approvals.clock import ClockState
 from agency.approvals.clocks import load_clocks
 from agency.audit import service as audit
 from agency.audit.models import AuditEvent
-from agency.calendar.service import get_calendar
+from agency.calendar.service import RANGE_END, RANGE_START, get_calendar
+from agency.calendar.workdays import CalendarRangeError
 from agency.catalog import service as catalog
 from agency.catalog.format_model import Route as RouteFormat
 from agency.catalog.models import CatalogItem
@@ -32,6 +33,7 @@ from agency.projects.forecast import Forecast
 from agency.projects.models import Approval, ApprovalPrerequisite, Project, ProjectMilestone
 from agency.projects.planning import approval_key, derive_status, milestone_key, plan_forecast
 from agency.projects.schemas import ProjectIn
+from agency.timeutil import today_local
 
 
 def _project_visibility(actor: Actor) -> ColumnElement[bool]:
@@ -85,7 +87,7 @@ async def create(session: AsyncSession, actor: Actor, data: ProjectIn) -> Projec
     version = await catalog.current_version(session)
     items = {i.code: i for i in await catalog.current_items(session)}
     project = Project(
-        code=await next_project_code(session, datetime.now(UTC).year), enterprise_id=enterprise.id,
+        code=await next_project_code(session, today_local().year), enterprise_id=enterprise.id,
         name=data.name.strip(), route_id=route_row.id, route_code=route.code,
         catalog_version=version.version if version else "", investment_wan=_money(data.investment_wan),
         location=data.location.strip(), description=data.description.strip(),
@@ -180,7 +182,11 @@ async def detail_of(session: AsyncSession, actor: Actor, project: Project, today
     calendar = await get_calendar(session)
     clocks = await load_clocks(session, approvals, calendar, today,
                                green_channel=project.green_channel_status == "approved")
-    result = plan_forecast(approvals, prerequisites, milestones, clocks, today, calendar) if approvals else None
+    try:
+        result = plan_forecast(approvals, prerequisites, milestones, clocks, today, calendar) if approvals else None
+    except CalendarRangeError:
+        raise Invalid(f"预测日期超出工作日历的范围（{RANGE_START.year}–{RANGE_END.year}）（date out of the calendar）",
+                      field="as_of") from None
     codes = {approval_key(a): a.item_code for a in approvals} | {milestone_key(m): m.code for m in milestones}
     if actor.role is Role.DEPARTMENT:
         approvals = [a for a in approvals if a.department_code == actor.department_code]
@@ -212,11 +218,20 @@ async def add_approval(session: AsyncSession, actor: Actor, project_id: int, ite
                                                    if c in milestones])
     session.add(approval)
     await session.flush()
-    # Re-applying after a rejection inherits the route's prerequisites, met by the live approvals.
+    # Re-applying after a rejection inherits the route's prerequisites, met by the live approvals, and
+    # the route's items that wait for this one wait for the new approval instead of the dropped one.
     live = {a.item_code: a.id for a in sorted(approvals, key=lambda a: a.id)
             if a.status not in ("withdrawn", "rejected", "refused")}
     session.add_all(ApprovalPrerequisite(approval_id=approval.id, prerequisite_id=live[code])
                     for code in (route_item.after if route_item else []) if code in live)
+    dropped = [a.id for a in approvals if a.item_code == item_code]
+    for dependent in (ri.item for ri in route.items if item_code in ri.after):
+        if dependent not in live:
+            continue
+        await session.execute(delete(ApprovalPrerequisite).where(
+            ApprovalPrerequisite.approval_id == live[dependent],
+            ApprovalPrerequisite.prerequisite_id.in_(dropped or [0])))
+        session.add(ApprovalPrerequisite(approval_id=live[dependent], prerequisite_id=approval.id))
     await session.flush()
     await refresh_status(session, project)
     await audit.record(session, actor, "project.add_approval", "approval", approval.id, project_id=project.id,
@@ -324,6 +339,9 @@ async def set_milestone(session: AsyncSession, actor: Actor, project_id: int, co
         ProjectMilestone.project_id == project.id, ProjectMilestone.code == code))).scalar_one_or_none()
     if milestone is None:
         raise Invalid(f"项目没有节点 {code}（unknown milestone）", field="code")
+    for field, value in (("expected_on", expected_on), ("done_on", done_on)):
+        if value is not None and not RANGE_START <= value <= RANGE_END:
+            raise Invalid(f"日期须在 {RANGE_START} 至 {RANGE_END} 之间（out of the calendar）", field=field)
     if done_on is not None and done_on > today:
         raise Invalid("完成日期不能晚于今天（done_on cannot be in the future）", field="done_on")
     before = {"expected_on": _iso(milestone.expected_on), "done_on": _iso(milestone.done_on)}

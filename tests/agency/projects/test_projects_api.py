@@ -122,9 +122,6 @@ async def test_forecast_as_of_a_day_that_does_not_exist_is_refused(api: Api) -> 
     assert response.json()["extra"][0]["field"] == "as_of"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG agency/projects (detail → plan_forecast): CalendarRangeError for a date outside the calendar "
-    "(2004–2040) is not handled, so ?as_of=1990-01-01 or 2040-12-20 answers 500"))
 @pytest.mark.parametrize("as_of", ["1990-01-01", "2040-12-20"])
 async def test_forecast_as_of_a_day_beyond_the_calendar_is_refused_not_a_server_error(api: Api, as_of: str) -> None:
     clerk, enterprise = await clerk_and_enterprise(api)
@@ -227,14 +224,10 @@ async def test_project_list_filters_and_pages(api: Api) -> None:
     assert [p["id"] for p in by_name["items"]] == [opened[0]["id"]]
 
 
-PATTERN_NOT_ENFORCED = pytest.mark.xfail(strict=True, reason=(
-    "BUG agency/projects/controllers.py ProjectStatus/GreenStatus: the QueryParameter pattern inside "
-    "FromQuery[... | None] is documented in OpenAPI but not enforced; an unknown value lists nothing (200)"))
-
 
 @pytest.mark.parametrize("params", [
-    pytest.param({"status": "sleeping"}, marks=PATTERN_NOT_ENFORCED),
-    pytest.param({"green_channel": "maybe"}, marks=PATTERN_NOT_ENFORCED),
+    pytest.param({"status": "sleeping"}),
+    pytest.param({"green_channel": "maybe"}),
     {"page": 0}, {"page_size": 1000}, {"enterprise_id": "acme"}])
 async def test_project_list_refuses_a_bad_filter(api: Api, params: dict[str, Any]) -> None:
     response = await api.client.get("/api/projects", params=params, headers=await api.user_headers("clerk"))
@@ -333,9 +326,6 @@ async def test_removing_an_item_that_others_wait_for_frees_them(api: Api) -> Non
         ["tddj", "hp", "sgtsc", "xfsj"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG agency/projects/service.py add_approval: links the new approval to the items it waits for, "
-    "but not the route's items that wait for it, so sgxk no longer waits for the re-added jnsc"))
 async def test_re_adding_a_removed_item_puts_it_back_in_the_routes_order(api: Api) -> None:
     clerk, enterprise = await clerk_and_enterprise(api)
     project = await open_project(api, clerk, enterprise["id"])
@@ -519,9 +509,6 @@ async def test_unknown_milestone_is_refused(api: Api) -> None:
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG agency/projects/service.py set_milestone: an expected_on beyond the working calendar (2040) "
-    "raises CalendarRangeError while the forecast is built: 500 instead of 422 naming expected_on"))
 async def test_expected_construction_date_beyond_the_calendar_is_refused(api: Api) -> None:
     clerk, enterprise = await clerk_and_enterprise(api)
     project = await open_project(api, clerk, enterprise["id"])
