@@ -90,8 +90,10 @@ def worker(burst: bool) -> None:
         click.echo("agency worker: AGENCY_REDIS_URL is not set; the embedded default runs the sweep "
                    "inside `agency serve`", err=True)
         sys.exit(2)
+    from agency.app import configure_logging
     from agency.worker import run_worker
 
+    configure_logging(settings.log_level)
     run_worker(settings, burst=burst)
 
 

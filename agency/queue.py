@@ -15,10 +15,11 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any, Protocol
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import storage
-from agency.documents.service import Papers
+from agency.documents.service import Papers, render_here
 from agency.escalation import service as escalation
 from agency.notifications.channels import channels_from_settings
 from agency.notifications.delivery import deliver_due
@@ -28,6 +29,9 @@ from agency.timeutil import today_local
 log = logging.getLogger("agency.queue")
 DELIVERY_JOB = "deliver_outbox"
 SWEEP_JOB = "sweep_escalations"
+RENDER_JOB = "render_paper"
+HEALTH_KEY = "arq:queue:health-check"  # written by live arq workers on the default queue
+RENDER_TIMEOUT = 120
 
 
 class Queue(Protocol):
@@ -45,6 +49,14 @@ async def run_sweep(sessions: async_sessionmaker[AsyncSession], store: storage.B
     return {"checked": result.checked, "fired": result.fired}
 
 
+async def render_paper(code: str, template: bytes, context_json: bytes, output: str) -> bytes:
+    """The worker's side of ``ArqQueue.render``: data in (no pickled objects), bytes out."""
+    import documents as paper
+
+    context = msgspec.json.decode(context_json, type=paper.get_spec(code).context_type)
+    return await render_here(template, context, output)
+
+
 async def run_delivery(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> dict[str, int]:
     report = await deliver_due(sessions, channels_from_settings(settings), max_attempts=settings.outbox_max_attempts)
     return {"sent": report.sent, "retried": report.retried, "dead": report.dead}
@@ -55,18 +67,40 @@ class ArqQueue:
         self._redis_url = redis_url
         self._pool: Any = None
 
-    async def kick_delivery(self) -> None:
+    async def _connected(self) -> Any:
         from arq import create_pool
         from arq.connections import RedisSettings
 
+        if self._pool is None:
+            self._pool = await create_pool(RedisSettings.from_dsn(self._redis_url), retry=0)
+        return self._pool
+
+    async def kick_delivery(self) -> None:
         try:
-            if self._pool is None:
-                self._pool = await create_pool(RedisSettings.from_dsn(self._redis_url), retry=0)
+            pool = await self._connected()
             # One job id per 10 s: a burst of changes kicks one delivery, not hundreds.
-            await self._pool.enqueue_job(DELIVERY_JOB, _job_id=f"{DELIVERY_JOB}:{int(time.time() // 10)}")
+            await pool.enqueue_job(DELIVERY_JOB, _job_id=f"{DELIVERY_JOB}:{int(time.time() // 10)}")
         except Exception as error:  # Redis down: the cron delivery catches up when it is back
             log.warning("could not enqueue delivery (the next scheduled run will send): %r", error)
             self._pool = None
+
+    async def render(self, code: str, template: bytes, context: msgspec.Struct, output: str) -> bytes:
+        """Rendering (and PDF) in a worker when one is alive; here, in a thread, when none is."""
+        try:
+            pool = await self._connected()
+            alive = await pool.exists(HEALTH_KEY)
+        except Exception as error:
+            log.warning("queue unavailable, rendering here: %r", error)
+            self._pool, alive = None, False
+        if not alive:
+            return await render_here(template, context, output)
+        job = await pool.enqueue_job(RENDER_JOB, code, template, msgspec.json.encode(context), output)
+        try:
+            result: bytes = await job.result(timeout=RENDER_TIMEOUT)
+        except TimeoutError:
+            log.warning("render job %s timed out; rendering here", job.job_id)
+            return await render_here(template, context, output)
+        return result
 
     async def close(self) -> None:
         if self._pool is not None:

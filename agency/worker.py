@@ -17,7 +17,7 @@ def worker_settings(settings: Settings) -> type:
 
     import storage
     from agency.db.engine import create_engine, create_sessionmaker
-    from agency.queue import DELIVERY_JOB, SWEEP_JOB, run_delivery, run_sweep
+    from agency.queue import DELIVERY_JOB, RENDER_JOB, SWEEP_JOB, render_paper, run_delivery, run_sweep
 
     async def startup(ctx: dict[str, Any]) -> None:
         # Created in the worker process, after any fork: database pool and storage client.
@@ -39,12 +39,16 @@ def worker_settings(settings: Settings) -> type:
     async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
         return await run_delivery(ctx["sessions"], settings)
 
+    async def render_job(ctx: dict[str, Any], code: str, template: bytes, context_json: bytes, output: str) -> bytes:
+        return await render_paper(code, template, context_json, output)
+
+    render_job.__qualname__ = RENDER_JOB
     sweep_escalations.__qualname__ = SWEEP_JOB
     deliver_outbox.__qualname__ = DELIVERY_JOB
     every = max(1, settings.sweep_interval_seconds // 60)
 
     class WorkerSettings:
-        functions = [sweep_escalations, deliver_outbox]
+        functions = [sweep_escalations, deliver_outbox, render_job]
         cron_jobs = [
             cron(sweep_escalations, name=SWEEP_JOB, minute=set(range(0, 60, every)), unique=True, timeout=600),
             cron(deliver_outbox, name=f"{DELIVERY_JOB}_cron", unique=True, timeout=300),
@@ -53,6 +57,7 @@ def worker_settings(settings: Settings) -> type:
         on_shutdown = shutdown
         redis_settings = RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379/0")
         max_jobs = 4
+        health_check_interval = 30
         job_timeout = 600
 
     return WorkerSettings

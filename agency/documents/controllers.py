@@ -48,7 +48,8 @@ class TemplateOut(ResponseBody):
 
 
 def papers_of(state: State) -> Papers:
-    return Papers(state.blob_store, state.settings)
+    queue = getattr(state, "queue", None)
+    return Papers(state.blob_store, state.settings, renderer=queue if hasattr(queue, "render") else None)
 
 
 class DocumentController(Controller):

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 import msgspec
 from sqlalchemy import func, select
@@ -36,12 +37,28 @@ APPLICATION_MATERIAL = "sqb"  # the catalog's code for an item's 申请表
 _pdf_slots = asyncio.Semaphore(2)  # LibreOffice: two conversions at once are as fast as four
 
 
+class Renderer(Protocol):
+    """Where rendering runs: in the arq worker when there is one (agency.queue), else in a thread here."""
+
+    async def render(self, code: str, template: bytes, context: msgspec.Struct, output: str) -> bytes: ...
+
+
+async def render_here(template: bytes, context: msgspec.Struct, output: str) -> bytes:
+    """Fill the template (and convert to PDF) in worker threads: never on the event loop."""
+    try:
+        data = await asyncio.to_thread(paper.render, template, context)
+    except paper.RenderError as error:
+        raise Invalid(f"文书模板渲染失败：{error}（render failed）", field="template") from None
+    return await _pdf(data) if output == "pdf" else data
+
+
 @dataclass(slots=True)
 class Papers:
     """What generating a paper needs from the running app."""
 
     store: storage.BlobStore
     settings: Settings
+    renderer: Renderer | None = None
 
 
 def template_code_for(template: str, approval: Approval | None) -> str:
@@ -99,12 +116,10 @@ async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, 
                            approval: Approval | None, code: str, context: msgspec.Struct, doc_number: str,
                            output: str = "docx", *, name_suffix: str = "") -> Document:
     source, version = await template_bytes(session, papers, code)
-    try:
-        data = await asyncio.to_thread(paper.render, source, context)
-    except paper.RenderError as error:
-        raise Invalid(f"文书模板渲染失败：{error}（render failed）", field="template") from None
-    if output == "pdf":
-        data = await _pdf(data)
+    if papers.renderer is not None:
+        data = await papers.renderer.render(code, source, context, output)
+    else:
+        data = await render_here(source, context, output)
     blob = await store_bytes(session, papers, data)
     spec = paper.get_spec(code)
     suffix = name_suffix or (f"-{approval.item_code}" if approval else "")

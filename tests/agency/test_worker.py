@@ -112,3 +112,32 @@ async def test_redis_down_keeps_the_api_up_and_nothing_is_lost(backend: str, tmp
         # Redis is back (a worker runs): the outbox is delivered, nothing was lost.
         report = await run_delivery(api.sessions, api.settings)
         assert report["sent"] == waiting
+
+
+async def test_papers_render_in_the_worker_when_one_is_running(backend: str, tmp_path: Path) -> None:
+    await _redis_or_skip()
+    async with FreshApi(backend, tmp_path, AGENCY_REDIS_URL=REDIS_URL) as api:
+        env = {**os.environ, "AGENCY_DATABASE_URL": api.settings.database_url, "AGENCY_REDIS_URL": REDIS_URL,
+               "AGENCY_STORAGE_URL": api.settings.storage_url, "AGENCY_SECRET_KEY": "x" * 40,
+               "AGENCY_DATA_DIR": str(tmp_path), "AGENCY_LOG_LEVEL": "INFO"}
+        worker = subprocess.Popen([sys.executable, "-m", "agency.cli", "worker"], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        try:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(REDIS_URL)
+            for _ in range(100):
+                if await redis.exists("arq:queue:health-check"):
+                    break
+                await asyncio.sleep(0.2)
+            await redis.aclose()
+            d = await open_dossier(api)
+            made = await api.client.post(f"/api/projects/{d.project['id']}/documents", headers=d.clerk,
+                                         json={"template": "registration_form"})
+            assert made.status_code == 201, made.text
+            downloaded = await api.client.get(f"/api/files/{made.json()['file_id']}", headers=d.clerk)
+            assert downloaded.content[:2] == b"PK"  # a real .docx came back from the worker
+        finally:
+            worker.terminate()
+            output, _ = worker.communicate(timeout=30)
+        assert "render_paper" in output
