@@ -9,11 +9,15 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 import storage
 from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
@@ -36,6 +40,7 @@ from agency.notifications.controllers import NotificationController
 from agency.projects.controllers import ProjectController
 from agency.queue import ArqQueue, InProcessQueue, NoQueue, Queue
 from agency.settings import Settings, get_settings
+from agency.web import STATIC, TEMPLATES, web_handlers
 
 ROUTE_HANDLERS: list[Any] = [
     health, AuthController, MeController, UserController, CatalogController, CalendarController,
@@ -107,7 +112,12 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
         return jwt_auth.on_app_init(config)
 
     return Litestar(
-        route_handlers=[*ROUTE_HANDLERS, *(extra_handlers or [])],
+        route_handlers=[*ROUTE_HANDLERS, *web_handlers(),
+                        create_static_files_router(path="/static", directories=[STATIC], name="static"),
+                        *(extra_handlers or [])],
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="agency_csrf", cookie_httponly=False,
+                               cookie_secure=not settings.embedded, exclude=["^/api/", "^/health", "^/schema"]),
         state=State(
             {
                 "settings": settings,

@@ -32,7 +32,9 @@ def build_jwt_auth(settings: Settings) -> JWTAuth[Actor, Token]:
         token_secret=settings.secret_key,
         retrieve_user_handler=_retrieve_actor,
         default_token_expiration=timedelta(minutes=settings.token_ttl_minutes),
-        exclude=["^/health", "^/schema", "^/api/auth/login", "^/static", "^/favicon"],
+        # Pages (/, /login, /logout, /app/…, /rate/…) authenticate with the web session cookie instead.
+        exclude=["^/health", "^/schema", "^/api/auth/login", "^/static/", "^/favicon", "^/$", "^/login", "^/logout",
+                 "^/app", "^/rate/"],
         require_claims=["jti", "exp", "sub"],
         description="登录后取得的令牌：Authorization: Bearer <token>",
     )

@@ -49,3 +49,5 @@ class AuthToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     client_addr: Mapped[str | None] = mapped_column(String(64))
+    # Web sessions end after AGENCY_SESSION_IDLE_MINUTES without a request.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
