@@ -68,9 +68,17 @@ def serve(host: str, port: int, demo: bool, workers: int, migrate: bool | None) 
     if migrate if migrate is not None else settings.embedded or demo:
         migrations.upgrade(settings.database_url)
     if demo:
+        import storage as blobs
         from agency.demo import load_demo
 
-        summary = run_with_session(lambda session: load_demo(session, settings), settings)
+        async def load(session: Any) -> str:
+            store = blobs.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
+            try:
+                return await load_demo(session, settings, store)
+            finally:
+                await store.aclose()
+
+        summary = run_with_session(load, settings)
         click.echo(summary)
         click.echo(f"demo accounts: admin, clerk, leader, enterprise, dept-<部门代码> — password: "
                    f"{settings.demo_password}")

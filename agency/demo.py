@@ -11,19 +11,20 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import storage
 from agency.access import SYSTEM, Actor, Role
 from agency.accounts import service as accounts
 from agency.accounts.models import User
 from agency.accounts.schemas import UserCreateIn
 from agency.calendar.service import ensure_seeded
 from agency.catalog import service as catalog
+from agency.demo_office import DEMO_ENTERPRISE_EXTRA, load_office
+from agency.documents.service import Papers
 from agency.enterprises import service as enterprises
 from agency.enterprises.models import Enterprise
 from agency.enterprises.schemas import EnterpriseIn
-from agency.projects import service as projects
-from agency.projects.models import Project
-from agency.projects.schemas import ProjectIn
 from agency.settings import Settings
+from agency.timeutil import today_local
 
 DEMO_ENTERPRISES = [
     EnterpriseIn(credit_code="91330521MA2B3C4D1C", name="示范县恒创新材料有限公司", legal_representative="陈建国",
@@ -33,14 +34,6 @@ DEMO_ENTERPRISES = [
                  contact_name="吴海涛", contact_phone="13957205678", address="示范县高新园区科技路16号",
                  park="高新技术产业园区", key_enterprise=True),
 ]
-
-DEMO_PROJECTS = [
-    (0, "年产5万吨高性能复合材料生产线新建项目", "new_industrial", 58000.0, "示范县经济开发区创业大道北侧地块",
-     86.5, "新建厂房及配套用房，总建筑面积约6.2万平方米，购置生产线4条。"),
-    (1, "精密数控机床智能化技术改造项目", "tech_upgrade", 12500.0, "示范县高新园区科技路16号（企业自有厂区）",
-     None, "利用现有厂房实施智能化改造，新增五轴加工中心等设备120台（套）。"),
-]
-
 
 async def ensure_user(session: AsyncSession, settings: Settings, username: str, role: str, name: str,
                       **binding: object) -> bool:
@@ -52,7 +45,7 @@ async def ensure_user(session: AsyncSession, settings: Settings, username: str, 
     return True
 
 
-async def load_demo(session: AsyncSession, settings: Settings) -> str:
+async def load_demo(session: AsyncSession, settings: Settings, store: storage.BlobStore | None = None) -> str:
     done: list[str] = []
     await ensure_seeded(session)
     if await catalog.current_version(session) is None:
@@ -67,7 +60,10 @@ async def load_demo(session: AsyncSession, settings: Settings) -> str:
         created += await ensure_user(session, settings, f"dept-{department.code}", "department",
                                      f"{department.name}窗口", department_code=department.code)
     firms = []
-    for data in DEMO_ENTERPRISES:
+    extra = [EnterpriseIn(credit_code=code, name=name, legal_representative=legal, contact_name=contact,
+                          contact_phone=phone, address=address, park="经济开发区")
+             for code, name, legal, contact, phone, address in DEMO_ENTERPRISE_EXTRA]
+    for data in [*DEMO_ENTERPRISES, *extra]:
         firm = (await session.execute(select(Enterprise).where(Enterprise.credit_code == data.credit_code))
                 ).scalar_one_or_none()
         firms.append(firm or await enterprises.create(session, SYSTEM, data))
@@ -77,11 +73,11 @@ async def load_demo(session: AsyncSession, settings: Settings) -> str:
         done.append(f"{created} accounts")
     clerk_id = (await session.execute(select(User.id).where(User.username == "clerk"))).scalar_one()
     clerk = Actor(user_id=clerk_id, username="clerk", role=Role.CLERK)
-    for index, name, route, investment, location, land, description in DEMO_PROJECTS:
-        if (await session.execute(select(Project.id).where(Project.name == name))).scalar_one_or_none():
-            continue
-        await projects.create(session, clerk, ProjectIn(
-            enterprise_id=firms[index].id, name=name, route_code=route, investment_wan=investment,
-            location=location, land_area_mu=land, description=description))
-        done.append(f"project {name}")
+    if store is not None:
+        admin_id = (await session.execute(select(User.id).where(User.username == "admin"))).scalar_one()
+        leader_id = (await session.execute(select(User.id).where(User.username == "leader"))).scalar_one()
+        opened = await load_office(session, clerk, Actor(user_id=admin_id, username="admin", role=Role.ADMIN),
+                                   Actor(user_id=leader_id, username="leader", role=Role.LEADER),
+                                   Papers(store, settings), [f.id for f in firms], today_local())
+        done += [f"project {name}" for name in opened]
     return "demo data: " + ", ".join(done) if done else "demo data already loaded"

@@ -15,6 +15,7 @@ A pause on P resumed on R excludes ordinal(R) − ordinal(P) working days: the d
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Integer, Select, and_, case, cast, func, literal, select
 from sqlalchemy.orm import aliased
@@ -26,9 +27,10 @@ from agency.projects.models import Approval, Project
 
 
 def running_clocks(today: date, thresholds: Thresholds = DEFAULT_THRESHOLDS, *, route_id: int | None = None,
-                   green: bool | None = None) -> Select[tuple[int, ...]]:
+                   green_thresholds: Thresholds | None = None) -> Select[tuple[int, ...]]:
     """(approval_id, project_id, department_code, accepted_on, due_on, used, allowed, remaining, overdue,
-    level, due_soon) per running clock; optionally only one route's, green-channel or other projects."""
+    level, due_soon) per running clock; optionally only one route's, with the thresholds of its
+    green-channel projects applied to those in the same pass."""
     started = (select(ClockEventRow.approval_id, func.max(ClockEventRow.id).label("started_id"))
                .where(ClockEventRow.kind == "started").group_by(ClockEventRow.approval_id).subquery("started"))
     start_event = aliased(ClockEventRow, name="start_event")
@@ -61,14 +63,20 @@ def running_clocks(today: date, thresholds: Thresholds = DEFAULT_THRESHOLDS, *, 
     overdue = today_ord - due_ord
     red = literal(today) > due_on
     green_channel = Project.green_channel_status == "approved"
+    green = green_thresholds or thresholds
+
+    def pick(name: str) -> Any:
+        normal, strict = getattr(thresholds, name), getattr(green, name)
+        return literal(normal) if normal == strict else case((green_channel, literal(strict)), else_=literal(normal))
+
     level = case(
-        (and_(red, (overdue >= thresholds.l3_after_workdays) | green_channel), literal("l3")),
+        (and_(red, (overdue >= pick("l3_after_workdays")) | green_channel), literal("l3")),
         (red, literal("red")),
-        (used * 1.0 >= allowed * thresholds.yellow_ratio - 1e-9, literal("yellow")),
-        (remaining <= thresholds.prompt_days, literal("prompt")),
+        (used * 1.0 >= allowed * pick("yellow_ratio") - 1e-9, literal("yellow")),
+        (remaining <= pick("prompt_days"), literal("prompt")),
         else_=literal("none"),
     )
-    due_soon = and_(literal(today) <= due_on, remaining <= thresholds.prompt_days)
+    due_soon = and_(literal(today) <= due_on, remaining <= pick("prompt_days"))
     query = (select(Approval.id.label("approval_id"), Approval.project_id.label("project_id"),
                     Approval.department_code.label("department_code"), start_event.on.label("accepted_on"),
                     due_on.label("due_on"), used.label("used"), allowed.label("allowed"),
@@ -85,6 +93,4 @@ def running_clocks(today: date, thresholds: Thresholds = DEFAULT_THRESHOLDS, *, 
                     Approval.snapshot["promised_limit"]["unit"].as_string() == "workday"))
     if route_id is not None:
         query = query.where(Project.route_id == route_id)
-    if green is not None:
-        query = query.where(green_channel if green else ~green_channel)
     return query

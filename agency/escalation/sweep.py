@@ -87,9 +87,9 @@ async def sweep(session: AsyncSession, as_of: date) -> SweepResult:
         Route.id.in_(select(Project.route_id).distinct())))).all()
     statements = []
     for route_id, definition in routes:
-        for green in (False, True):
-            clocks = running_clocks(as_of, thresholds_of(definition, green), route_id=route_id, green=green)
-            statements.append(_insert(session, _firings(clocks, as_of, now)))
+        clocks = running_clocks(as_of, thresholds_of(definition, False), route_id=route_id,
+                                green_thresholds=thresholds_of(definition, True))
+        statements.append(_insert(session, _firings(clocks, as_of, now)))
     statements += [_insert(session, _stall(rule, as_of, now)) for rule in STALLS]
     for statement in statements:
         for escalation_id, level in (await session.execute(statement)).all():
