@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 T = TypeVar("T")
 
@@ -25,3 +26,7 @@ class Page(ResponseBody, Generic[T]):
 
 
 MAX_PAGE_SIZE = 200
+
+# The pagination query parameters every list endpoint takes.
+PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
+PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]

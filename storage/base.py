@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import unicodedata
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Coroutine, Iterator, Mapping
@@ -119,7 +120,11 @@ def content_disposition(filename: str | None, disposition: Literal["attachment",
     """
     if not filename:
         return disposition
-    clean = "".join(ch for ch in filename if ch.isprintable() and ch not in "/\\")
+    # Spaces other than U+0020 (U+3000, the ideographic space of Chinese names) are not "printable"
+    # to Python, but they are part of the name.
+    clean = "".join(
+        ch for ch in filename if (ch.isprintable() or unicodedata.category(ch) == "Zs") and ch not in "/\\"
+    )
     clean = clean.strip() or "download"
     fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"%;' else "_" for ch in clean)
     encoded = quote(clean, safe="!#$&+-.^_`|~")
@@ -328,6 +333,12 @@ class BlobStore(ABC):
     @abstractmethod
     async def delete(self, key: str) -> None:
         """Remove ``key``; removing a missing key is not an error."""
+
+    async def discard(self, key: str) -> None:
+        """Remove an object that no caller ever referred to (say, its database row could not be
+        written), leaving nothing behind: unlike :meth:`delete`, not even a version an operator
+        could restore. Removing a missing key is not an error."""
+        await self.delete(key)
 
     @abstractmethod
     def iter_keys(self, prefix: str = "") -> AsyncIterator[str]:

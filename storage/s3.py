@@ -303,6 +303,12 @@ class S3BlobStore(BlobStore):
         await self._ready()
         await self._call("deleting", key, self.client.remove_object, self.bucket, key)
 
+    async def discard(self, key: str) -> None:
+        # On a versioned bucket a plain delete only hides the bytes behind a delete marker.
+        validate_key(key)
+        await self._ready()
+        await self._call("removing an unsaved upload", key, self.purge_sync, key)
+
     async def iter_keys(self, prefix: str = "") -> AsyncIterator[str]:
         validate_prefix(prefix)
         await self._ready()

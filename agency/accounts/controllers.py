@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
@@ -16,10 +16,7 @@ from agency.accounts.auth import ALLOW_INITIAL_PASSWORD, encode_token, require_r
 from agency.accounts.models import User
 from agency.accounts.schemas import LoginIn, LoginOut, PasswordChangeIn, UserCreateIn, UserOut
 from agency.privacy import mask_phone
-from agency.schemas import MAX_PAGE_SIZE, Page
-
-PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
+from agency.schemas import Page, PageNo, PageSize
 
 
 def user_out(user: User, *, reveal: bool = False) -> UserOut:

@@ -24,11 +24,9 @@ from agency.approvals.schemas import (
 from agency.documents.controllers import papers_of
 from agency.enterprises.schemas import EnterpriseRef
 from agency.projects.schemas import UserRef
-from agency.schemas import MAX_PAGE_SIZE, Page
+from agency.schemas import Page, PageNo, PageSize
 from agency.timeutil import today_local
 
-PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 Level = Annotated[str | None, QueryParameter(pattern="^(none|prompt|yellow|red|l3)$")]
 Status = Annotated[str | None, QueryParameter(pattern="^(" + "|".join(STATUS_NAMES) + ")$")]
 

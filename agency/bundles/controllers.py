@@ -26,7 +26,7 @@ from agency.documents.models import Document
 from agency.enterprises.models import Enterprise
 from agency.files.models import StoredFile
 from agency.projects.models import Approval, Project
-from agency.schemas import MAX_PAGE_SIZE, Page, RequestBody, ResponseBody
+from agency.schemas import Page, PageNo, PageSize, RequestBody, ResponseBody
 from agency.timeutil import today_local
 
 
@@ -100,8 +100,8 @@ class BundleController(Controller):
                      department_code: FromQuery[str | None] = None,
                      status: Annotated[str | None, QueryParameter(pattern="^(sent|received)$")] = None,
                      project_id: FromQuery[int | None] = None,
-                     page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-                     page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50) -> Page[BundleOut]:
+                     page: PageNo = 1,
+                     page_size: PageSize = 50) -> Page[BundleOut]:
         rows, total = await service.search(db, actor, department_code=department_code, status=status,
                                            project_id=project_id, page=page, page_size=page_size)
         return Page(items=[await bundle_out(db, b) for b in rows], total=total, page=page, page_size=page_size)

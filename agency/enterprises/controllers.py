@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
@@ -13,10 +11,7 @@ from agency.enterprises import service
 from agency.enterprises.models import Enterprise
 from agency.enterprises.schemas import EnterpriseIn, EnterpriseOut
 from agency.privacy import mask_phone
-from agency.schemas import MAX_PAGE_SIZE, Page
-
-PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
+from agency.schemas import Page, PageNo, PageSize
 
 
 def enterprise_out(enterprise: Enterprise, actor: Actor, *, reveal: bool = True) -> EnterpriseOut:

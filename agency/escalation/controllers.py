@@ -15,7 +15,7 @@ from agency.accounts.auth import require_roles
 from agency.documents.controllers import papers_of
 from agency.escalation import service
 from agency.escalation.models import Escalation
-from agency.schemas import MAX_PAGE_SIZE, Page, RequestBody, ResponseBody
+from agency.schemas import Page, PageNo, PageSize, RequestBody, ResponseBody
 from agency.timeutil import today_local
 
 
@@ -73,8 +73,8 @@ class EscalationController(Controller):
                      level: Annotated[str | None, QueryParameter(pattern="^(prompt|yellow|red|l3)$")] = None,
                      department_code: FromQuery[str | None] = None, project_id: FromQuery[int | None] = None,
                      approval_id: FromQuery[int | None] = None,
-                     page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-                     page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50
+                     page: PageNo = 1,
+                     page_size: PageSize = 50
                      ) -> Page[EscalationOut]:
         """Scoped: a department sees its own, a clerk his projects', leaders all."""
         rows, total = await service.search(db, actor, status=status, level=level, department_code=department_code,

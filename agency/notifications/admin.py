@@ -18,10 +18,8 @@ from agency.access import Actor, Role
 from agency.accounts.auth import require_roles
 from agency.notifications.delivery import masked_address, retry_dead
 from agency.notifications.models import Notification
-from agency.schemas import MAX_PAGE_SIZE, ResponseBody
+from agency.schemas import PageNo, PageSize, ResponseBody
 
-PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 # The pattern sits on the optional type itself: ``FromQuery[Annotated[str, …] | None]`` loses it.
 Status = Annotated[str | None, QueryParameter(pattern="^(pending|sent|dead)$")]
 Channel = Annotated[str | None, QueryParameter(pattern="^(in_app|sms|email)$")]

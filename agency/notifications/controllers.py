@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor
 from agency.notifications import service
-from agency.schemas import MAX_PAGE_SIZE, RequestBody, ResponseBody
+from agency.schemas import PageNo, PageSize, RequestBody, ResponseBody
 
 
 class NotificationOut(ResponseBody):
@@ -43,8 +42,8 @@ class NotificationController(Controller):
     @get("")
     async def inbox(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                     unread: FromQuery[bool] = False,
-                    page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-                    page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50) -> Inbox:
+                    page: PageNo = 1,
+                    page_size: PageSize = 50) -> Inbox:
         """The caller's in-app notifications, newest first."""
         rows, total, unread_count = await service.inbox(db, actor, unread_only=unread, page=page,
                                                         page_size=page_size)

@@ -32,11 +32,9 @@ from agency.projects.schemas import (
     ProjectOut,
     UserRef,
 )
-from agency.schemas import MAX_PAGE_SIZE, Page
+from agency.schemas import Page, PageNo, PageSize
 from agency.timeutil import today_local
 
-PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
-PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
 ProjectStatus = Annotated[str | None, QueryParameter(pattern="^(planning|in_progress|completed|blocked|closed)$")]
 GreenStatus = Annotated[str | None, QueryParameter(pattern="^(none|requested|approved|refused)$")]
 
