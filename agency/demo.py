@@ -53,9 +53,10 @@ async def load_demo(session: AsyncSession, settings: Settings, store: storage.Bl
         summary = await catalog.import_catalog(session, SYSTEM, text)
         done.append(f"catalog {summary['version']}")
     created = 0
-    for username, role, name in (("admin", "admin", "系统管理员"), ("clerk", "clerk", "王代办"),
-                                 ("leader", "leader", "李主任")):
-        created += await ensure_user(session, settings, username, role, name)
+    for username, role, name, phone in (("admin", "admin", "系统管理员", None),
+                                        ("clerk", "clerk", "王代办", "0571-88001234"),
+                                        ("leader", "leader", "李主任", None)):
+        created += await ensure_user(session, settings, username, role, name, phone=phone)
     for department in await catalog.list_departments(session):
         created += await ensure_user(session, settings, f"dept-{department.code}", "department",
                                      f"{department.name}窗口", department_code=department.code)

@@ -120,8 +120,8 @@ async def test_papers_render_in_the_worker_when_one_is_running(backend: str, tmp
         env = {**os.environ, "AGENCY_DATABASE_URL": api.settings.database_url, "AGENCY_REDIS_URL": REDIS_URL,
                "AGENCY_STORAGE_URL": api.settings.storage_url, "AGENCY_SECRET_KEY": "x" * 40,
                "AGENCY_DATA_DIR": str(tmp_path), "AGENCY_LOG_LEVEL": "INFO"}
-        worker = subprocess.Popen([sys.executable, "-m", "agency.cli", "worker"], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
+        worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "agency.cli", "worker", env=env,
+                                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             from redis.asyncio import Redis
 
@@ -139,5 +139,5 @@ async def test_papers_render_in_the_worker_when_one_is_running(backend: str, tmp
             assert downloaded.content[:2] == b"PK"  # a real .docx came back from the worker
         finally:
             worker.terminate()
-            output, _ = worker.communicate(timeout=30)
-        assert "render_paper" in output
+            output, _ = await asyncio.wait_for(worker.communicate(), 30)
+        assert b"render_paper" in output
