@@ -15,7 +15,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from agency.calendar.workdays import CalendarRangeError
@@ -99,6 +99,10 @@ def agency_handler(request: Request[Any, Any, Any], exc: AgencyError) -> Respons
 
 
 def database_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    if isinstance(exc, DataError) or _caused_by_bad_value(exc):
+        # A value the column cannot hold (an id beyond 64 bits, a string too long): the client's input.
+        log.info("data error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(422, "数值超出允许范围（value out of range）")
     if isinstance(exc, IntegrityError):
         log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
         return error_response(409, "与已有数据冲突，请刷新后重试（conflict with existing data）")
@@ -106,6 +110,18 @@ def database_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Respon
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
         return error_response(503, "数据库暂时不可用，请稍后重试（database unavailable）")
     return internal_handler(request, exc)
+
+
+def _caused_by_bad_value(exc: BaseException) -> bool:
+    """asyncpg reports a value it cannot encode (an id beyond 64 bits) as a generic DBAPIError."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError) or type(seen).__name__ == "DataError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -129,6 +145,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     msgspec.ValidationError: lambda request, exc: error_response(422, f"数据校验失败：{exc}"),
     CalendarRangeError: lambda request, exc: error_response(
         422, f"日期超出工作日历支持的范围（{exc}）", [{"field": "date", "message": str(exc)}]),
+    OverflowError: lambda request, exc: error_response(422, "数值超出允许范围（value out of range）"),
     UnicodeDecodeError: lambda request, exc: error_response(400, "请求体不是有效的 UTF-8 文本（invalid UTF-8）"),
     Exception: internal_handler,
 }

@@ -142,7 +142,9 @@ async def import_file(session: AsyncSession, actor: Actor, text: str) -> dict[st
 
 async def year_view(session: AsyncSession, year: int) -> tuple[str, list[DayOverride]]:
     """(source of the year, the dates that differ from Monday–Friday) as the calendar applies them."""
-    _check_range(date(year, 1, 1), "year")
+    if not RANGE_START.year <= year <= RANGE_END.year:
+        raise Invalid(f"年份须在 {RANGE_START.year} 至 {RANGE_END.year} 之间（year out of the supported range）",
+                      field="year")
     calendar = await get_calendar(session)
     days = [o for o in calendar.overrides() if o.day.year == year and o.workday != (o.day.weekday() < 5)]
     sources = {o.source for o in days}

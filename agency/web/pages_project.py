@@ -18,6 +18,7 @@ import storage
 from agency.access import Actor, Role
 from agency.approvals.rules import STATUS_NAMES
 from agency.bundles import service as bundles
+from agency.catalog import service as catalog
 from agency.documents import service as docs
 from agency.documents.controllers import papers_of
 from agency.errors import AgencyError, NotFound, ServiceUnavailable
@@ -56,7 +57,9 @@ async def project_page(request: Request[Any, Any, Any], project_id: FromPath[int
     for a in ready:
         by_department.setdefault(a.department_code, []).append(a)
     critical = set(d.forecast.critical_path) if d.forecast else set()
+    names = {dep.code: dep.name for dep in await catalog.list_departments(db)}
     return page(request, "project.html", actor, d=d, plan=build_plan(d, today), today=today, events=events,
+                DEPT_NAMES=names, approval_names={str(a.id): a.name for a in d.approvals},
                 documents=documents, bundles=sent, by_department=by_department, critical=critical,
                 STATUS_NAMES=STATUS_NAMES, PROJECT_PAPERS=PROJECT_PAPERS, APPROVAL_PAPERS=APPROVAL_PAPERS,
                 PAPER_NAMES=PAPER_NAMES, ok=request.query_params.get("ok"), err=request.query_params.get("err"))

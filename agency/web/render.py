@@ -12,6 +12,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm.exc import StaleDataError
 
 from agency.access import ROLE_NAMES_ZH, Actor
+from agency.approvals.rules import ACTION_NAMES
+from agency.catalog.format_model import STAGE_NAMES
 from agency.errors import AgencyError, NotFound
 from agency.web.session import LoginRequired, PasswordChangeRequired, login_url
 
@@ -21,6 +23,14 @@ LEVEL_NAMES = {"none": "正常", "prompt": "临期提示", "yellow": "黄牌", "
 PROJECT_STATUS_NAMES = {"planning": "筹划中", "in_progress": "办理中", "completed": "已办结", "blocked": "受阻",
                         "closed": "已关闭"}
 GREEN_NAMES = {"none": "未申请", "requested": "已申请待审批", "approved": "已开通", "refused": "未获批准"}
+EVENT_NAMES = {f"approval.{k}": v for k, v in ACTION_NAMES.items()} | {
+    "approval.reassign": "移交经办人", "file.upload": "上传材料", "file.download": "下载文件",
+    "document.generate": "生成文书", "bundle.send": "组批报送", "bundle.receive": "部门签收",
+    "project.create": "建立项目档案", "project.add_approval": "增加审批事项", "project.remove_approval": "删除审批事项",
+    "project.facts": "修改项目信息", "project.milestone": "更新里程碑", "project.close": "关闭项目",
+    "project.green_channel.request": "申请绿色通道", "project.green_channel.decide": "审批绿色通道",
+    "escalation.acknowledge": "签收督办", "escalation.resolve": "督办办结", "enterprise.create": "登记企业",
+    "enterprise.view_personal": "查看个人信息"}
 
 
 def page(request: Request[Any, Any, Any], name: str, actor: Actor | None = None, *, status_code: int = 200,
@@ -29,7 +39,8 @@ def page(request: Request[Any, Any, Any], name: str, actor: Actor | None = None,
     return Template(template_name=name, status_code=status_code, context={
         "actor": actor, "user": user, "role_name": ROLE_NAMES_ZH[actor.role] if actor else "",
         "path": request.url.path, "LEVEL_NAMES": LEVEL_NAMES, "PROJECT_STATUS_NAMES": PROJECT_STATUS_NAMES,
-        "GREEN_NAMES": GREEN_NAMES, **context})
+        "GREEN_NAMES": GREEN_NAMES, "EVENT_NAMES": EVENT_NAMES,
+        "STAGE_NAMES": STAGE_NAMES, **context})
 
 
 def field_errors(error: AgencyError) -> dict[str, str]:

@@ -81,3 +81,26 @@ async def test_health_reports_each_component(api: Api) -> None:
     response = await api.client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "storage": "ok", "queue": "in-process"}
+
+
+OUT_OF_RANGE = [
+    ("GET", "/api/calendar/3568510739051660800"),
+    ("GET", "/api/calendar/1900"),
+    ("GET", "/api/users/36893488147419103233"),
+    ("POST", "/api/outbox/36893488147419103233/retry"),
+    ("GET", "/api/projects/36893488147419103233"),
+    ("GET", "/api/files/36893488147419103233"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), OUT_OF_RANGE)
+async def test_numbers_beyond_what_the_database_holds_are_4xx(api: Api, method: str, path: str) -> None:
+    response = await api.client.request(method, path, headers=api.admin_headers)
+    assert 400 <= response.status_code < 500, response.text
+    assert set(response.json()) == {"status_code", "detail", "extra"}
+
+
+@pytest.mark.parametrize("path", ["/api/users", "/api/users/1", "/api/outbox", "/api/projects", "/api/bundles"])
+async def test_options_preflight_is_never_a_server_error(api: Api, path: str) -> None:
+    response = await api.client.options(path)
+    assert response.status_code < 500, response.text

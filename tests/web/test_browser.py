@@ -101,3 +101,142 @@ def test_clerk_pages_in_the_browser(server: str, browser: object) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(SHOTS / "project_phone.png"), full_page=True)
     assert not foreign, foreign
+
+
+PASSWORD = "Agency@2026"
+# A small valid PDF (one empty A4 page): what a scanner would hand over, only smaller.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _api(server: str, method: str, path: str, body: dict[str, object] | None = None,
+         token: str | None = None) -> dict[str, object]:
+    import json
+
+    request = urllib.request.Request(server + path, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def _login(page: object, server: str, username: str, home: str) -> None:
+    page.goto(server + "/login")  # type: ignore[attr-defined]
+    page.fill("#username", username)  # type: ignore[attr-defined]
+    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
+    page.click("button.primary")  # type: ignore[attr-defined]
+    page.wait_for_url(server + home)  # type: ignore[attr-defined]
+
+
+def test_dossier_from_upload_to_the_enterprise_portal(server: str, browser: object, tmp_path: Path) -> None:
+    """The clerk opens a dossier, uploads scans with progress, sends a bundle; the department asks for a
+    supplement (一次性告知); the enterprise sees its progress and the missing material on its portal."""
+    from tests.support import valid_credit_code
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    scan = tmp_path / "营业执照扫描件.pdf"
+    scan.write_bytes(PDF)
+    second = tmp_path / "补充页.pdf"
+    second.write_bytes(PDF)
+    wrong = tmp_path / "说明.txt"
+    wrong.write_text("不是扫描件")
+    clerk = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = clerk.new_page()
+    _login(page, server, "clerk", "/app")
+    page.goto(server + "/app/enterprises/new")
+    page.fill("#f-credit_code", valid_credit_code())
+    page.fill("#f-name", "浏览器场景测试企业有限公司")
+    page.fill("#f-legal_representative", "张三")
+    page.fill("#f-contact_name", "李四")
+    page.fill("#f-contact_phone", "13812345678")
+    page.fill("#f-address", "工业园区二号")
+    page.click("button.primary")
+    page.wait_for_url(lambda url: "/app/projects/new" in url)
+    enterprise_id = int(page.url.split("enterprise_id=")[1].split("&")[0])
+    page.fill("#f-name", "浏览器场景测试项目")
+    page.fill("#f-investment_wan", "3000")
+    page.fill("#f-location", "工业园区二号地块")
+    page.select_option("#f-route_code", index=1)
+    page.click("button.primary")
+    page.wait_for_url(lambda url: "created=1" in url and "/new" not in url)
+    project_id = int(page.url.split("/app/projects/")[1].split("?")[0])
+    page.locator("#appr-h + .table-wrap a").first.click()
+    page.wait_for_url("**/app/approvals/*")
+    approval_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    assert "尚未受理，未开始计时" in page.inner_text("#clock")
+    # A required reason left empty is shown next to its field, in Chinese.
+    page.click("#act-withdraw summary")
+    page.click("#act-withdraw button[type=submit]")
+    assert "撤回原因" in page.inner_text("#e-f-withdraw-reason")
+    page.screenshot(path=str(SHOTS / "approval_error.png"), full_page=True)
+    page.click("#act-prepare summary")
+    page.click("#act-prepare button[type=submit]")
+    page.wait_for_selector("p.ok")
+    forms = page.locator("form.upload")
+    for i in range(forms.count()):
+        form = forms.nth(i)
+        form.locator("input[type=file]").set_input_files([str(scan), str(second)] if i == 0 else [str(scan)])
+        form.locator(".uploads[data-complete]").wait_for()
+        assert form.locator(".upload-row[data-error]").count() == 0, form.inner_text()
+        assert all(v == 100 for v in form.locator("progress").evaluate_all("bars => bars.map(b => b.value)"))
+    forms.first.locator("input[type=file]").set_input_files(str(wrong))
+    forms.first.locator(".upload-row[data-error]").wait_for()
+    assert "✕" in forms.first.locator(".upload-row[data-error] .msg").inner_text()
+    page.screenshot(path=str(SHOTS / "approval_uploads.png"), full_page=True)
+    page.reload()
+    assert page.locator(".materials .files a").count() == forms.count() + 1
+    assert page.locator(".badge.lv-red", has_text="未上传").count() == 0
+    page.screenshot(path=str(SHOTS / "approval.png"), full_page=True)
+    # CSRF: a form post without the token is refused even with a valid session.
+    refused = page.request.post(f"{server}/app/approvals/{approval_id}/actions",
+                                form={"action": "submit", "version": "2"})
+    assert refused.status == 403
+    page.goto(f"{server}/app/projects/{project_id}")
+    page.click("#send-h ~ form button.primary")
+    page.wait_for_selector("p.ok")
+    assert "已报送批次" in page.inner_text("p.ok")
+    assert "组批报送" in page.inner_text("#events-h + .timeline")
+    page.screenshot(path=str(SHOTS / "project_sent.png"), full_page=True)
+    admin = str(_api(server, "POST", "/api/auth/login", {"username": "admin", "password": PASSWORD})["token"])
+    approval = _api(server, "GET", f"/api/approvals/{approval_id}", token=admin)
+    assert approval["status"] == "submitted" and approval["department_mode"] == "online"
+    dept = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    officer = dept.new_page()
+    _login(officer, server, f"dept-{approval['department_code']}", "/app")
+    officer.goto(f"{server}/app/approvals/{approval_id}")
+    officer.click("#act-request_supplement summary")
+    officer.locator("#act-request_supplement input[name=missing_materials]").first.check()
+    officer.fill("#f-request_supplement-reason", "扫描件不清晰，请重新提供")
+    officer.click("#act-request_supplement button[type=submit]")
+    officer.wait_for_selector("p.ok")
+    assert "一次性告知" in officer.inner_text("p.notice")
+    officer.screenshot(path=str(SHOTS / "approval_department.png"), full_page=True)
+    _api(server, "POST", "/api/users", {"username": "scenario-ent", "password": PASSWORD, "role": "enterprise",
+                                        "enterprise_id": enterprise_id, "display_name": "李四",
+                                        "must_change_password": False}, token=admin)
+    ent = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    portal = ent.new_page()
+    _login(portal, server, "scenario-ent", "/app/portal")
+    assert "浏览器场景测试项目" in portal.inner_text("main")
+    portal.screenshot(path=str(SHOTS / "portal_phone.png"), full_page=True)
+    portal.click("text=查看办理进度")
+    portal.wait_for_url(f"**/app/portal/projects/{project_id}")
+    missing = portal.inner_text("#miss-h + .card")
+    assert "一次性告知" in missing and "扫描件不清晰" in missing
+    assert "立项用地规划" in portal.inner_text(".steps")
+    assert "138****5678" in portal.inner_text("main") and "13812345678" not in portal.content()
+    portal.screenshot(path=str(SHOTS / "portal_project_phone.png"), full_page=True)
+    portal.screenshot(path=str(SHOTS / "portal_project_phone_screen.png"))
+    # The demo enterprise: a green-channel dossier with approvals approved, accepted and one awaiting a supplement.
+    demo = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    mine = demo.new_page()
+    _login(mine, server, "enterprise", "/app/portal")
+    mine.locator(".portal-card", has=mine.locator(".badge.green")).locator("a.button.primary").first.click()
+    mine.wait_for_url("**/app/portal/projects/*")
+    assert "一次性告知" in mine.inner_text("#miss-h + .card")
+    mine.screenshot(path=str(SHOTS / "portal_demo_phone.png"), full_page=True)
+    mine.screenshot(path=str(SHOTS / "portal_demo_phone_screen.png"))
+    mine.set_viewport_size({"width": 1280, "height": 900})
+    mine.screenshot(path=str(SHOTS / "portal_demo.png"), full_page=True)
+    for context in (clerk, dept, ent, demo):
+        context.close()
