@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
@@ -18,6 +18,7 @@ from agency.accounts.models import AuthToken, User
 from agency.accounts.schemas import UserCreateIn
 from agency.audit import service as audit
 from agency.catalog.models import Department
+from agency.db.paging import paginate
 from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Invalid, Locked, NotAuthenticated, NotFound
 from agency.settings import Settings
@@ -214,11 +215,7 @@ async def list_users(
         query = query.where(or_(User.username.like(pattern), User.display_name.like(f"%{q.strip()}%")))
     if role:
         query = query.where(User.role == role)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (
-        await session.execute(query.order_by(User.id).offset((page - 1) * page_size).limit(page_size))
-    ).scalars().all()
-    return list(rows), total
+    return await paginate(session, query, order_by=User.id, page=page, page_size=page_size)
 
 
 async def get_user(session: AsyncSession, actor: Actor, user_id: int) -> User:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role, Visibility, get_visible, visible
@@ -19,6 +19,7 @@ from agency.approvals.schemas import ActionIn
 from agency.audit import service as audit
 from agency.bundles.models import Bundle, BundleApproval, BundleFile
 from agency.catalog.models import Department
+from agency.db.paging import paginate
 from agency.db.sequences import next_value
 from agency.documents import contexts
 from agency.documents import service as papers_service
@@ -155,10 +156,7 @@ async def search(session: AsyncSession, actor: Actor, *, department_code: str | 
         query = query.where(Bundle.status == status)
     if project_id is not None:
         query = query.where(Bundle.project_id == project_id)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(Bundle.id.desc()).offset((page - 1) * page_size)
-                                  .limit(page_size))).scalars().all()
-    return list(rows), total
+    return await paginate(session, query, order_by=Bundle.id.desc(), page=page, page_size=page_size)
 
 
 async def contents(session: AsyncSession, bundle: Bundle) -> tuple[list[int], list[tuple[BundleFile, StoredFile,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role, Visibility, get_visible, visible
 from agency.audit import service as audit
+from agency.db.paging import paginate
 from agency.enterprises.credit_code import CreditCodeError, validate_credit_code
 from agency.enterprises.models import Enterprise
 from agency.enterprises.schemas import EnterpriseIn
@@ -71,10 +72,7 @@ async def search(session: AsyncSession, actor: Actor, *, q: str | None, page: in
         term = q.strip()
         query = query.where(or_(Enterprise.name.contains(term, autoescape=True),
                                 Enterprise.credit_code == term.upper()))
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(
-        query.order_by(Enterprise.id.desc()).offset((page - 1) * page_size).limit(page_size))).scalars().all()
-    return list(rows), total
+    return await paginate(session, query, order_by=Enterprise.id.desc(), page=page, page_size=page_size)
 
 
 async def get(session: AsyncSession, actor: Actor, enterprise_id: int) -> Enterprise:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import SYSTEM, Actor, Role, Visibility, get_visible, visible
 from agency.audit import service as audit
+from agency.db.paging import paginate
 from agency.documents import service as papers_service
 from agency.documents.service import Papers
 from agency.errors import Conflict, Forbidden, Invalid
@@ -74,10 +75,7 @@ async def search(session: AsyncSession, actor: Actor, *, status: str | None, lev
                           (Escalation.approval_id, approval_id)):
         if value is not None:
             query = query.where(column == value)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(Escalation.id.desc()).offset((page - 1) * page_size)
-                                  .limit(page_size))).scalars().all()
-    return list(rows), total
+    return await paginate(session, query, order_by=Escalation.id.desc(), page=page, page_size=page_size)
 
 
 async def acknowledge(session: AsyncSession, actor: Actor, escalation_id: int, note: str) -> Escalation:

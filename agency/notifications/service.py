@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor
 from agency.accounts.models import User
+from agency.db.paging import paginate
 from agency.enterprises.models import Enterprise
 from agency.notifications.models import Notification
 
@@ -75,10 +76,8 @@ async def inbox(session: AsyncSession, actor: Actor, *, unread_only: bool, page:
         query.where(Notification.read_at.is_(None)).subquery()))).scalar_one()
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(Notification.id.desc()).offset((page - 1) * page_size)
-                                  .limit(page_size))).scalars().all()
-    return list(rows), total, unread
+    rows, total = await paginate(session, query, order_by=Notification.id.desc(), page=page, page_size=page_size)
+    return rows, total, unread
 
 
 async def mark_read(session: AsyncSession, actor: Actor, ids: list[int] | None) -> int:

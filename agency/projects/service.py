@@ -24,6 +24,7 @@ from agency.catalog import service as catalog
 from agency.catalog.format_model import Route as RouteFormat
 from agency.catalog.models import CatalogItem
 from agency.catalog.models import Route as RouteRow
+from agency.db.paging import paginate
 from agency.db.sequences import next_value
 from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Invalid
@@ -365,7 +366,4 @@ async def events(session: AsyncSession, actor: Actor, project_id: int, *, page: 
         own = select(func.cast(Approval.id, AuditEvent.object_id.type)).where(
             Approval.project_id == project.id, Approval.department_code == actor.department_code)
         query = query.where(AuditEvent.object_type == "approval", AuditEvent.object_id.in_(own))
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(AuditEvent.id.desc()).offset((page - 1) * page_size)
-                                  .limit(page_size))).scalars().all()
-    return list(rows), total
+    return await paginate(session, query, order_by=AuditEvent.id.desc(), page=page, page_size=page_size)
