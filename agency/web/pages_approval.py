@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, get, post
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import storage
 from agency.access import Actor, Role
 from agency.approvals import queries, service
 from agency.approvals.controllers import clock_summary
@@ -20,6 +22,7 @@ from agency.approvals.schemas import ActionIn
 from agency.db.session import undo_side_effects
 from agency.documents.controllers import papers_of
 from agency.errors import AgencyError
+from agency.files import service as files
 from agency.projects import service as projects
 from agency.timeutil import today_local
 from agency.web.forms import convert
@@ -125,4 +128,75 @@ async def take_action(request: Request[Any, Any, Any], approval_id: FromPath[int
                          values=values)
 
 
-HANDLERS: list[Any] = [approval_page, take_action]
+CHUNK = 1024 * 1024
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    """The spooled part in 1 MiB pieces; ``UploadFile.read`` reads a part spooled to disk in a thread."""
+    while chunk := await upload.read(CHUNK):
+        yield chunk
+
+
+async def _store_one(db: AsyncSession, actor: Actor, store: storage.BlobStore, limit: int, approval_id: int,
+                     material_code: str, upload: UploadFile) -> int:
+    """One file as the API stores it: no transaction held while it is written, the object removed if its row fails."""
+    approval, material = await files.approval_for_upload(db, actor, approval_id, material_code)
+    await db.commit()
+    blob = await files.store_upload(store, _chunks(upload), limit=limit, accepted=files.accepted_types(material))
+    try:
+        row = await files.record_upload(db, actor, approval, material_code, blob, files.display_name(
+            upload.filename, files.fallback_name(material_code, blob.content_type)))
+        await db.commit()
+    except BaseException:
+        await db.rollback()
+        await files.discard_upload(store, blob.key)
+        raise
+    return row.version
+
+
+# Without JavaScript the browser posts a form that Litestar spools to disk before the handler runs;
+# this cap bounds that spool (scans beyond it go through the streaming API upload the page's script uses).
+FORM_UPLOAD_CAP = 1024 * 1024 * 1024
+
+
+@post("/app/approvals/{approval_id:int}/materials/{material_code:str}/files",
+      request_max_body_size=FORM_UPLOAD_CAP)
+async def upload_page(request: Request[Any, Any, Any], approval_id: FromPath[int], material_code: FromPath[str],
+                      state: State, actor: NamedDependency[Actor],
+                      db: NamedDependency[AsyncSession]) -> Template | Redirect:
+    """The upload form without JavaScript (upload.js sends each file to the API with a progress bar instead).
+
+    The CSRF middleware has already parsed the multipart body (parts spooled to disk); each file is then
+    streamed to storage in chunks, exactly like the API. Success → 303 back with a message; a refusal →
+    the page again with the message next to the material.
+    """
+    form = await request.form()
+    uploads = [u for u in form.getall("file", []) if isinstance(u, UploadFile) and (u.filename or "")]
+    key = f"upload-{material_code}"
+    if not uploads:
+        return await _render(request, state, actor, db, approval_id, status_code=422,
+                             errors={key: "请先选择要上传的文件。"})
+    limit = int(state.settings.upload_limit_bytes)
+    done: list[str] = []
+    try:
+        for upload in uploads:
+            version = await _store_one(db, actor, state.blob_store, limit, approval_id, material_code, upload)
+            done.append(f"{files.display_name(upload.filename, material_code)}（第 {version} 版）")
+    except AgencyError as error:
+        if error.status_code in (403, 404):
+            raise
+        await db.rollback()
+        if getattr(request.state, "web_user", None) is not None:
+            await db.refresh(request.state.web_user)
+        message = zh(error.detail)
+        if done:
+            message = f"已上传 {'、'.join(done)}；{uploads[len(done)].filename or '下一个文件'}未上传：{message}"
+        return await _render(request, state, actor, db, approval_id, status_code=error.status_code,
+                             errors={key: message})
+    finally:
+        for upload in uploads:
+            await upload.close()
+    return see_other(f"/app/approvals/{approval_id}?ok={quote('已上传：' + '、'.join(done))}#mat-{material_code}")
+
+
+HANDLERS: list[Any] = [approval_page, take_action, upload_page]

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from agency.app import create_app
+from agency.db import migrate
+from agency.db.engine import create_engine, create_sessionmaker
 from agency.settings import Settings
+from tests.conftest import make_settings, new_database
 
 
 @pytest.fixture
@@ -16,3 +20,38 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
     app = create_app(settings)
     async with AsyncTestClient(app=app, raise_server_exceptions=False, base_url="https://testserver.local") as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A SQLite database of its own with the demo data (`agency serve --demo`), for the whole run."""
+    folder = tmp_path_factory.mktemp("web-queries")
+    url = new_database("sqlite", folder)
+    migrate.upgrade(url)
+    settings = make_settings(url, folder)
+
+    async def load() -> None:
+        import storage
+        from agency.demo import load_demo
+
+        engine = create_engine(url)
+        store = storage.open_store(settings.storage_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                await load_demo(session, settings, store)
+                await session.commit()
+        finally:
+            await store.aclose()
+            await engine.dispose()
+
+    asyncio.run(load())
+    yield settings
+
+
+async def demo_login(client: AsyncTestClient[Any], settings: Settings, username: str) -> None:
+    from tests.web.test_web_pages import csrf
+
+    token = await csrf(client)
+    response = await client.post("/login", data={"_csrf_token": token, "username": username,
+                                                  "password": settings.demo_password}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:1000]

@@ -69,6 +69,19 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+def _no_horizontal_overflow(page: object) -> None:
+    """At phone width nothing but the scrollable tables and the plan is wider than the screen."""
+    evaluate = page.evaluate  # type: ignore[attr-defined]
+    wide = evaluate("""() => {
+        const w = document.documentElement.clientWidth;
+        if (document.documentElement.scrollWidth > w) { return ["page scrolls sideways"]; }
+        return [...document.querySelectorAll("main *")].filter(e => !e.closest(".table-wrap, .gantt"))
+            .filter(e => e.getBoundingClientRect().right > w + 1 && e.getClientRects().length)
+            .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").slice(0, 30));
+    }""")
+    assert not wide, wide
+
+
 def test_clerk_pages_in_the_browser(server: str, browser: object) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
@@ -83,6 +96,11 @@ def test_clerk_pages_in_the_browser(server: str, browser: object) -> None:
     page.wait_for_url(server + "/app")
     assert page.is_visible("text=今日待办")
     page.screenshot(path=str(SHOTS / "workbench.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SHOTS / "workbench_phone.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "workbench_phone_screen.png"))
+    _no_horizontal_overflow(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(server + "/app/enterprises/new")
     page.fill("#f-credit_code", "91330521MA2B3C4D5X")
     page.fill("#f-name", "浏览器测试企业")
@@ -100,6 +118,8 @@ def test_clerk_pages_in_the_browser(server: str, browser: object) -> None:
     page.screenshot(path=str(SHOTS / "project.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(SHOTS / "project_phone.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "project_phone_screen.png"))
+    _no_horizontal_overflow(page)
     assert not foreign, foreign
 
 
@@ -173,6 +193,7 @@ def test_dossier_from_upload_to_the_enterprise_portal(server: str, browser: obje
     page.click("#act-prepare button[type=submit]")
     page.wait_for_selector("p.ok")
     forms = page.locator("form.upload")
+    assert not forms.first.locator("button[type=submit]").is_visible()  # JS on: each file is sent at once
     for i in range(forms.count()):
         form = forms.nth(i)
         form.locator("input[type=file]").set_input_files([str(scan), str(second)] if i == 0 else [str(scan)])
@@ -187,6 +208,11 @@ def test_dossier_from_upload_to_the_enterprise_portal(server: str, browser: obje
     assert page.locator(".materials .files a").count() == forms.count() + 1
     assert page.locator(".badge.lv-red", has_text="未上传").count() == 0
     page.screenshot(path=str(SHOTS / "approval.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(SHOTS / "approval_phone.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "approval_phone_screen.png"))
+    _no_horizontal_overflow(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     # CSRF: a form post without the token is refused even with a valid session.
     refused = page.request.post(f"{server}/app/approvals/{approval_id}/actions",
                                 form={"action": "submit", "version": "2"})
@@ -240,3 +266,29 @@ def test_dossier_from_upload_to_the_enterprise_portal(server: str, browser: obje
     mine.screenshot(path=str(SHOTS / "portal_demo.png"), full_page=True)
     for context in (clerk, dept, ent, demo):
         context.close()
+
+
+def test_project_page_prints_on_one_or_two_a4_pages(server: str, browser: object) -> None:
+    """The project summary printed by Chromium: A4 from the stylesheet's @page, navigation and forms hidden."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    _login(page, server, "clerk", "/app")
+    page.locator("#projects table a").first.click()
+    page.wait_for_selector(".gantt")
+    assert page.is_visible("button[data-print]")  # shown by print.js
+    pdf = SHOTS / "project_print.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    context.close()
+    if not shutil.which("pdfinfo"):
+        _missing("pdfinfo (poppler-utils) is not installed")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    size = next(line for line in info.splitlines() if line.startswith("Page size:"))
+    width, height = (float(x) for x in size.split(":")[1].split("pts")[0].split(" x "))
+    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, size  # A4 portrait in points
+    pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
+    assert 1 <= pages <= 2, info
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "审批事项" in text and "退出" not in text and "组批报送" not in text and "工作台" not in text
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(SHOTS / "project_print")], check=True)

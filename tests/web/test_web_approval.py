@@ -54,3 +54,31 @@ async def test_portal_shows_progress_and_missing_materials_masked(client: AsyncT
     assert other.status_code == 303 and other.headers["location"] == f"/app/portal/projects/{d.project['id']}"
     assert (await client.get("/app/portal/projects/999999")).status_code == 404
     await csrf(client, "/app/portal")
+
+
+async def test_upload_form_works_without_javascript(client: AsyncTestClient[Any], api: Api) -> None:
+    d = await open_dossier(api)
+    approval_id = d.project["approvals"][0]["id"]
+    code = (await d.get(approval_id))["materials"][0]["code"]
+    clerk = (await client.get("/api/me", headers=d.clerk)).json()["username"]
+    await web_login(client, clerk)
+    page = await client.get(f"/app/approvals/{approval_id}")
+    route = f"/app/approvals/{approval_id}/materials/{code}/files"
+    assert f'action="{route}"' in page.text and f'data-api="/api{route[4:]}"' in page.text
+    token = TOKEN_RE.search(page.text).group(1)  # type: ignore[union-attr]
+    scan = b"%PDF-1.7\n" + "营业执照扫描件".encode() * 300
+    done = await client.post(route, data={"_csrf_token": token}, files={"file": ("执照.pdf", scan, "application/pdf")},
+                             follow_redirects=False)
+    assert done.status_code == 303, done.text[:2000]
+    assert done.headers["location"].startswith(f"/app/approvals/{approval_id}?ok=")
+    after = await client.get(done.headers["location"])
+    assert "已上传：执照.pdf（第 1 版）" in after.text and '>执照.pdf</a>' in after.text
+    wrong = await client.post(route, data={"_csrf_token": token},
+                              files={"file": ("说明.txt", "不是扫描件".encode(), "text/plain")})
+    assert wrong.status_code == 415
+    assert f'id="e-up-{code}"' in wrong.text and "该材料只接受" in wrong.text
+    assert "type not accepted" not in wrong.text
+    none = await client.post(route, data={"_csrf_token": token}, files={"file": ("", b"", "application/pdf")})
+    assert none.status_code == 422 and "请先选择要上传的文件" in none.text
+    refused = await client.post(route, files={"file": ("执照.pdf", scan, "application/pdf")})
+    assert refused.status_code == 403 and "安全校验码" in refused.text

@@ -1,6 +1,7 @@
 /* Material uploads on the approval page: several files, drag and drop, a progress bar per file.
-   Each file goes to the JSON API by XMLHttpRequest with the page's own bearer token (meta api-token);
-   the API's error `detail` is shown next to the file. No libraries, no CDN. */
+   Without JavaScript the form posts to its page route (action); with it, each file goes to the JSON API
+   (data-api) by XMLHttpRequest with the page's own bearer token (meta api-token), and the API's error
+   `detail` is shown next to the file. No libraries, no CDN. */
 (function () {
   "use strict";
   var meta = document.querySelector('meta[name="api-token"]');
@@ -24,7 +25,7 @@
     list.appendChild(row);
 
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.getAttribute("action"));
+    xhr.open("POST", form.getAttribute("data-api"));
     xhr.setRequestHeader("Authorization", "Bearer " + token);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.onprogress = function (e) {
@@ -78,6 +79,8 @@
   Array.prototype.forEach.call(forms, function (form) {
     var input = form.querySelector('input[type="file"]');
     var zone = form.querySelector("[data-drop]");
+    var button = form.querySelector("button.js-hide");
+    if (button) { button.hidden = true; }  // a file chosen is sent at once
     form.addEventListener("submit", function (e) { e.preventDefault(); send(form, input.files); });
     input.addEventListener("change", function () {
       if (input.files.length) { send(form, input.files); input.value = ""; }
