@@ -32,6 +32,7 @@ from agency.db.session import provide_db
 from agency.documents.controllers import DocumentController
 from agency.enterprises.controllers import EnterpriseController
 from agency.escalation.controllers import EscalationController
+from agency.evaluations.controllers import EvaluationController, FollowUpController, RatingLinkController
 from agency.files.controllers import FileController
 from agency.health import health
 from agency.http import EXCEPTION_HANDLERS
@@ -39,13 +40,16 @@ from agency.notifications.admin import OutboxController
 from agency.notifications.controllers import NotificationController
 from agency.projects.controllers import ProjectController
 from agency.queue import ArqQueue, InProcessQueue, NoQueue, Queue
+from agency.reports.controllers import DashboardController, ReportController
+from agency.security import SecurityHeaders
 from agency.settings import Settings, get_settings
 from agency.web import STATIC, TEMPLATES, web_handlers
 
 ROUTE_HANDLERS: list[Any] = [
     health, AuthController, MeController, UserController, CatalogController, CalendarController,
     EnterpriseController, ProjectController, ApprovalController, NotificationController, FileController,
-    DocumentController, BundleController, EscalationController, OutboxController,
+    DocumentController, BundleController, EscalationController, OutboxController, ReportController,
+    DashboardController, EvaluationController, FollowUpController, RatingLinkController,
 ]
 
 log = logging.getLogger("agency.app")
@@ -132,6 +136,7 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
         guards=[initial_password_guard],
+        middleware=[SecurityHeaders()],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Agency 代办服务 API",

@@ -52,6 +52,7 @@ class Settings:
     center_leaders: tuple[str, ...] = ()
     county_leaders: tuple[str, ...] = ()
     scheduler: Literal["auto", "off"] = "auto"
+    public_url: str | None = None
     embedded: bool = field(default=True)
 
     @property
@@ -107,6 +108,7 @@ class Settings:
             center_leaders=reader.parse("CENTER_LEADERS", _usernames, ()),
             county_leaders=reader.parse("COUNTY_LEADERS", _usernames, ()),
             scheduler=reader.choice("SCHEDULER", "auto", ("auto", "off")),  # type: ignore[arg-type]
+            public_url=reader.parse("PUBLIC_URL", _http_url, None),
             embedded=embedded,
         )
 

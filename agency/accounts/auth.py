@@ -34,7 +34,7 @@ def build_jwt_auth(settings: Settings) -> JWTAuth[Actor, Token]:
         default_token_expiration=timedelta(minutes=settings.token_ttl_minutes),
         # Pages (/, /login, /logout, /app/…, /rate/…) authenticate with the web session cookie instead.
         exclude=["^/health", "^/schema", "^/api/auth/login", "^/static/", "^/favicon", "^/$", "^/login", "^/logout",
-                 "^/app", "^/rate/"],
+                 "^/app", "^/rate/", "^/api/ratings/"],
         require_claims=["jti", "exp", "sub"],
         description="登录后取得的令牌：Authorization: Bearer <token>",
     )

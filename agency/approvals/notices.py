@@ -11,6 +11,7 @@ from agency.access import Actor
 from agency.accounts.models import User
 from agency.approvals.rules import ACTION_NAMES
 from agency.enterprises.models import Enterprise
+from agency.evaluations import service as evaluations
 from agency.notifications import service as outbox
 from agency.projects.models import Approval, Project
 from agency.timeutil import chinese_date
@@ -35,7 +36,7 @@ def _materials(approval: Approval) -> str:
 
 
 async def after_action(session: AsyncSession, actor: Actor, approval: Approval, project: Project, action: str,
-                       effective: date) -> None:
+                       effective: date, *, public_url: str | None = None) -> None:
     key = f"approval:{approval.id}:v{approval.version}:{action}"
     common: dict[str, Any] = {"object_type": "approval", "object_id": approval.id, "project_id": project.id}
     title = f"{project.name}·{approval.name}"
@@ -51,6 +52,9 @@ async def after_action(session: AsyncSession, actor: Actor, approval: Approval, 
             session, enterprise, key=key, subject=f"{approval.name}{what}",
             body=f"贵单位“{title}”于{chinese_date(effective)}{what}{detail}。详情请登录代办服务系统查看。",
             sms=f"【代办服务】{approval.name}{what}{'，请补正材料' if detail else ''}，详见系统。", **common)
+    if action in ("approve", "reject"):
+        # 即评: the enterprise rates the decided item through a single-use link sent by SMS.
+        await evaluations.issue_rating_link(session, approval, public_url)
     if actor.user_id != project.clerk_id:
         # The clerk who owns the dossier hears of everything done to it by others.
         clerk = await session.get(User, project.clerk_id)

@@ -70,7 +70,8 @@ async def act(session: AsyncSession, actor: Actor, approval_id: int, data: Actio
     after = _state(approval) | _details(step)
     await audit.record(session, actor, f"approval.{data.action}", "approval", approval.id, project_id=project.id,
                        before=before, after=after)
-    await notices.after_action(session, step.actor, approval, project, data.action, step.effective)
+    await notices.after_action(session, step.actor, approval, project, data.action, step.effective,
+                               public_url=papers.settings.public_url if papers else None)
     if papers is not None:
         await generate_for_action(session, actor, papers, project, approval, data.action, today)
     return approval

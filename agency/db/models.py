@@ -11,6 +11,7 @@ from agency.db.base import Base
 from agency.documents import models as document_models
 from agency.enterprises import models as enterprise_models
 from agency.escalation import models as escalation_models
+from agency.evaluations import models as evaluation_models
 from agency.files import models as file_models
 from agency.notifications import models as notification_models
 from agency.projects import models as project_models
@@ -26,6 +27,7 @@ __all__ = [
     "document_models",
     "enterprise_models",
     "escalation_models",
+    "evaluation_models",
     "file_models",
     "notification_models",
     "project_models",

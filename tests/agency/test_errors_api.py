@@ -104,3 +104,12 @@ async def test_numbers_beyond_what_the_database_holds_are_4xx(api: Api, method: 
 async def test_options_preflight_is_never_a_server_error(api: Api, path: str) -> None:
     response = await api.client.options(path)
     assert response.status_code < 500, response.text
+
+
+async def test_security_headers_on_api_and_pages(api: Api) -> None:
+    for path in ("/health", "/login"):
+        response = await api.client.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert "script-src 'self';" in response.headers["content-security-policy"]

@@ -50,8 +50,9 @@ async def test_full_walk_prepare_submit_accept_supplement_resubmit_extend_approv
             Notification.object_id == str(xmba), Notification.channel == "sms"))).scalar_one()
     assert kinds == ["started", "paused", "resumed", "stopped"]
     assert actions == ["approval.prepare", "approval.submit", "approval.accept", "approval.request_supplement",
-                       "approval.resubmit", "approval.approve"]
-    assert sms == 3  # the enterprise's contact hears of acceptance, the supplement and the decision
+                       "approval.resubmit", "approval.approve", "rating_link.issue"]
+    # The enterprise's contact hears of acceptance, the supplement and the decision, and gets a rating link.
+    assert sms == 4
 
 
 async def test_extension_within_cap_moves_due_date(api: Api) -> None:

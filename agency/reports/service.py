@@ -1,0 +1,224 @@
+"""The supervision figures of DOMAIN.md ("Supervision and metrics") per department and period, and
+the leader's dashboard.
+
+Definitions, for a period [from, to] of office (China) dates, both ends included:
+
+* ``completed`` — approvals decided (approved or rejected) with ``decided_on`` in the period.
+* ``on_time`` — of those, the ones whose clock stopped on or before the promised due date
+  (``ClockState.on_time``). An approval completed without any clock record (recorded as approved
+  before Agency tracked it) is completed but not on time: nothing shows that it was.
+* ``on_time_rate`` = on_time ÷ completed (按时办结率).
+* ``speedup_rate`` (提速率) — the mean over completed approvals that have a statutory limit (and a
+  clock) of (statutory − actual) ÷ statutory. ``statutory`` is the limit's own count, without
+  extensions (an extension is exactly what the figure should show); ``actual`` is the time the clock
+  ran, paused days excluded, **in the statutory limit's unit**: working days for a working-day limit
+  (``elapsed_workdays``), calendar days counted the same way for a calendar-day limit (环评 30 days).
+  A decision past the statutory limit gives a negative term.
+* ``yellow`` / ``red`` — approvals of the department with an escalation fired in the period (its
+  sweep date ``as_of``) at level yellow, resp. red or l3 — each approval counted once per figure,
+  so a red card that grows into 督办 L3 is one red item.
+* ``rated`` / ``satisfied`` — ratings received in the period (``rated_on``) / those scoring 4–5;
+  ``satisfaction_rate`` = satisfied ÷ rated (满意率); ``evaluation_rate`` = rated ÷ completed (评议率).
+* A rate whose denominator is 0 is ``None`` (null), never 0.
+
+Counts and ratings are aggregated in SQL; the clock is Python's (``agency.approvals.clock``) since
+it needs the calendar and the event sequence of each completed approval.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor, Role
+from agency.approvals.clock import ClockError, compute_clock
+from agency.approvals.clocks import events_of
+from agency.calendar.service import get_calendar
+from agency.calendar.workdays import CalendarRangeError
+from agency.catalog.models import Department
+from agency.enterprises.models import Enterprise
+from agency.errors import AgencyError, Invalid
+from agency.escalation.models import Escalation
+from agency.evaluations.models import Evaluation, FollowUp
+from agency.projects import service as projects
+from agency.projects.models import Approval, Project
+from agency.projects.planning import limit_of
+from agency.reports.schemas import DashboardCounts, DepartmentReport, GreenChannelProject, PendingGreenChannel
+from agency.timeutil import today_local
+
+REPORT_ROLES = (Role.ADMIN, Role.LEADER, Role.CLERK)
+DASHBOARD_ROLES = (Role.ADMIN, Role.LEADER)
+MAX_PERIOD_DAYS = 3 * 366
+_LEVEL_ORDER = ("none", "prompt", "yellow", "red", "l3")
+
+
+def current_month(today: date | None = None) -> tuple[date, date]:
+    today = today or today_local()
+    first = today.replace(day=1)
+    next_first = (first + timedelta(days=32)).replace(day=1)
+    return first, next_first - timedelta(days=1)
+
+
+def period(start: date | None, end: date | None) -> tuple[date, date]:
+    """The period asked for; the current month by default (either end alone keeps the month's other end)."""
+    month_start, month_end = current_month()
+    start, end = start or month_start, end or month_end
+    if start > end:
+        raise Invalid("统计区间的开始日期不能晚于结束日期（from is after to）", field="from")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise Invalid(f"统计区间不能超过{MAX_PERIOD_DAYS}天（period too long）", field="to")
+    return start, end
+
+
+def _rate(numerator: float, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass(slots=True)
+class _Tally:
+    completed: int = 0
+    on_time: int = 0
+    speedups: list[float] = field(default_factory=list)
+
+
+async def _clock_tallies(session: AsyncSession, start: date, end: date) -> dict[str, _Tally]:
+    approvals = list((await session.execute(
+        select(Approval).where(Approval.status.in_(("approved", "rejected")),
+                               Approval.decided_on.between(start, end)))).scalars())
+    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    if not approvals:
+        return tallies
+    events = await events_of(session, [a.id for a in approvals])
+    calendar = await get_calendar(session)
+    today = max(today_local(), end)
+    for approval in approvals:
+        tally = tallies[approval.department_code]
+        tally.completed += 1
+        own = events.get(approval.id)
+        promised = limit_of(approval.snapshot, "promised_limit")
+        statutory = limit_of(approval.snapshot, "statutory_limit")
+        if not own or promised is None:
+            continue
+        try:
+            clock = compute_clock(promised, statutory, own, today, calendar)
+            if clock.on_time:
+                tally.on_time += 1
+            if statutory is not None and statutory.count > 0 and clock.finished_on is not None:
+                actual = clock.elapsed_workdays if statutory.unit == "workday" else \
+                    compute_clock(statutory, None, own, today, calendar).used
+                tally.speedups.append((statutory.count - actual) / statutory.count)
+        except (ClockError, CalendarRangeError):
+            continue  # an inconsistent record counts as completed, not on time, and no speed-up
+    return tallies
+
+
+async def department_report(session: AsyncSession, actor: Actor, start: date | None = None,
+                            end: date | None = None) -> tuple[date, date, list[DepartmentReport]]:
+    actor.require(*REPORT_ROLES)
+    start, end = period(start, end)
+    departments = (await session.execute(select(Department.code, Department.name).order_by(Department.code))).all()
+    tallies = await _clock_tallies(session, start, end)
+    red_group = case((Escalation.level.in_(("red", "l3")), "red"), else_="yellow")
+    cards: dict[tuple[str, str], int] = {
+        (row[0], row[1]): row[2] for row in (await session.execute(
+            select(Escalation.department_code, red_group, func.count(distinct(Escalation.approval_id)))
+            .where(Escalation.as_of.between(start, end), Escalation.level.in_(("yellow", "red", "l3")))
+            .group_by(Escalation.department_code, red_group))).all()}
+    ratings = {row[0]: (row[1], row[2]) for row in (await session.execute(
+        select(Evaluation.department_code, func.count(), func.count().filter(Evaluation.score >= 4))
+        .where(Evaluation.rated_on.between(start, end)).group_by(Evaluation.department_code))).all()}
+    rows = []
+    for code, name in departments:
+        tally = tallies.get(code, _Tally())
+        rated, satisfied = ratings.get(code, (0, 0))
+        rows.append(DepartmentReport(
+            department_code=code, department_name=name, completed=tally.completed, on_time=tally.on_time,
+            on_time_rate=_rate(tally.on_time, tally.completed),
+            speedup_rate=_rate(sum(tally.speedups), len(tally.speedups)),
+            yellow=cards.get((code, "yellow"), 0), red=cards.get((code, "red"), 0), rated=rated, satisfied=satisfied,
+            satisfaction_rate=_rate(satisfied, rated), evaluation_rate=_rate(rated, tally.completed)))
+    return start, end, rows
+
+
+def league_table(rows: list[DepartmentReport]) -> list[DepartmentReport]:
+    """Best on-time rate first; departments with nothing completed last; ties by volume, then code."""
+    return sorted(rows, key=lambda r: (r.on_time_rate is None, -(r.on_time_rate or 0), -r.completed,
+                                       r.department_code))
+
+
+# ---- the dashboard -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class DashboardData:
+    start: date
+    end: date
+    green_channel: list[GreenChannelProject]
+    counts: DashboardCounts
+    departments: list[DepartmentReport]
+    pending_green_channel: list[PendingGreenChannel]
+    open_escalations: list[Escalation]
+    follow_ups: list[FollowUp]
+
+
+_OPEN_PROJECT = ("planning", "in_progress", "blocked")
+_UNFINISHED = ("planned", "preparing", "submitted", "accepted", "supplement_requested", "suspended")
+DASHBOARD_LIMIT = 100
+
+
+async def _green_projects(session: AsyncSession, actor: Actor, today: date) -> list[GreenChannelProject]:
+    rows = (await session.execute(
+        select(Project, Enterprise.name).join(Enterprise, Enterprise.id == Project.enterprise_id)
+        .where(Project.green_channel_status == "approved", Project.status.in_(_OPEN_PROJECT))
+        .order_by(Project.id).limit(DASHBOARD_LIMIT))).all()
+    out = []
+    for project, enterprise_name in rows:
+        try:
+            detail = await projects.detail_of(session, actor, project, today)
+        except AgencyError:  # a forecast beyond the calendar, an inconsistent clock: show what is certain
+            detail = None
+        approvals = detail.approvals if detail else list((await session.execute(
+            select(Approval).where(Approval.project_id == project.id).order_by(Approval.id))).scalars())
+        first_open = next((a for a in approvals if a.required and a.status in _UNFINISHED), None)
+        levels: list[str] = [c.level for c in (detail.clocks.values() if detail else [])]
+        levels += [e.level for e in (detail.escalations if detail else [])]
+        worst = max(levels, key=_LEVEL_ORDER.index, default="none")
+        out.append(GreenChannelProject(
+            id=project.id, code=project.code, name=project.name, enterprise=enterprise_name, status=project.status,
+            stage=first_open.stage if first_open else None,
+            forecast_completion=detail.forecast.completion_date if detail and detail.forecast else None,
+            worst_level=worst))
+    return out
+
+
+async def dashboard(session: AsyncSession, actor: Actor) -> DashboardData:
+    actor.require(*DASHBOARD_ROLES)
+    today = today_local()
+    start, end, report = await department_report(session, actor)
+    open_projects = (await session.execute(
+        select(func.count()).select_from(Project).where(Project.status.in_(_OPEN_PROJECT)))).scalar_one()
+    open_cards: dict[str, int] = {row[0]: row[1] for row in (await session.execute(
+        select(Escalation.level, func.count(distinct(Escalation.approval_id)))
+        .where(Escalation.status.in_(("open", "acknowledged"))).group_by(Escalation.level))).all()}
+    pending = (await session.execute(
+        select(Project, Enterprise.name).join(Enterprise, Enterprise.id == Project.enterprise_id)
+        .where(Project.green_channel_status == "requested").order_by(Project.id).limit(DASHBOARD_LIMIT))).all()
+    escalations = list((await session.execute(
+        select(Escalation).where(Escalation.status.in_(("open", "acknowledged")),
+                                 Escalation.level.in_(("yellow", "red", "l3")))
+        .order_by(case((Escalation.level == "l3", 0), (Escalation.level == "red", 1), else_=2), Escalation.id.desc())
+        .limit(DASHBOARD_LIMIT))).scalars())
+    follow_ups = list((await session.execute(
+        select(FollowUp).where(FollowUp.status == "open").order_by(FollowUp.id).limit(DASHBOARD_LIMIT))).scalars())
+    return DashboardData(
+        start=start, end=end, green_channel=await _green_projects(session, actor, today),
+        counts=DashboardCounts(open=open_projects, yellow=open_cards.get("yellow", 0), red=open_cards.get("red", 0),
+                               l3=open_cards.get("l3", 0)),
+        departments=league_table(report),
+        pending_green_channel=[PendingGreenChannel(id=p.id, code=p.code, name=p.name, enterprise=name,
+                                                   reason=p.green_channel_reason) for p, name in pending],
+        open_escalations=escalations, follow_ups=follow_ups)
