@@ -82,12 +82,13 @@ class EscalationController(Controller):
                                            page_size=page_size)
         return Page(items=[escalation_out(e) for e in rows], total=total, page=page, page_size=page_size)
 
-    @post("/{escalation_id:int}/acknowledge", status_code=200)
+    @post("/{escalation_id:int}/acknowledge", status_code=200,
+          guards=[require_roles(Role.DEPARTMENT, Role.LEADER, Role.ADMIN)])
     async def acknowledge(self, escalation_id: FromPath[int], data: JSONBody[NoteIn],
                           actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> EscalationOut:
         return escalation_out(await service.acknowledge(db, actor, escalation_id, data.note))
 
-    @post("/{escalation_id:int}/resolve", status_code=200)
+    @post("/{escalation_id:int}/resolve", status_code=200, guards=[require_roles(Role.LEADER, Role.ADMIN, Role.CLERK)])
     async def resolve(self, escalation_id: FromPath[int], data: JSONBody[NoteIn], actor: NamedDependency[Actor],
                       db: NamedDependency[AsyncSession]) -> EscalationOut:
         return escalation_out(await service.resolve(db, actor, escalation_id, data.note))

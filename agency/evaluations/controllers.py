@@ -9,7 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor
+from agency.access import Actor, Role
+from agency.accounts.auth import require_roles
 from agency.evaluations import service
 from agency.evaluations.models import SCORE_WORDS, Evaluation, FollowUp
 from agency.evaluations.schemas import (
@@ -43,7 +44,7 @@ class EvaluationController(Controller):
     path = "/api/evaluations"
     tags = ["评价 evaluations"]
 
-    @post("", status_code=201)
+    @post("", status_code=201, guards=[require_roles(Role.ENTERPRISE)])
     async def create(self, data: JSONBody[EvaluationIn], actor: NamedDependency[Actor],
                      db: NamedDependency[AsyncSession]) -> EvaluationOut:
         """即评: a user of the approval's enterprise rates a completed (approved or rejected) approval, once.
@@ -64,7 +65,7 @@ class FollowUpController(Controller):
         rows, total = await service.follow_ups(db, actor, status, page=page, page_size=page_size)
         return Page(items=[follow_up_out(*row) for row in rows], total=total, page=page, page_size=page_size)
 
-    @post("/{follow_up_id:int}/close", status_code=200)
+    @post("/{follow_up_id:int}/close", status_code=200, guards=[require_roles(Role.ADMIN, Role.LEADER, Role.CLERK)])
     async def close(self, follow_up_id: FromPath[int], data: JSONBody[CloseFollowUpIn],
                     actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> FollowUpOut:
         """A clerk or leader records the return visit and closes the follow-up."""
