@@ -62,5 +62,9 @@ class Locked(AgencyError):
     status_code = 423
 
 
+class TooManyRequests(AgencyError):
+    status_code = 429
+
+
 class ServiceUnavailable(AgencyError):
     status_code = 503

@@ -37,6 +37,7 @@ class Settings:
     upload_limit_mb: int
     lockout_threshold: int
     lockout_minutes: int
+    login_failures_per_address: int
     demo_password: str
     log_level: str
     sweep_interval_seconds: int
@@ -93,6 +94,7 @@ class Settings:
             upload_limit_mb=reader.integer("UPLOAD_LIMIT_MB", 100, 1, 10 * 1024),
             lockout_threshold=reader.integer("LOCKOUT_THRESHOLD", 5, 1, 100),
             lockout_minutes=reader.integer("LOCKOUT_MINUTES", 30, 1, 24 * 60),
+            login_failures_per_address=reader.integer("LOGIN_FAILURES_PER_ADDRESS", 30, 1, 1_000_000),
             demo_password=reader.text("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD),
             log_level=reader.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             sweep_interval_seconds=reader.integer("SWEEP_INTERVAL_SECONDS", 300, 10, 24 * 3600),

@@ -97,6 +97,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: str) -> Settin
         "AGENCY_DEMO_PASSWORD": "Demo@2026x",
         # Background sweeps would fire escalations in the shared test database behind the tests' backs.
         "AGENCY_SCHEDULER": "off",
+        # Every test client logs in from the same address; the per-address limit has its own test.
+        "AGENCY_LOGIN_FAILURES_PER_ADDRESS": "1000000",
     }
     env.update(overrides)
     return Settings.from_env(env)

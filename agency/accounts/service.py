@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
@@ -17,10 +17,11 @@ from agency.accounts import passwords
 from agency.accounts.models import AuthToken, User
 from agency.accounts.schemas import UserCreateIn
 from agency.audit import service as audit
+from agency.audit.models import AuditEvent
 from agency.catalog.models import Department
 from agency.db.paging import paginate
 from agency.enterprises.models import Enterprise
-from agency.errors import Conflict, Invalid, Locked, NotAuthenticated, NotFound
+from agency.errors import Conflict, Invalid, Locked, NotAuthenticated, NotFound, TooManyRequests
 from agency.settings import Settings
 
 
@@ -46,7 +47,7 @@ class IssuedToken:
 class LoginFailed(Exception):
     """Raised after the failure has been counted and audited; the caller commits, then answers."""
 
-    def __init__(self, error: NotAuthenticated | Locked) -> None:
+    def __init__(self, error: NotAuthenticated | Locked | TooManyRequests) -> None:
         super().__init__(error.detail)
         self.error = error
 
@@ -55,6 +56,7 @@ async def authenticate(
     session: AsyncSession, settings: Settings, username: str, password: str, client_addr: str | None
 ) -> User:
     now = datetime.now(UTC)
+    await _check_address(session, settings, client_addr, now)
     user = (
         await session.execute(select(User).where(User.username == username.strip().lower()).with_for_update())
     ).scalar_one_or_none()
@@ -94,6 +96,22 @@ async def authenticate(
     user.last_login_at = now
     await audit.record(session, actor, "auth.login", "user", user.id)
     return user
+
+
+ADDRESS_WINDOW = timedelta(minutes=10)
+
+
+async def _check_address(session: AsyncSession, settings: Settings, client_addr: str | None, now: datetime) -> None:
+    """Besides the per-account lock: one address guessing across many accounts is slowed down too."""
+    if client_addr is None:
+        return
+    failures = (await session.execute(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.client_addr == client_addr, AuditEvent.occurred_at >= now - ADDRESS_WINDOW,
+        AuditEvent.action == "auth.login", AuditEvent.result == "failure"))).scalar_one()
+    if failures >= settings.login_failures_per_address:
+        raise LoginFailed(TooManyRequests(
+            "该地址登录失败次数过多，请 10 分钟后再试（too many failed logins from this address）",
+            extra={"retry_after_seconds": int(ADDRESS_WINDOW.total_seconds())}))
 
 
 def _locked_error(until: datetime) -> Locked:

@@ -15,7 +15,11 @@ class AuditEvent(Base):
     """One append-only line of the audit log, chained to the line before it by ``prev_hash``."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        # Failed logins per address in the last minutes: the per-address login limit reads this.
+        Index("ix_audit_events_client_time", "client_addr", "occurred_at"),
+    )
 
     id: Mapped[IntPK]
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -184,3 +184,19 @@ async def test_only_admin_manages_users(api: Api) -> None:
         assert response.status_code == 403
     department = await api.user_headers("department", department_code="zjj")
     assert (await api.client.get("/api/users", headers=department)).status_code == 403
+
+
+async def test_one_address_failing_across_many_accounts_is_slowed_down(backend: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import FreshApi
+
+    async with FreshApi(backend, tmp_path, AGENCY_LOGIN_FAILURES_PER_ADDRESS="6") as api:
+        users = [await api.create_user("clerk") for _ in range(3)]
+        statuses = []
+        for attempt in range(9):
+            response = await api.client.post("/api/auth/login", json={
+                "username": users[attempt % 3].username, "password": "Wrong@2026x"})
+            statuses.append(response.status_code)
+        # No account reached its own lock (3 failures each), but the address did after 6 failures.
+        assert statuses[:6] == [401] * 6 and statuses[6:] == [429] * 3
+        limited = await api.client.post("/api/auth/login", json={"username": users[0].username, "password": PASSWORD})
+        assert limited.status_code == 429 and "10 分钟" in limited.json()["detail"]
