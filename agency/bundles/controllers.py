@@ -84,6 +84,37 @@ def _material_names(approval: Approval) -> dict[str, str]:
     return {m["code"]: m["name"] for m in approval.snapshot.get("materials") or []}
 
 
+async def bundle_archive(db: AsyncSession, state: State, actor: Actor, bundle_id: int) -> Stream:
+    """The bundle as a streamed ZIP (the API and the department's inbox page both answer with it)."""
+    bundle = await get_visible(db, Bundle, bundle_id, actor, what="报送批次")
+    project = await db.get_one(Project, bundle.project_id)
+    enterprise = await db.get_one(Enterprise, project.enterprise_id)
+    department = await db.get_one(Department, bundle.department_code)
+    _, files = await service.contents(db, bundle)
+    entries: list[Entry] = []
+    manifest_files = []
+    for link, stored, approval in files:
+        material = _material_names(approval).get(link.material_code, link.material_code)
+        path = (f"{safe_part(approval.item_code + '-' + approval.name)}/"
+                f"{safe_part(link.material_code + '-' + material)}/{safe_part(stored.original_name, 120)}")
+        entries.append(StoredEntry(path, stored.storage_key, stored.sha256, stored.id))
+        manifest_files.append({"file_id": stored.id, "approval_id": approval.id, "approval": approval.name,
+                               "material_code": link.material_code, "material": material,
+                               "name": stored.original_name, "path": path, "size": stored.size,
+                               "sha256": stored.sha256, "version": stored.version})
+    if bundle.transmittal_file_id:
+        transmittal = await db.get_one(StoredFile, bundle.transmittal_file_id)
+        entries.insert(0, StoredEntry(f"材料移交清单-{bundle.code}.docx", transmittal.storage_key,
+                                      transmittal.sha256, transmittal.id))
+    manifest = {"bundle": {"code": bundle.code, "department_code": department.code, "department": department.name,
+                           "sent_at": bundle.sent_at.isoformat(), "status": bundle.status},
+                "project": {"code": project.code, "name": project.name},
+                "enterprise": {"name": enterprise.name, "credit_code": enterprise.credit_code},
+                "files": manifest_files}
+    entries.insert(0, BytesEntry("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode()))
+    return _zip_response(state, entries, f"{bundle.code}-{department.name}.zip", bundle.id)
+
+
 class BundleController(Controller):
     tags = ["报送 bundles"]
 
@@ -123,33 +154,7 @@ class BundleController(Controller):
     async def archive(self, bundle_id: FromPath[int], actor: NamedDependency[Actor], state: State,
                       db: NamedDependency[AsyncSession]) -> Stream:
         """A streamed ZIP: transmittal list, manifest.json and every file, by approval and material."""
-        bundle = await get_visible(db, Bundle, bundle_id, actor, what="报送批次")
-        project = await db.get_one(Project, bundle.project_id)
-        enterprise = await db.get_one(Enterprise, project.enterprise_id)
-        department = await db.get_one(Department, bundle.department_code)
-        _, files = await service.contents(db, bundle)
-        entries: list[Entry] = []
-        manifest_files = []
-        for link, stored, approval in files:
-            material = _material_names(approval).get(link.material_code, link.material_code)
-            path = (f"{safe_part(approval.item_code + '-' + approval.name)}/"
-                    f"{safe_part(link.material_code + '-' + material)}/{safe_part(stored.original_name, 120)}")
-            entries.append(StoredEntry(path, stored.storage_key, stored.sha256, stored.id))
-            manifest_files.append({"file_id": stored.id, "approval_id": approval.id, "approval": approval.name,
-                                   "material_code": link.material_code, "material": material,
-                                   "name": stored.original_name, "path": path, "size": stored.size,
-                                   "sha256": stored.sha256, "version": stored.version})
-        if bundle.transmittal_file_id:
-            transmittal = await db.get_one(StoredFile, bundle.transmittal_file_id)
-            entries.insert(0, StoredEntry(f"材料移交清单-{bundle.code}.docx", transmittal.storage_key,
-                                          transmittal.sha256, transmittal.id))
-        manifest = {"bundle": {"code": bundle.code, "department_code": department.code, "department": department.name,
-                               "sent_at": bundle.sent_at.isoformat(), "status": bundle.status},
-                    "project": {"code": project.code, "name": project.name},
-                    "enterprise": {"name": enterprise.name, "credit_code": enterprise.credit_code},
-                    "files": manifest_files}
-        entries.insert(0, BytesEntry("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode()))
-        return _zip_response(state, entries, f"{bundle.code}-{department.name}.zip", bundle.id)
+        return await bundle_archive(db, state, actor, bundle_id)
 
     @get("/api/projects/{project_id:int}/archive", guards=[require_roles(Role.CLERK, Role.ADMIN, Role.LEADER)])
     async def dossier_archive(self, project_id: FromPath[int], actor: NamedDependency[Actor], state: State,

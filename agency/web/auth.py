@@ -24,8 +24,12 @@ REASONS = {"idle": "您已长时间未操作，为了安全已自动退出，请
            "logout": "您已安全退出。"}
 
 
+HOMES = {Role.ENTERPRISE: "/app/portal", Role.DEPARTMENT: "/app/inbox", Role.LEADER: "/app/dashboard"}
+
+
 def home_of(actor: Actor) -> str:
-    return "/app/portal" if actor.role is Role.ENTERPRISE else "/app"
+    """Where a role lands after login: the portal, the department's inbox, the leader's dashboard, the workbench."""
+    return HOMES.get(actor.role, "/app")
 
 
 @get("/", include_in_schema=False)
@@ -59,7 +63,7 @@ async def login(request: Request[Any, Any, Any], data: Form, state: State, db: N
                     username=username, error=detail)
     issued = await service.issue_token(db, state.settings, user, kind="web", client_addr=client)
     target = "/app/password" if user.must_change_password else (
-        next_path if next_path != "/app" or user.role != "enterprise" else "/app/portal")
+        next_path if next_path != "/app" else HOMES.get(Role(user.role), "/app"))
     return Redirect(target, status_code=303, cookies=[session_cookie(state.settings, issued.token_id)])
 
 

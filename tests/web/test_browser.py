@@ -228,7 +228,7 @@ def test_dossier_from_upload_to_the_enterprise_portal(server: str, browser: obje
     assert approval["status"] == "submitted" and approval["department_mode"] == "online"
     dept = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     officer = dept.new_page()
-    _login(officer, server, f"dept-{approval['department_code']}", "/app")
+    _login(officer, server, f"dept-{approval['department_code']}", "/app/inbox")
     officer.goto(f"{server}/app/approvals/{approval_id}")
     officer.click("#act-request_supplement summary")
     officer.locator("#act-request_supplement input[name=missing_materials]").first.check()

@@ -134,3 +134,25 @@ async def test_every_page_passes_the_basic_accessibility_checks(demo_settings: S
     report = {path: problems for path, html in pages.items() if (problems := check(html))}
     assert not report, report
     assert len(pages) >= 12, list(pages)
+
+
+async def test_office_pages_pass_the_basic_accessibility_checks(demo_settings: Settings) -> None:
+    """The department's inbox, the leader's dashboard with its SVG charts, reports, admin, the rating link."""
+    from tests.web.test_web_office import _escalation, _rating_link
+
+    await _escalation(demo_settings, "fgj", "yellow")
+    app = create_app(demo_settings)
+    pages: dict[str, str] = {}
+    for user, paths in (("dept-fgj", ["/app/inbox"]), ("leader", ["/app/dashboard", "/app/reports"]),
+                        ("admin", ["/app/dashboard", "/app/admin/users", "/app/admin/catalog", "/app/admin/calendar",
+                                   "/app/admin/templates"])):
+        async with AsyncTestClient(app=app, raise_server_exceptions=False,
+                                   base_url="https://testserver.local") as client:
+            await demo_login(client, demo_settings, user)
+            pages |= {f"{user} {p}": html for p, html in (await _pages(client, paths)).items()}
+    async with AsyncTestClient(app=app, raise_server_exceptions=False, base_url="https://testserver.local") as client:
+        token = await _rating_link(demo_settings)
+        pages |= await _pages(client, [f"/rate/{token}", "/rate/unknown-token"])
+    assert "<svg" in pages["leader /app/dashboard"]
+    report = {path: problems for path, html in pages.items() if (problems := check(html))}
+    assert not report, report

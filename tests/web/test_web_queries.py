@@ -75,3 +75,15 @@ async def test_portal_pages_need_few_queries(counted: tuple[AsyncTestClient[Any]
         counts[f"portal project {i + 1}"], _ = await _count(client, counter, path)
     print("\nSQL statements per page (demo data):", counts)
     assert all(n <= MAX_STATEMENTS for n in counts.values()), (counts, counter.statements)
+
+
+@pytest.mark.parametrize(("user", "paths"), [
+    ("dept-fgj", ["/app/inbox"]), ("leader", ["/app/dashboard", "/app/reports"]),
+    ("admin", ["/app/admin/users", "/app/admin/catalog", "/app/admin/calendar", "/app/admin/templates"])])
+async def test_office_pages_need_few_queries(counted: tuple[AsyncTestClient[Any], Counter], demo_settings: Settings,
+                                             user: str, paths: list[str]) -> None:
+    client, counter = counted
+    await demo_login(client, demo_settings, user)
+    counts = {path: (await _count(client, counter, path))[0] for path in paths}
+    print("\nSQL statements per page (demo data):", counts)
+    assert all(n <= MAX_STATEMENTS for n in counts.values()), (counts, counter.statements)

@@ -1,0 +1,245 @@
+"""The administrator's pages: users, catalog import, the working calendar, document templates."""
+
+from __future__ import annotations
+
+import calendar as months
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import documents as paper
+from agency.access import ROLE_NAMES_ZH, Actor, Role
+from agency.accounts import service as accounts
+from agency.accounts.schemas import UserCreateIn
+from agency.calendar import service as workcal
+from agency.catalog import service as catalog
+from agency.documents import service as templates
+from agency.documents.controllers import papers_of
+from agency.documents.service import MAX_TEMPLATE_BYTES
+from agency.errors import AgencyError
+from agency.timeutil import today_local
+from agency.web.forms import convert
+from agency.web.pages_department import back
+from agency.web.render import field_errors, page, zh
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+CATALOG_LIMIT = 2 * 1024 * 1024
+USER_FIELDS = ("username", "display_name", "role", "password", "department_code", "enterprise_id", "phone", "email")
+
+
+def _problems(error: AgencyError) -> list[dict[str, Any]]:
+    return [p for p in (error.extra or []) if isinstance(p, dict)] if isinstance(error.extra, list) else []
+
+
+# ---- users ---------------------------------------------------------------------------------------
+
+
+async def _users(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, *, status_code: int = 200,
+                 values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> Template:
+    users, total = await accounts.list_users(db, actor, q=None, role=None, page=1, page_size=500)
+    return page(request, "admin_users.html", actor, status_code=status_code, users=users, total=total,
+                departments=await catalog.list_departments(db), roles=ROLE_NAMES_ZH, values=values or {},
+                errors=errors or {}, now=today_local(), ok=request.query_params.get("ok"),
+                err=request.query_params.get("err"))
+
+
+@get("/app/admin/users")
+async def users_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                     db: NamedDependency[AsyncSession]) -> Template:
+    actor.require(Role.ADMIN)
+    return await _users(request, actor, db)
+
+
+@post("/app/admin/users")
+async def create_user(request: Request[Any, Any, Any], data: Form, actor: NamedDependency[Actor],
+                      db: NamedDependency[AsyncSession]) -> Template | Redirect:
+    actor.require(Role.ADMIN)
+    values: dict[str, Any] = {k: data.get(k, "") for k in USER_FIELDS}
+    values["must_change_password"] = "true" if data.get("must_change_password") else "false"
+    body, errors = convert(values, UserCreateIn, optional=("department_code", "enterprise_id", "phone", "email"))
+    if body is not None:
+        try:
+            user = await accounts.create_user(db, actor, body)
+        except AgencyError as error:
+            if error.status_code not in (409, 422):
+                raise
+            await db.rollback()
+            await db.refresh(request.state.web_user)
+            errors = {k: zh(v) for k, v in field_errors(error).items()}
+        else:
+            return back("/app/admin/users", ok=f"已创建用户 {user.username}")
+    values.pop("password", None)
+    return await _users(request, actor, db, status_code=422, values=values, errors=errors)
+
+
+@post("/app/admin/users/{user_id:int}/lock")
+async def lock_user(user_id: FromPath[int], data: Form, state: State, actor: NamedDependency[Actor],
+                    db: NamedDependency[AsyncSession]) -> Redirect:
+    actor.require(Role.ADMIN)
+    locked = data.get("locked") == "1"
+    user = await accounts.set_locked(db, actor, user_id, locked=locked, settings=state.settings)
+    return back("/app/admin/users", ok=f"已{'锁定' if locked else '解锁'}用户 {user.username}")
+
+
+# ---- catalog -------------------------------------------------------------------------------------
+
+
+@get("/app/admin/catalog")
+async def catalog_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                       db: NamedDependency[AsyncSession]) -> Template:
+    actor.require(Role.ADMIN)
+    return page(request, "admin_catalog.html", actor, current=await catalog.current_version(db), problems=[],
+                error=None, summary=None, text="")
+
+
+@post("/app/admin/catalog", request_max_body_size=CATALOG_LIMIT + 64 * 1024)
+async def catalog_import(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                         db: NamedDependency[AsyncSession]) -> Template:
+    actor.require(Role.ADMIN)
+    form = await request.form()
+    text = str(form.get("text") or "")
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read()
+        await upload.close()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text, error = "", "文件不是 UTF-8 编码的 YAML 文本。"
+            return page(request, "admin_catalog.html", actor, status_code=422, current=None, problems=[],
+                        error=error, summary=None, text="")
+    if not text.strip():
+        return page(request, "admin_catalog.html", actor, status_code=422, current=await catalog.current_version(db),
+                    problems=[], error="请粘贴目录 YAML 或选择文件。", summary=None, text="")
+    try:
+        summary = await catalog.import_catalog(db, actor, text)
+    except AgencyError as error:
+        if error.status_code != 422:
+            raise
+        await db.rollback()
+        await db.refresh(request.state.web_user)
+        return page(request, "admin_catalog.html", actor, status_code=422, current=await catalog.current_version(db),
+                    problems=_problems(error), error=zh(error.detail), summary=None, text=text)
+    return page(request, "admin_catalog.html", actor, current=await catalog.current_version(db), problems=[],
+                error=None, summary=summary, text="")
+
+
+# ---- working calendar ----------------------------------------------------------------------------
+
+WEEKDAYS = "一二三四五六日"
+
+
+def month_grid(year: int, overrides: dict[date, Any]) -> list[dict[str, Any]]:
+    """12 months of weeks (Monday first); each day with its mark: holiday, make-up workday or weekend."""
+    out = []
+    for month in range(1, 13):
+        weeks = []
+        for week in months.Calendar().monthdatescalendar(year, month):
+            cells: list[dict[str, Any] | None] = []
+            for day in week:
+                if day.month != month:
+                    cells.append(None)
+                    continue
+                o = overrides.get(day)
+                kind = ("makeup" if o.workday else "off") if o else ("weekend" if day.weekday() >= 5 else "")
+                cells.append({"day": day, "kind": kind, "note": o.note if o else "",
+                              "provisional": bool(o and o.source == "provisional")})
+            weeks.append(cells)
+        out.append({"month": month, "weeks": weeks})
+    return out
+
+
+async def _calendar(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, year: int, *,
+                    status_code: int = 200, error: str | None = None) -> Template:
+    source, days = await workcal.year_view(db, year)
+    return page(request, "admin_calendar.html", actor, status_code=status_code, year=year, source=source,
+                days=days, grid=month_grid(year, {o.day: o for o in days}), WEEKDAYS=WEEKDAYS, error=error,
+                ok=request.query_params.get("ok"))
+
+
+@get("/app/admin/calendar")
+async def calendar_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                        db: NamedDependency[AsyncSession], year: FromQuery[int | None] = None) -> Template:
+    actor.require(Role.ADMIN)
+    try:
+        return await _calendar(request, actor, db, year or today_local().year)
+    except AgencyError as error:
+        if error.status_code != 422:
+            raise
+        return await _calendar(request, actor, db, today_local().year, status_code=422, error=zh(error.detail))
+
+
+@post("/app/admin/calendar")
+async def calendar_set_day(request: Request[Any, Any, Any], data: Form, actor: NamedDependency[Actor],
+                           db: NamedDependency[AsyncSession]) -> Template | Redirect:
+    actor.require(Role.ADMIN)
+    try:
+        day = date.fromisoformat(data.get("day", ""))
+    except ValueError:
+        return await _calendar(request, actor, db, today_local().year, status_code=422,
+                               error="请输入日期（年-月-日）。")
+    try:
+        await workcal.set_day(db, actor, day, data.get("workday") == "1", data.get("note", "").strip()[:200])
+    except AgencyError as error:
+        if error.status_code != 422:
+            raise
+        await db.rollback()
+        await db.refresh(request.state.web_user)
+        return await _calendar(request, actor, db, today_local().year, status_code=422, error=zh(error.detail))
+    kind = "工作日" if data.get("workday") == "1" else "休息日"
+    return back(f"/app/admin/calendar?year={day.year}", ok=f"已将 {day.isoformat()} 设为{kind}")
+
+
+# ---- document templates --------------------------------------------------------------------------
+
+
+async def _templates(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, *, status_code: int = 200,
+                     error: str | None = None, problems: list[dict[str, Any]] | None = None,
+                     code: str = "") -> Template:
+    versions = await templates.template_versions(db)
+    rows = [(s.code, s.name_zh, versions.get(s.code, 0)) for s in paper.REGISTRY.values()]
+    return page(request, "admin_templates.html", actor, status_code=status_code, rows=rows, error=error,
+                problems=problems or [], code=code, ok=request.query_params.get("ok"))
+
+
+@get("/app/admin/templates")
+async def templates_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                         db: NamedDependency[AsyncSession]) -> Template:
+    actor.require(Role.ADMIN)
+    return await _templates(request, actor, db)
+
+
+@post("/app/admin/templates", request_max_body_size=MAX_TEMPLATE_BYTES + 64 * 1024)
+async def template_upload(request: Request[Any, Any, Any], state: State, actor: NamedDependency[Actor],
+                          db: NamedDependency[AsyncSession]) -> Template | Redirect:
+    actor.require(Role.ADMIN)
+    form = await request.form()
+    code = str(form.get("code") or "")
+    upload = form.get("file")
+    if code not in paper.REGISTRY:
+        return await _templates(request, actor, db, status_code=422, error="请选择模板。")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return await _templates(request, actor, db, status_code=422, error="请选择 .docx 文件。", code=code)
+    data = await upload.read()
+    await upload.close()
+    try:
+        row = await templates.upload_template(db, actor, papers_of(state), code, data)
+    except AgencyError as error:
+        if error.status_code != 422:
+            raise
+        await db.rollback()
+        await db.refresh(request.state.web_user)
+        return await _templates(request, actor, db, status_code=422, error=zh(error.detail),
+                                problems=_problems(error), code=code)
+    return back("/app/admin/templates", ok=f"已采用 {paper.REGISTRY[code].name_zh} 第 {row.version} 版")
+
+
+HANDLERS: list[Any] = [users_page, create_user, lock_user, catalog_page, catalog_import, calendar_page,
+                       calendar_set_day, templates_page, template_upload]
