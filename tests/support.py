@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -17,6 +26,7 @@ from agency.accounts.schemas import UserCreateIn
 from agency.settings import Settings
 
 PASSWORD = "Test@2026pass"
+REPOSITORY = Path(__file__).resolve().parents[1]
 _counter = itertools.count(1)
 
 
@@ -115,3 +125,30 @@ class FreshApi:
         await self._client.__aexit__(None, None, None)
         await self._engine.dispose()
         await asyncio.to_thread(drop_database, self.url)
+
+
+@contextmanager
+def demo_server(data: Path, **env_overrides: str) -> Iterator[str]:
+    """A real `agency serve --demo` process (the production server) on a free port, its data in ``data``."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENCY_")}
+    env.update(AGENCY_DATA_DIR=str(data), AGENCY_SCHEDULER="off", **env_overrides)
+    # cwd is the repository: the data folder holds a "storage" directory that must not shadow the package.
+    process = subprocess.Popen([sys.executable, "-m", "agency.cli", "serve", "--demo", "--port", str(port)],
+                               cwd=REPOSITORY, env=env, stdout=(data / "log").open("wb"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url + "/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("server did not start: " + (data / "log").read_text(errors="replace")[-2000:])
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -4,27 +4,20 @@ no operation answers 5xx to anything the schema allows (or to what it merely tri
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from agency.settings import DEFAULT_DEMO_PASSWORD
 from tests.conftest import REQUIRE_SERVICES
+from tests.support import demo_server
 
 ROLES = ["admin", "clerk", "dept-zrzy", "enterprise", "leader"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -33,40 +26,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if REQUIRE_SERVICES:
             pytest.fail("AGENCY_REQUIRE_SERVICES=1 but schemathesis is not installed")
         pytest.skip("SKIPPED: schemathesis is not installed")
-    port = _free_port()
-    env = {**os.environ, "AGENCY_DATA_DIR": str(tmp_path_factory.mktemp("fuzz")), "AGENCY_SCHEDULER": "off",
-           "AGENCY_LOG_LEVEL": "WARNING"}
-    for name in ("AGENCY_DATABASE_URL", "AGENCY_REDIS_URL", "AGENCY_STORAGE_URL"):
-        env.pop(name, None)
-    process = subprocess.Popen([sys.executable, "-m", "agency.cli", "serve", "--demo", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=Path(__file__).resolve().parents[2])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
+    with demo_server(tmp_path_factory.mktemp("fuzz"), AGENCY_LOG_LEVEL="WARNING") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(30)
 
 
 def _token(base: str, username: str) -> str:
     request = urllib.request.Request(f"{base}/api/auth/login", method="POST", data=json.dumps(
-        {"username": username, "password": os.environ.get("AGENCY_DEMO_PASSWORD", "Agency@2026")}).encode(),
+        {"username": username, "password": DEFAULT_DEMO_PASSWORD}).encode(),
         headers={"content-type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return str(json.load(response)["token"])
 
 
+@pytest.fixture(scope="module")
+def tokens(server: str) -> dict[str, str]:
+    # Every role logs in before any fuzzing: the administrator's run locks random accounts.
+    return {role: _token(server, role) for role in ROLES}
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("role", ROLES)
-def test_no_operation_answers_a_server_error(server: str, role: str) -> None:
-    token = _token(server, role)
+def test_no_operation_answers_a_server_error(server: str, tokens: dict[str, str], role: str) -> None:
+    token = tokens[role]
     command = [str(Path(sys.executable).parent / "schemathesis"), "run", f"{server}/schema/openapi.json",
                "-H", f"Authorization: Bearer {token}", "--checks", "not_a_server_error",
                "--max-examples", "8", "--phases", "examples,coverage,fuzzing", "--seed", "20261125",

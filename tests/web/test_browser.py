@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support import demo_server
 
 REQUIRE = os.environ.get("AGENCY_REQUIRE_SERVICES") == "1"
 CHROMIUM = "/usr/bin/chromium"
@@ -28,29 +27,8 @@ def _missing(what: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tmp_path_factory.mktemp("web-demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENCY_")}
-    env.update(AGENCY_DATA_DIR=str(data), AGENCY_SCHEDULER="off")
-    # cwd is the repository: the data folder holds a "storage" directory that must not shadow the package.
-    process = subprocess.Popen([sys.executable, "-m", "agency.cli", "serve", "--demo", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=(data / "log").open("wb"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("server did not start: " + (data / "log").read_text(errors="replace")[-2000:])
+    with demo_server(tmp_path_factory.mktemp("web-demo")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture(scope="module")

@@ -8,49 +8,25 @@ Screenshots go to test-artifacts/screenshots/ (inbox, dashboard, reports, rating
 from __future__ import annotations
 
 import io
-import os
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.web.test_browser import PASSWORD, ROOT, SHOTS, _api, _login, _no_horizontal_overflow
+from tests.support import demo_server
+from tests.web.test_browser import PASSWORD, SHOTS, _api, _login, _no_horizontal_overflow
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A server with the demo data, and its data folder (the SMS outbox holds the rating link)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     data = tmp_path_factory.mktemp("web-office")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENCY_")}
-    env.update(AGENCY_DATA_DIR=str(data), AGENCY_SCHEDULER="off")
-    process = subprocess.Popen([sys.executable, "-m", "agency.cli", "serve", "--demo", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=(data / "log").open("wb"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("server did not start: " + (data / "log").read_text(errors="replace")[-2000:])
+    with demo_server(data) as url:
         yield url, data
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _token(server: str, username: str) -> str:
