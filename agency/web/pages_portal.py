@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,9 @@ from agency.calendar.workdays import CalendarRangeError
 from agency.catalog import service as catalog
 from agency.catalog.format_model import STAGE_NAMES
 from agency.documents import service as docs
+from agency.errors import AgencyError
+from agency.evaluations import service as evaluations
+from agency.evaluations.models import SCORE_WORDS, Evaluation
 from agency.files.models import StoredFile
 from agency.privacy import mask_phone
 from agency.projects import service as projects
@@ -32,6 +36,8 @@ from agency.projects.service import ProjectDetail
 from agency.timeutil import today_local
 from agency.web.pages_project import PAPER_NAMES
 from agency.web.render import page, see_other
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 HANDLING = ("submitted", "accepted", "supplement_requested", "suspended")
 NEEDS_US = ("preparing", "supplement_requested")
@@ -157,9 +163,31 @@ async def portal_project(request: Request[Any, Any, Any], project_id: FromPath[i
     names = {dep.code: dep.name for dep in await catalog.list_departments(db)}
     progress = await _progress(db, d, names)
     documents = await docs.list_documents(db, actor, project_id)
+    rated = {e.approval_id: e.score for e in (await db.execute(select(Evaluation).where(
+        Evaluation.project_id == project_id))).scalars()}
     return page(request, "portal_project.html", actor, d=d, p=progress, documents=documents, today=today,
+                rated=rated, levels=sorted(SCORE_WORDS.items(), reverse=True),
+                rating_result=request.query_params.get("rating"),
                 DEPT_NAMES=names, STATUS_NAMES=STATUS_NAMES, PAPER_NAMES=PAPER_NAMES,
                 clerk_phone=mask_phone(d.clerk.phone), contact_phone=mask_phone(d.enterprise.contact_phone))
 
 
-HANDLERS: list[Any] = [portal, portal_project]
+@post("/app/portal/approvals/{approval_id:int}/rating")
+async def rate_approval(approval_id: FromPath[int], data: Form, actor: NamedDependency[Actor],
+                        db: NamedDependency[AsyncSession]) -> Redirect:
+    """即评 from the portal: the enterprise rates a decided approval once (1–2 opens a follow-up visit)."""
+    approval = await db.get(Approval, approval_id)
+    back = f"/app/portal/projects/{approval.project_id}" if approval else "/app/portal"
+    try:
+        score = int(data.get("score", ""))
+    except ValueError:
+        return see_other(f"{back}?rating=missing")
+    try:
+        await evaluations.rate(db, actor, approval_id, score, data.get("comment", "").strip()[:1000])
+    except AgencyError as error:
+        await db.rollback()
+        return see_other(f"{back}?rating={'done' if error.status_code == 409 else 'refused'}")
+    return see_other(f"{back}?rating=thanks")
+
+
+HANDLERS: list[Any] = [portal, portal_project, rate_approval]

@@ -82,3 +82,32 @@ async def test_upload_form_works_without_javascript(client: AsyncTestClient[Any]
     assert none.status_code == 422 and "请先选择要上传的文件" in none.text
     refused = await client.post(route, files={"file": ("执照.pdf", scan, "application/pdf")})
     assert refused.status_code == 403 and "安全校验码" in refused.text
+
+
+async def test_enterprise_rates_a_decided_approval_once_on_the_portal(client: AsyncTestClient[Any], api: Api) -> None:
+    d = await open_dossier(api)
+    fgj = await d.officer("fgj")
+    xmba = await d.ready_to_submit("xmba")
+    await d.ok(xmba, "submit")
+    await d.ok(xmba, "accept", fgj)
+    await d.ok(xmba, "approve", fgj, certificate_no="2026-330521-00-03-000999")
+    user = await api.create_user("enterprise", enterprise_id=d.enterprise_id)
+    await web_login(client, user.username)
+    url = f"/app/portal/projects/{d.project['id']}"
+    page = await client.get(url)
+    assert "办理服务评价" in page.text and "非常满意" in page.text
+    token = await csrf(client, url)
+    without_score = await client.post(f"/app/portal/approvals/{xmba}/rating", data={"_csrf_token": token},
+                                      follow_redirects=False)
+    assert without_score.headers["location"].endswith("?rating=missing")
+    rated = await client.post(f"/app/portal/approvals/{xmba}/rating",
+                              data={"_csrf_token": token, "score": "2", "comment": "补正来回两次"},
+                              follow_redirects=False)
+    assert rated.status_code == 303 and rated.headers["location"].endswith("?rating=thanks")
+    after = await client.get(url + "?rating=thanks")
+    assert "感谢您的评价" in after.text and "已评价：不满意" in after.text
+    again = await client.post(f"/app/portal/approvals/{xmba}/rating",
+                              data={"_csrf_token": token, "score": "5"}, follow_redirects=False)
+    assert again.headers["location"].endswith("?rating=done")
+    follow_ups = await api.client.get("/api/follow-ups", headers=api.admin_headers, params={"status": "open"})
+    assert xmba in [f["approval_id"] for f in follow_ups.json()["items"]]  # a score of 2 asks for a visit
