@@ -1,4 +1,4 @@
-"""A living office for the demo: a dozen dossiers at different stages, with scans and papers.
+"""A living office for the demo: twelve dossiers at different stages, with scans and papers.
 
 Every step goes through the same service functions a clerk and the departments use (acts of online
 departments in the past are recorded as an administrator's corrections, with their real dates), so
@@ -82,6 +82,11 @@ SCENARIOS = [
         description="建设仓储用房及物流分拣中心。"),
     Scenario(3, "医疗器械无菌包装车间改造项目", "tech_upgrade", [Step("xmba", "accepted", 0)],
              description="改造现有车间为十万级洁净包装车间。"),
+    Scenario(5, "光伏组件封装材料研发楼新建项目", "new_industrial", [
+        Step("xmba", "approved", 22, "2026-330521-38-03-000455"),
+        Step("tddj", "approved", 18, "浙(2026)示范县不动产权第0013210号"),
+        Step("ydghxk", "approved", 17, "地字第330521202600047号"), Step("gcghxk", "accepted", 3)],
+        description="新建研发楼一幢，建筑面积约1.2万平方米。"),
     Scenario(1, "精密传动部件生产线扩建项目", "tech_upgrade", [
         Step("xmba", "approved", 12, "2026-330521-34-03-000588"), Step("jnsc", "submitted")],
         description="扩建精密齿轮及减速机生产线2条。"),
