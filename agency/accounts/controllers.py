@@ -14,7 +14,7 @@ from agency.access import Actor, Role
 from agency.accounts import service
 from agency.accounts.auth import ALLOW_INITIAL_PASSWORD, encode_token, require_roles
 from agency.accounts.models import User
-from agency.accounts.schemas import LoginIn, LoginOut, PasswordChangeIn, UserCreateIn, UserOut
+from agency.accounts.schemas import LoginIn, LoginOut, PasswordChangeIn, Secret, UserCreateIn, UserOut
 from agency.privacy import mask_phone
 from agency.schemas import Page, PageNo, PageSize
 
@@ -86,6 +86,10 @@ class LockIn(msgspec.Struct, forbid_unknown_fields=True):
     locked: bool
 
 
+class ResetPasswordIn(msgspec.Struct, forbid_unknown_fields=True):
+    password: Secret
+
+
 class UserController(Controller):
     path = "/api/users"
     tags = ["用户 users"]
@@ -107,6 +111,12 @@ class UserController(Controller):
     async def get_one(self, actor: NamedDependency[Actor], user_id: FromPath[int],
                       db: NamedDependency[AsyncSession]) -> UserOut:
         return user_out(await service.get_user(db, actor, user_id))
+
+    @post("/{user_id:int}/password", status_code=200)
+    async def reset_password(self, actor: NamedDependency[Actor], user_id: FromPath[int],
+                             data: JSONBody[ResetPasswordIn], db: NamedDependency[AsyncSession]) -> UserOut:
+        """Set a new initial password; the user must change it at the next login, open sessions end."""
+        return user_out(await service.reset_password(db, actor, user_id, data.password))
 
     @post("/{user_id:int}/lock", status_code=200)
     async def lock(self, actor: NamedDependency[Actor], user_id: FromPath[int], data: JSONBody[LockIn], state: State,

@@ -256,6 +256,20 @@ async def set_locked(session: AsyncSession, actor: Actor, user_id: int, *, locke
     return user
 
 
+async def reset_password(session: AsyncSession, actor: Actor, user_id: int, password: str) -> User:
+    """An administrator sets a new initial password: the user must change it, and every session ends."""
+    actor.require(Role.ADMIN)
+    user = await _user(session, user_id)
+    passwords.check_policy(password, username=user.username)
+    user.password_hash = passwords.hash_password(password)
+    user.must_change_password = True
+    user.failed_logins, user.locked_until = 0, None
+    await session.execute(update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+                          .values(revoked_at=datetime.now(UTC)))
+    await audit.record(session, actor, "user.password_reset", "user", user.id, after={"must_change_password": True})
+    return user
+
+
 async def _user(session: AsyncSession, user_id: int | None) -> User:
     user = None if user_id is None else await session.get(User, user_id)
     if user is None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
@@ -13,7 +13,7 @@ from agency.accounts.auth import require_roles
 from agency.catalog import service
 from agency.catalog.format_model import STAGE_NAMES, Route
 from agency.catalog.models import CatalogItem
-from agency.catalog.schemas import DepartmentOut, ImportSummary, ItemOut, RouteOut
+from agency.catalog.schemas import DepartmentDetailOut, DepartmentIn, DepartmentOut, ImportSummary, ItemOut, RouteOut
 from agency.errors import BadRequest, Invalid, TooLarge
 
 MAX_CATALOG_BYTES = 5 * 1024 * 1024
@@ -43,6 +43,14 @@ class CatalogController(Controller):
     async def departments(self, db: NamedDependency[AsyncSession]) -> list[DepartmentOut]:
         return [DepartmentOut(code=d.code, name=d.name, mode=d.mode)  # type: ignore[arg-type]
                 for d in await service.list_departments(db)]
+
+    @put("/departments/{code:str}", guards=[require_roles(Role.ADMIN)])
+    async def update_department(self, code: FromPath[str], data: JSONBody[DepartmentIn], actor: NamedDependency[Actor],
+                                db: NamedDependency[AsyncSession]) -> DepartmentDetailOut:
+        """Name, mode (online/offline) and the escalation contacts per level of one department."""
+        d = await service.update_department(db, actor, code, name=data.name, mode=data.mode,
+                                            contacts=msgspec.to_builtins(data.contacts))
+        return DepartmentDetailOut(code=d.code, name=d.name, mode=d.mode, contacts=d.contacts)  # type: ignore[arg-type]
 
     @get("/catalog/items")
     async def items(self, db: NamedDependency[AsyncSession], route: FromQuery[str | None] = None,

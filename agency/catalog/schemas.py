@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from agency.schemas import ResponseBody
+import msgspec
+
+from agency.schemas import RequestBody, ResponseBody
 
 
 class LimitOut(ResponseBody):
@@ -14,6 +16,31 @@ class DepartmentOut(ResponseBody):
     code: str
     name: str
     mode: Literal["online", "offline"]
+
+
+class ContactIn(RequestBody):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    phone: Annotated[str, msgspec.Meta(max_length=32)]
+    email: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+
+
+class ContactsIn(RequestBody):
+    chief_representative: ContactIn
+    leader_in_charge: ContactIn
+    main_leader: ContactIn
+
+
+class DepartmentIn(RequestBody):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    mode: Literal["online", "offline"]
+    contacts: ContactsIn
+
+
+class DepartmentDetailOut(ResponseBody):
+    code: str
+    name: str
+    mode: Literal["online", "offline"]
+    contacts: dict[str, Any]
 
 
 class MaterialOut(ResponseBody):

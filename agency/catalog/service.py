@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,6 +109,37 @@ async def _upsert_departments(session: AsyncSession, catalog: yaml_format.Catalo
             changed.append(dept.code)
     await session.flush()
     return {"added": added, "changed": changed}
+
+
+CONTACT_LEVELS = {"chief_representative": "首席代表（黄牌）", "leader_in_charge": "分管领导（红牌）",
+                  "main_leader": "主要领导（督办 L3）"}
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,24}$")
+
+
+async def update_department(session: AsyncSession, actor: Actor, code: str, *, name: str, mode: str,
+                            contacts: dict[str, dict[str, str]]) -> Department:
+    """The admin keeps a department's name, mode and escalation contacts current between catalog imports."""
+    actor.require(Role.ADMIN)
+    department = await get_department(session, code)
+    if not 1 <= len(name.strip()) <= 100:
+        raise Invalid("部门名称须为 1–100 个字（name is required）", field="name")
+    if mode not in ("online", "offline"):
+        raise Invalid("办理方式须为 online 或 offline（mode）", field="mode")
+    cleaned: dict[str, dict[str, str]] = {}
+    for level in CONTACT_LEVELS:
+        contact = contacts.get(level) or {}
+        person, phone = (contact.get("name") or "").strip(), (contact.get("phone") or "").strip()
+        if not person or not _PHONE.match(phone):
+            raise Invalid(f"{CONTACT_LEVELS[level]}须填写姓名和有效电话（{level} needs a name and a phone）",
+                          field=f"contacts.{level}")
+        cleaned[level] = {"name": person[:64], "phone": phone} | (
+            {"email": contact["email"]} if contact.get("email") else {})
+    before = {"name": department.name, "mode": department.mode, "contacts": department.contacts}
+    department.name, department.mode, department.contacts = name.strip(), mode, cleaned
+    await session.flush()
+    await audit.record(session, actor, "department.update", "department", code, before=before,
+                       after={"name": department.name, "mode": mode, "contacts": cleaned})
+    return department
 
 
 async def list_departments(session: AsyncSession) -> list[Department]:

@@ -88,6 +88,51 @@ async def lock_user(user_id: FromPath[int], data: Form, state: State, actor: Nam
     return back("/app/admin/users", ok=f"已{'锁定' if locked else '解锁'}用户 {user.username}")
 
 
+@post("/app/admin/users/{user_id:int}/password")
+async def reset_password(request: Request[Any, Any, Any], user_id: FromPath[int], data: Form,
+                         actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Template | Redirect:
+    actor.require(Role.ADMIN)
+    try:
+        user = await accounts.reset_password(db, actor, user_id, data.get("password", ""))
+    except AgencyError as error:
+        if error.status_code != 422:
+            raise
+        await db.rollback()
+        await db.refresh(request.state.web_user)
+        return await _users(request, actor, db, status_code=422, errors={f"password-{user_id}": zh(error.detail)})
+    return back("/app/admin/users", ok=f"已重置用户 {user.username} 的密码（下次登录须修改）")
+
+
+# ---- departments and their escalation contacts --------------------------------------------------
+
+
+@get("/app/admin/departments")
+async def departments_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                           db: NamedDependency[AsyncSession]) -> Template:
+    actor.require(Role.ADMIN)
+    return page(request, "admin_departments.html", actor, departments=await catalog.list_departments(db),
+                levels=catalog.CONTACT_LEVELS, ok=request.query_params.get("ok"))
+
+
+@post("/app/admin/departments/{code:str}")
+async def department_save(request: Request[Any, Any, Any], code: FromPath[str], data: Form,
+                          actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Template | Redirect:
+    actor.require(Role.ADMIN)
+    contacts = {level: {"name": data.get(f"{level}_name", "").strip(), "phone": data.get(f"{level}_phone", "").strip()}
+                for level in catalog.CONTACT_LEVELS}
+    try:
+        await catalog.update_department(db, actor, code, name=data.get("name", ""), mode=data.get("mode", ""),
+                                        contacts=contacts)
+    except AgencyError as error:
+        if error.status_code != 422:
+            raise
+        await db.rollback()
+        await db.refresh(request.state.web_user)
+        return page(request, "admin_departments.html", actor, departments=await catalog.list_departments(db),
+                    levels=catalog.CONTACT_LEVELS, error=f"{code}：{zh(error.detail)}", status_code=422)
+    return back("/app/admin/departments", ok=f"已保存部门 {code}")
+
+
 # ---- catalog -------------------------------------------------------------------------------------
 
 
@@ -241,5 +286,6 @@ async def template_upload(request: Request[Any, Any, Any], state: State, actor: 
     return back("/app/admin/templates", ok=f"已采用 {paper.REGISTRY[code].name_zh} 第 {row.version} 版")
 
 
-HANDLERS: list[Any] = [users_page, create_user, lock_user, catalog_page, catalog_import, calendar_page,
+HANDLERS: list[Any] = [users_page, create_user, lock_user, reset_password, departments_page, department_save,
+                       catalog_page, catalog_import, calendar_page,
                        calendar_set_day, templates_page, template_upload]

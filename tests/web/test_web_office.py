@@ -245,3 +245,30 @@ async def test_admin_pages(web: AsyncTestClient[Any], demo_settings: Settings) -
     refused = await web.post("/app/admin/templates", data={"_csrf_token": token, "code": "one_time_notice"},
                              files={"file": ("x.docx", b"not a docx", "application/octet-stream")})
     assert refused.status_code == 422 and 'id="template-errors"' in refused.text
+
+
+async def test_admin_resets_passwords_and_edits_department_contacts(web: AsyncTestClient[Any],
+                                                                    demo_settings: Settings) -> None:
+    await demo_login(web, demo_settings, "admin")
+    token, page_text = await _token(web, "/app/admin/departments")
+    assert "首席代表" in page_text and "供电公司" in page_text
+    form = {"_csrf_token": token, "name": "水利局", "mode": "online"}
+    for n, level in enumerate(("chief_representative", "leader_in_charge", "main_leader")):
+        form |= {f"{level}_name": f"测试联系人{n}", f"{level}_phone": f"0571-8800{n}111"}
+    saved = await web.post("/app/admin/departments/slj", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    assert "测试联系人1" in (await web.get("/app/admin/departments")).text
+    broken = await web.post("/app/admin/departments/slj", data=form | {"main_leader_phone": "电话"})
+    assert broken.status_code == 422 and "主要领导" in broken.text
+    created = await web.post("/app/admin/users", data={
+        "_csrf_token": token, "username": "web-reset-me", "display_name": "待重置", "role": "clerk",
+        "password": "Strong-Passw0rd-2026!"}, follow_redirects=False)
+    assert created.status_code == 303
+    users = (await web.get("/app/admin/users")).text
+    user_id = re.search(r'action="/app/admin/users/(\d+)/password"(?:(?!</form>).)*web-reset-me', users, re.S)
+    assert user_id
+    weak = await web.post(f"/app/admin/users/{user_id.group(1)}/password", data={"_csrf_token": token, "password": "x"})
+    assert weak.status_code == 422
+    reset = await web.post(f"/app/admin/users/{user_id.group(1)}/password",
+                           data={"_csrf_token": token, "password": "Reset#2026web"}, follow_redirects=False)
+    assert reset.status_code == 303

@@ -200,3 +200,16 @@ async def test_one_address_failing_across_many_accounts_is_slowed_down(backend: 
         assert statuses[:6] == [401] * 6 and statuses[6:] == [429] * 3
         limited = await api.client.post("/api/auth/login", json={"username": users[0].username, "password": PASSWORD})
         assert limited.status_code == 429 and "10 分钟" in limited.json()["detail"]
+
+
+async def test_admin_resets_a_password_which_must_then_be_changed(api: Api) -> None:
+    user = await api.create_user("clerk")
+    old_session = await api.login(user.username)
+    weak = await api.client.post(f"/api/users/{user.id}/password", headers=api.admin_headers, json={"password": "weak"})
+    assert weak.status_code == 422 and weak.json()["extra"][0]["field"] == "password"
+    reset = await api.client.post(f"/api/users/{user.id}/password", headers=api.admin_headers,
+                                  json={"password": "Reset#2026pw"})
+    assert reset.status_code == 200 and reset.json()["must_change_password"] is True
+    assert (await api.client.get("/api/me", headers=old_session)).status_code == 401
+    fresh = await api.login(user.username, "Reset#2026pw")
+    assert (await api.client.get("/api/projects", headers=fresh)).status_code == 403  # must change it first

@@ -266,3 +266,18 @@ async def test_new_catalog_version_applies_to_new_projects_while_open_ones_keep_
                                       headers=api.admin_headers | YAML)
         assert again.json()["unchanged"] is True and again.json()["version"] == "2026.2"
 
+
+
+async def test_admin_keeps_department_contacts_current(api: Api) -> None:
+    contacts = {level: {"name": f"联系人{n}", "phone": f"0571-8800{n}000"}
+                for n, level in enumerate(("chief_representative", "leader_in_charge", "main_leader"))}
+    clerk = await api.user_headers("clerk")
+    body = {"name": "水利局", "mode": "online", "contacts": contacts}
+    assert (await api.client.put("/api/departments/slj", headers=clerk, json=body)).status_code == 403
+    bad = await api.client.put("/api/departments/slj", headers=api.admin_headers,
+                               json={**body, "contacts": {**contacts, "main_leader": {"name": "x", "phone": "abc"}}})
+    assert bad.status_code == 422
+    saved = await api.client.put("/api/departments/slj", headers=api.admin_headers, json=body)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["contacts"]["leader_in_charge"]["name"] == "联系人1"
+    assert (await api.client.put("/api/departments/nope", headers=api.admin_headers, json=body)).status_code == 404
