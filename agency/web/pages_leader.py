@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
@@ -20,6 +21,7 @@ from agency.errors import AgencyError
 from agency.escalation import service as escalations
 from agency.evaluations import service as evaluations
 from agency.projects import service as projects
+from agency.projects.models import Approval, Project
 from agency.reports import service as reports
 from agency.reports.xlsx import XLSX_MEDIA_TYPE, department_workbook, report_filename
 from agency.timeutil import today_local
@@ -56,7 +58,13 @@ async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Acto
                                           sorted(((names.get(c, c), float(len(ids))) for c, ids in overdue.items()),
                                                  key=lambda r: -(r[1] or 0)), percent=False),
     }
+    # One query for the names of the escalated approvals and their projects, not one per row.
+    ids = {e.approval_id for e in data.open_escalations}
+    approval_names = {a_id: f"{p_name}·{a_name}" for a_id, a_name, p_name in (await db.execute(
+        select(Approval.id, Approval.name, Project.name).join(Project, Project.id == Approval.project_id)
+        .where(Approval.id.in_(ids or {0})))).all()}
     return page(request, "dashboard.html", actor, d=data, follow_ups=follow_ups, svg=svg, names=names,
+                approval_names=approval_names,
                 ESCALATION_STATUS=ESCALATION_STATUS, RULE_NAMES=RULE_NAMES,
                 ok=request.query_params.get("ok"), err=request.query_params.get("err"))
 
