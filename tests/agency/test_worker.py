@@ -51,7 +51,7 @@ async def _overdue_offline_item(d: Dossier) -> int:
 def _worker_burst(api_settings: object, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AGENCY_DATABASE_URL": api_settings.database_url,  # type: ignore[attr-defined]
            "AGENCY_REDIS_URL": REDIS_URL, "AGENCY_STORAGE_URL": api_settings.storage_url,  # type: ignore[attr-defined]
-           "AGENCY_SECRET_KEY": "x" * 40, "AGENCY_DATA_DIR": str(tmp_path)}
+           "AGENCY_SECRET_KEY": "x" * 40, "AGENCY_DATA_DIR": str(tmp_path), "AGENCY_LOG_LEVEL": "INFO"}
     return subprocess.run([sys.executable, "-m", "agency.cli", "worker", "--burst"], env=env, capture_output=True,
                           text=True, timeout=180, check=False)
 
@@ -78,7 +78,8 @@ async def test_worker_sweeps_generates_the_notice_and_delivers(backend: str, tmp
                 Notification.status == "pending"))).scalar_one()
             sent_sms = (await session.execute(select(func.count()).select_from(Notification).where(
                 Notification.channel == "sms", Notification.status == "sent"))).scalar_one()
-        assert {"red", "l3"} <= levels
+        # The worker's own log says what its jobs did: shown whenever the sweep fired nothing.
+        assert {"red", "l3"} <= levels, f"worker output:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         assert notices == 1
         assert pending == 0 and sent_sms >= 2
         # A second run fires nothing new and sends nothing twice.
