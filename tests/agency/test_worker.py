@@ -40,6 +40,13 @@ async def _redis_or_skip() -> None:
         await client.aclose()
 
 
+def _production_database_only(backend: str) -> None:
+    # arq workers are the production path (PostgreSQL + Redis); the embedded SQLite default runs the same jobs
+    # in-process instead (tests/agency/escalation, tests/agency/notifications cover those on SQLite).
+    if backend != "postgresql":
+        pytest.skip("the arq worker runs against PostgreSQL; SQLite deployments use the in-process scheduler")
+
+
 async def _overdue_offline_item(d: Dossier) -> int:
     await d.force_approved("sgxk")
     dljr = await d.ready_to_submit("dljr", prepare_on=CALENDAR.add_workdays(today_local(), -20))
@@ -57,6 +64,7 @@ def _worker_burst(api_settings: object, tmp_path: Path) -> subprocess.CompletedP
 
 
 async def test_worker_sweeps_generates_the_notice_and_delivers(backend: str, tmp_path: Path) -> None:
+    _production_database_only(backend)
     await _redis_or_skip()
     async with FreshApi(backend, tmp_path, AGENCY_REDIS_URL=REDIS_URL) as api:
         d = await open_dossier(api)
@@ -116,6 +124,7 @@ async def test_redis_down_keeps_the_api_up_and_nothing_is_lost(backend: str, tmp
 
 
 async def test_papers_render_in_the_worker_when_one_is_running(backend: str, tmp_path: Path) -> None:
+    _production_database_only(backend)
     await _redis_or_skip()
     async with FreshApi(backend, tmp_path, AGENCY_REDIS_URL=REDIS_URL) as api:
         env = {**os.environ, "AGENCY_DATABASE_URL": api.settings.database_url, "AGENCY_REDIS_URL": REDIS_URL,
