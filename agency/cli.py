@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -46,6 +47,18 @@ def run_with_session(work: Callable[[Any], Awaitable[T]], settings: Settings) ->
 def progress_bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=console, transient=False)
+
+
+def stage_reporter(bar: Progress) -> Callable[[str, int, int | None], None]:
+    """A progress callback ``(stage, done, total)`` that gives each stage its own bar."""
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return report
 
 
 @click.group()
@@ -214,7 +227,6 @@ def catalog_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def catalog_import(file: str) -> None:
     """Import a catalog YAML file as a new version (all or nothing)."""
-    from pathlib import Path
 
     from agency.access import SYSTEM
     from agency.catalog import service
@@ -247,7 +259,6 @@ def calendar_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def calendar_import(file: str) -> None:
     """Load a year's official schedule (docs/calendar-format.md); its due dates stop being provisional."""
-    from pathlib import Path
 
     from agency.access import SYSTEM
     from agency.calendar import service
@@ -283,16 +294,12 @@ def storage_check(repair_orphans: bool) -> None:
     settings = load_settings()
     store = blobs.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
     with progress_bar() as bar:
-        tasks: dict[str, Any] = {}
-
-        def report(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(f"checking {stage}", total=total)
-            bar.update(tasks[stage], completed=done, total=total)
+        report = stage_reporter(bar)
 
         async def work(session: Any) -> Any:
             try:
-                return await check(session, store, repair_orphans=repair_orphans, progress=report)
+                return await check(session, store, repair_orphans=repair_orphans,
+                                   progress=lambda stage, done, total: report(f"checking {stage}", done, total))
             finally:
                 await store.aclose()
 
@@ -309,6 +316,70 @@ def storage_check(repair_orphans: bool) -> None:
     if not result.clean:
         sys.exit(1)
     click.echo("storage consistent")
+
+
+
+@main.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(folder: Path) -> None:
+    """Copy the database and every stored object into FOLDER (new or empty), with a sha256 manifest."""
+    import storage as blobs
+    from agency.ops.backup import backup
+    from agency.ops.manifest import OpsError
+
+    settings = load_settings()
+    try:
+        with progress_bar() as bar:
+            result = asyncio.run(backup(settings, folder.expanduser().resolve(), stage_reporter(bar)))
+    except (OpsError, blobs.StorageError) as error:
+        click.echo(f"agency backup: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"backup in {result.folder}: {result.database_kind} database ({result.file_rows} file rows, "
+               f"{result.audit_events} audit events), {result.objects} objects ({result.bytes} bytes)")
+    if result.unreferenced:
+        click.echo(f"{result.unreferenced} objects no file row names (uploads in progress or orphans) were copied "
+                   "but will not be restored")
+    for key in result.missing:
+        click.echo(f"MISSING object a file row names: {key}")
+    for key in result.damaged:
+        click.echo(f"SHA256 MISMATCH in the live store: {key}")
+    click.echo(f"manifest sha256 {result.manifest_sha256} (note it in the backup log, apart from the copy)")
+    if not result.clean:
+        click.echo("the live system is not consistent (see above; run `agency storage check`): this backup "
+                   "copies it as it is", err=True)
+        sys.exit(1)
+
+
+@main.command("restore")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--verify-only", is_flag=True, help="Check the backup against its manifest and stop.")
+def restore_command(folder: Path, verify_only: bool) -> None:
+    """Restore a backup onto an EMPTY database and storage (refused otherwise), its copies checked first."""
+    import storage as blobs
+    from agency.ops.manifest import OpsError
+    from agency.ops.restore import check_backup, restore
+
+    settings = load_settings()
+    folder = folder.expanduser().resolve()
+    try:
+        with progress_bar() as bar:
+            if verify_only:
+                manifest, digest = check_backup(folder, stage_reporter(bar))
+            else:
+                result = asyncio.run(restore(settings, folder, stage_reporter(bar)))
+                manifest, digest = result.manifest, result.manifest_sha256
+    except (OpsError, blobs.StorageError) as error:
+        click.echo(f"agency restore: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"backup of {manifest.created_at:%Y-%m-%d %H:%M:%S} UTC, manifest sha256 {digest}: "
+               f"{manifest.database.kind} database, {len(manifest.objects)} objects, all intact")
+    if verify_only:
+        return
+    click.echo(f"restored the database (revision {manifest.database.revision}, {manifest.audit.events} audit "
+               f"events) and {result.objects} objects ({result.bytes} bytes)"
+               + (f"; left out {result.skipped} objects no file row named" if result.skipped else ""))
+    click.echo("next: `agency db upgrade` if this release is newer, then `agency audit verify` and "
+               "`agency storage check` (both must be clean)")
 
 
 if __name__ == "__main__":

@@ -12,9 +12,12 @@ from storage.base import (
     content_disposition,
     validate_key,
 )
+from storage.copying import put_at
 from storage.errors import (
+    DigestMismatch,
     EmptyBlob,
     InvalidKey,
+    ObjectExists,
     ObjectNotFound,
     StorageConfigError,
     StorageError,
@@ -40,9 +43,11 @@ __all__ = [
     "BlobInfo",
     "BlobReader",
     "BlobStore",
+    "DigestMismatch",
     "EmptyBlob",
     "FilesystemBlobStore",
     "InvalidKey",
+    "ObjectExists",
     "ObjectNotFound",
     "S3BlobStore",
     "StorageConfigError",
@@ -53,6 +58,7 @@ __all__ = [
     "UnsupportedType",
     "content_disposition",
     "open_store",
+    "put_at",
     "sha256_async",
     "sha256_iter",
     "sniff",

@@ -8,8 +8,10 @@ Callers map them to HTTP without knowing the backend: ``TooLarge`` → 413,
 from __future__ import annotations
 
 __all__ = [
+    "DigestMismatch",
     "EmptyBlob",
     "InvalidKey",
+    "ObjectExists",
     "ObjectNotFound",
     "StorageConfigError",
     "StorageError",
@@ -62,3 +64,21 @@ class UnsupportedType(StorageError):
 class EmptyBlob(StorageError):
     def __init__(self) -> None:
         super().__init__("the file is empty")
+
+
+class ObjectExists(StorageError):
+    """A write under a caller-chosen key found the key taken (see :func:`storage.copying.put_at`)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"object {key!r} already exists")
+
+
+class DigestMismatch(StorageError):
+    """The bytes written do not hash to the sha256 the caller expected; nothing was stored."""
+
+    def __init__(self, key: str, expected: str, actual: str) -> None:
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"object {key!r}: the bytes hash to {actual}, expected {expected}")

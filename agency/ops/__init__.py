@@ -1,0 +1,1 @@
+"""Operations the office runs on the whole system: backup and restore."""
