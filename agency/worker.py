@@ -2,13 +2,22 @@
 
 Run with `agency worker`. Job arguments are never objects (arq pickles them): the jobs read what
 they need from the database.
+
+arq stops its worker when Redis goes away; ``run_worker`` starts it again once Redis answers, so a
+Redis restart needs no operator. Each (re)start delivers the outbox at once: messages written while
+Redis was down do not wait for the next cron minute.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from agency.settings import Settings
+
+log = logging.getLogger("agency.worker")
+RECONNECT_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 def worker_settings(settings: Settings) -> type:
@@ -51,7 +60,7 @@ def worker_settings(settings: Settings) -> type:
         functions = [sweep_escalations, deliver_outbox, render_job]
         cron_jobs = [
             cron(sweep_escalations, name=SWEEP_JOB, minute=set(range(0, 60, every)), unique=True, timeout=600),
-            cron(deliver_outbox, name=f"{DELIVERY_JOB}_cron", unique=True, timeout=300),
+            cron(deliver_outbox, name=f"{DELIVERY_JOB}_cron", unique=True, timeout=300, run_at_startup=True),
         ]
         on_startup = startup
         on_shutdown = shutdown
@@ -64,6 +73,32 @@ def worker_settings(settings: Settings) -> type:
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> None:
-    from arq import run_worker as arq_run_worker
+    """Runs until stopped by a signal (or, with ``burst``, until the queue is empty)."""
+    from arq.worker import create_worker
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    arq_run_worker(worker_settings(settings), burst=burst)
+    failures = 0
+    while True:
+        worker = create_worker(worker_settings(settings), burst=burst)
+        try:
+            worker.run()
+            return
+        except (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError) as error:
+            if burst:
+                raise
+            _release(worker)
+            delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+            failures = 0 if worker.jobs_complete or worker.jobs_failed else failures + 1
+            log.error("lost Redis (%r); the worker starts again in %.0f s", error, delay)
+            time.sleep(delay)
+
+
+def _release(worker: Any) -> None:
+    """What arq's own shutdown skipped because Redis was gone: the database pool and storage client."""
+    if "engine" not in worker.ctx or worker.on_shutdown is None:
+        return
+    try:
+        worker.loop.run_until_complete(worker.on_shutdown(worker.ctx))
+    except Exception:  # a pool that cannot close cleanly must not stop the worker from starting again
+        log.exception("could not release the worker's resources")
