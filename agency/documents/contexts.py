@@ -127,19 +127,31 @@ async def build(session: AsyncSession, actor: Actor, template: str, d: Dossier, 
     raise Invalid(f"“{template}”随报送批次生成，不能单独生成（generated with a bundle）", field="template")
 
 
+def supplement_asked(approval: Approval) -> tuple[list[str], str] | None:
+    """The materials and note of the supplement request the department recorded, if there is one."""
+    pending = approval.pending_supplement or {}
+    if not pending.get("missing_materials"):
+        return None
+    return list(pending["missing_materials"]), pending.get("reason") or ""
+
+
 async def _one_time_notice(session: AsyncSession, base: dict[str, Any], d: Dossier,
                            approval: Approval) -> msgspec.Struct:
-    materials = {m["code"]: m for m in approval.snapshot.get("materials") or []}
-    pending = approval.pending_supplement or {}
-    if pending.get("missing_materials"):
-        codes = list(pending["missing_materials"])
-        note = pending.get("reason") or ""
-    else:
+    asked = supplement_asked(approval)
+    if asked is None:
         # Before a department asked: everything required that has no scan yet (consultation stage).
         have = set((await session.execute(select(StoredFile.material_code).where(
             StoredFile.approval_id == approval.id))).scalars())
-        codes = [c for c, m in materials.items() if m.get("required", True) and c not in have]
-        note = ""
+        codes = [m["code"] for m in approval.snapshot.get("materials") or []
+                 if m.get("required", True) and m["code"] not in have]
+        asked = codes, ""
+    return await one_time_notice(session, base, d, approval, *asked)
+
+
+async def one_time_notice(session: AsyncSession, base: dict[str, Any], d: Dossier, approval: Approval,
+                          codes: list[str], note: str) -> paper.OneTimeNoticeContext:
+    """The 一次性告知单 of these materials: what the flow stores, and what the officer previews before asking."""
+    materials = {m["code"]: m for m in approval.snapshot.get("materials") or []}
     if not codes:
         raise Invalid("该事项没有缺少的材料，无需一次性告知（nothing is missing）", field="approval_id")
     calendar = await get_calendar(session)

@@ -115,11 +115,7 @@ async def generate(session: AsyncSession, actor: Actor, papers: Papers, project:
 async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, project: Project,
                            approval: Approval | None, code: str, context: msgspec.Struct, doc_number: str,
                            output: str = "docx", *, name_suffix: str = "") -> Document:
-    source, version = await template_bytes(session, papers, code)
-    if papers.renderer is not None:
-        data = await papers.renderer.render(code, source, context, output)
-    else:
-        data = await render_here(source, context, output)
+    data, version = await render_paper(session, papers, code, context, output)
     blob = await store_bytes(session, papers, data)
     spec = paper.get_spec(code)
     suffix = name_suffix or (f"-{approval.item_code}" if approval else "")
@@ -135,6 +131,15 @@ async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, 
                        after={"template": code, "version": version, "doc_number": doc_number, "file_id": file_row.id,
                               "approval_id": document.approval_id, "format": output})
     return document
+
+
+async def render_paper(session: AsyncSession, papers: Papers, code: str, context: msgspec.Struct,
+                       output: str = "docx") -> tuple[bytes, int]:
+    """The paper's bytes from the current template, and that template's version; nothing is kept."""
+    source, version = await template_bytes(session, papers, code)
+    if papers.renderer is not None:
+        return await papers.renderer.render(code, source, context, output), version
+    return await render_here(source, context, output), version
 
 
 async def next_doc_number(session: AsyncSession, today: date) -> str:

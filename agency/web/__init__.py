@@ -29,14 +29,15 @@ def web_handlers() -> list[Any]:
         pages_portal,
         pages_project,
         pages_rating,
+        pages_supplement,
     )
     from agency.web.render import html_exception_handlers
     from agency.web.session import web_actor
 
     handlers: list[Any] = [auth.root, auth.login_form, auth.login, auth.logout, auth.password_form,
                            auth.change_password]
-    for module in (pages_project, pages_approval, pages_portal, pages_department, pages_leader, pages_rating,
-                   pages_admin, pages_clerk):
+    for module in (pages_project, pages_approval, pages_supplement, pages_portal, pages_department, pages_leader,
+                   pages_rating, pages_admin, pages_clerk):
         handlers.extend(module.HANDLERS)
     return [Router(path="/", route_handlers=handlers, dependencies={"actor": Provide(web_actor)},
                    exception_handlers=html_exception_handlers(), include_in_schema=False)]

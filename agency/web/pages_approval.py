@@ -64,9 +64,9 @@ def shows_effective_on(action: str, view: queries.ApprovalView, actor: Actor) ->
         and actor.role is not Role.DEPARTMENT
 
 
-async def _render(request: Request[Any, Any, Any], state: State, actor: Actor, db: AsyncSession, approval_id: int,
-                  *, status_code: int = 200, errors: dict[str, str] | None = None, failed: str | None = None,
-                  values: dict[str, Any] | None = None) -> Template | Redirect:
+async def render_approval(request: Request[Any, Any, Any], state: State, actor: Actor, db: AsyncSession,
+                          approval_id: int, *, status_code: int = 200, errors: dict[str, str] | None = None,
+                          failed: str | None = None, values: dict[str, Any] | None = None) -> Template | Redirect:
     today = today_local()
     view = await queries.approval_view(db, actor, approval_id, today)
     if actor.role is Role.ENTERPRISE:
@@ -90,42 +90,56 @@ async def _render(request: Request[Any, Any, Any], state: State, actor: Actor, d
 @get("/app/approvals/{approval_id:int}")
 async def approval_page(request: Request[Any, Any, Any], approval_id: FromPath[int], state: State,
                         actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Template | Redirect:
-    return await _render(request, state, actor, db, approval_id)
+    return await render_approval(request, state, actor, db, approval_id)
+
+
+async def read_action_form(request: Request[Any, Any, Any], *, action: str | None = None
+                           ) -> tuple[dict[str, Any], ActionIn | None, dict[str, str]]:
+    """An action form's values as posted (``action`` fixed by the route if given), its request Struct (or
+    None) and the fields that failed."""
+    form = await request.form()
+    values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("action", "version", *OPTIONAL)}
+    if action is not None:
+        values["action"] = action
+    values["missing_materials"] = [str(v) for v in form.getall("missing_materials", [])] or None
+    body, errors = convert(values, ActionIn, optional=OPTIONAL)
+    return values, body, errors
+
+
+async def refused_action(request: Request[Any, Any, Any], state: State, actor: Actor, db: AsyncSession,
+                         approval_id: int, values: dict[str, Any], errors: dict[str, str],
+                         status_code: int) -> Template | Redirect:
+    """The approval page again, the failed action's form open with what was typed and the messages."""
+    action = values["action"] if values["action"] in RULES else None
+    # What no field of the failed form shows goes to the top of the page.
+    shown = set(ACTION_FIELDS.get(action or "", ())) | {"effective_on"}
+    for key in [k for k in errors if k not in shown and k != "_form"]:
+        errors["_form"] = errors.pop(key)
+    return await render_approval(request, state, actor, db, approval_id, status_code=status_code, errors=errors,
+                                 failed=action, values=values)
 
 
 @post("/app/approvals/{approval_id:int}/actions")
 async def take_action(request: Request[Any, Any, Any], approval_id: FromPath[int], state: State,
                       actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Template | Redirect:
-    form = await request.form()
-    values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("action", "version", *OPTIONAL)}
-    values["missing_materials"] = [str(v) for v in form.getall("missing_materials", [])] or None
-    action = values["action"] if values["action"] in RULES else None
-    body, errors = convert(values, ActionIn, optional=OPTIONAL)
-    if body is not None:
-        try:
-            await service.act(db, actor, approval_id, body, today_local(), papers_of(state))
-        except AgencyError as error:
-            if error.status_code == 404:
-                raise
-            await db.rollback()
-            await undo_side_effects(db)
-            if getattr(request.state, "web_user", None) is not None:
-                await db.refresh(request.state.web_user)  # expired by the rollback; the page header reads it
-            errors = {k: zh(v) for k, v in field_errors(error).items()}
-            status = error.status_code
-        else:
-            done = f"已办理：{ACTION_NAMES[body.action]}"
-            if body.action in ("request_supplement", "refuse_intake", "reject"):
-                done += "，告知书已生成（见项目文书）"
-            return see_other(f"/app/approvals/{approval_id}?ok={quote(done)}")
-    else:
-        status = 422
-    # What no field of the failed form shows goes to the top of the page.
-    shown = set(ACTION_FIELDS.get(action or "", ())) | {"effective_on"}
-    for key in [k for k in errors if k not in shown and k != "_form"]:
-        errors["_form"] = errors.pop(key)
-    return await _render(request, state, actor, db, approval_id, status_code=status, errors=errors, failed=action,
-                         values=values)
+    values, body, errors = await read_action_form(request)
+    if body is None:
+        return await refused_action(request, state, actor, db, approval_id, values, errors, 422)
+    try:
+        await service.act(db, actor, approval_id, body, today_local(), papers_of(state))
+    except AgencyError as error:
+        if error.status_code == 404:
+            raise
+        await db.rollback()
+        await undo_side_effects(db)
+        if getattr(request.state, "web_user", None) is not None:
+            await db.refresh(request.state.web_user)  # expired by the rollback; the page header reads it
+        errors = {k: zh(v) for k, v in field_errors(error).items()}
+        return await refused_action(request, state, actor, db, approval_id, values, errors, error.status_code)
+    done = f"已办理：{ACTION_NAMES[body.action]}"
+    if body.action in ("request_supplement", "refuse_intake", "reject"):
+        done += "，告知书已生成（见项目文书）"
+    return see_other(f"/app/approvals/{approval_id}?ok={quote(done)}")
 
 
 CHUNK = 1024 * 1024
@@ -174,8 +188,8 @@ async def upload_page(request: Request[Any, Any, Any], approval_id: FromPath[int
     uploads = [u for u in form.getall("file", []) if isinstance(u, UploadFile) and (u.filename or "")]
     key = f"upload-{material_code}"
     if not uploads:
-        return await _render(request, state, actor, db, approval_id, status_code=422,
-                             errors={key: "请先选择要上传的文件。"})
+        return await render_approval(request, state, actor, db, approval_id, status_code=422,
+                                     errors={key: "请先选择要上传的文件。"})
     limit = int(state.settings.upload_limit_bytes)
     done: list[str] = []
     try:
@@ -191,8 +205,8 @@ async def upload_page(request: Request[Any, Any, Any], approval_id: FromPath[int
         message = zh(error.detail)
         if done:
             message = f"已上传 {'、'.join(done)}；{uploads[len(done)].filename or '下一个文件'}未上传：{message}"
-        return await _render(request, state, actor, db, approval_id, status_code=error.status_code,
-                             errors={key: message})
+        return await render_approval(request, state, actor, db, approval_id, status_code=error.status_code,
+                                     errors={key: message})
     finally:
         for upload in uploads:
             await upload.close()

@@ -212,6 +212,9 @@ def test_dossier_from_upload_to_the_enterprise_portal(server: str, browser: obje
     officer.locator("#act-request_supplement input[name=missing_materials]").first.check()
     officer.fill("#f-request_supplement-reason", "扫描件不清晰，请重新提供")
     officer.click("#act-request_supplement button[type=submit]")
+    officer.wait_for_selector("#notice-preview")  # the one-time notice, shown before it is sent
+    assert "扫描件不清晰" in officer.inner_text("#notice-preview")
+    officer.click("#confirm")
     officer.wait_for_selector("p.ok")
     assert "一次性告知" in officer.inner_text("p.notice")
     officer.screenshot(path=str(SHOTS / "approval_department.png"), full_page=True)

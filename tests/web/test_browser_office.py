@@ -59,13 +59,23 @@ def test_department_flow_in_the_browser(office: tuple[str, Path], browser: objec
     page.click(f"form[action='/app/bundles/{bundle['id']}/receive'] button")
     page.wait_for_selector("p.ok")
     assert "已签收批次" in page.inner_text("p.ok")
-    # 一次性告知: the supplement composer on the bundled approval.
+    # 一次性告知: the supplement composer on the bundled approval shows the notice before it is sent.
     page.goto(f"{server}/app/approvals/{preparing['id']}")
     page.click("#act-request_supplement summary")
     page.locator("#act-request_supplement input[name=missing_materials]").first.check()
     page.fill("#f-request_supplement-reason", "申请表未加盖公章，请补正")
     page.click("#act-request_supplement button[type=submit]")
+    page.wait_for_selector("#notice-preview")
+    notice = page.inner_text("#notice-preview")
+    first = _api(server, "GET", f"/api/approvals/{preparing['id']}", token=clerk)["materials"][0]  # type: ignore[index]
+    assert first["name"] in notice and str(preparing["enterprise_name"]) in notice  # type: ignore[index]
+    assert "申请表未加盖公章" in notice and "行政许可法" in notice
+    page.screenshot(path=str(SHOTS / "supplement_preview.png"), full_page=True)
+    unsent = _api(server, "GET", f"/api/approvals/{preparing['id']}", token=clerk)
+    assert unsent["status"] == "submitted" and not unsent["decision"]  # nothing is sent by looking
+    page.click("#confirm")
     page.wait_for_selector("p.ok")
+    assert "告知书已生成" in page.inner_text("p.ok")
     # Accept, then approve with the certificate, on the other submitted approval.
     page.goto(f"{server}/app/approvals/{submitted['id']}")
     if page.locator("#act-accept[open]").count() == 0:
