@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import documents as paper
 import storage
 from agency.access import Actor, Role, get_visible
+from agency.accounts.models import User
 from agency.audit import service as audit
 from agency.db.sequences import next_value
 from agency.db.session import on_rollback
@@ -233,3 +234,58 @@ async def template_versions(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(DocumentTemplate.code, func.max(DocumentTemplate.version))
                                  .group_by(DocumentTemplate.code))
     return {code: version for code, version in rows.all()}
+
+
+class TemplateVersion(msgspec.Struct, frozen=True, kw_only=True):
+    """One version of a template as the administrator sees it; version 0 is the built-in one."""
+
+    code: str
+    version: int
+    size: int
+    sha256: str
+    uploaded_by: str = ""
+    uploaded_at: datetime | None = None
+    current: bool = False
+
+
+async def template_history(session: AsyncSession, actor: Actor) -> dict[str, list[TemplateVersion]]:
+    """Every version of every template, newest first (one query); each upload passed lint to be accepted."""
+    actor.require(Role.ADMIN)
+    rows = (await session.execute(
+        select(DocumentTemplate, User.display_name).outerjoin(User, User.id == DocumentTemplate.uploaded_by)
+        .order_by(DocumentTemplate.code, DocumentTemplate.version.desc()))).all()
+    history: dict[str, list[TemplateVersion]] = {}
+    for row, name in rows:
+        versions = history.setdefault(row.code, [])
+        versions.append(TemplateVersion(code=row.code, version=row.version, size=row.size, sha256=row.sha256,
+                                        uploaded_by=name or "", uploaded_at=row.uploaded_at, current=not versions))
+    for code in paper.REGISTRY:
+        data = paper.builtin_template_bytes(code)
+        versions = history.setdefault(code, [])
+        versions.append(TemplateVersion(code=code, version=0, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                                        current=not versions))
+    return history
+
+
+async def template_version_file(session: AsyncSession, actor: Actor, papers: Papers, code: str,
+                                version: int) -> tuple[AsyncIterator[bytes], int, str]:
+    """The .docx of one version (0: the built-in one) for the administrator: chunks, size, file name."""
+    actor.require(Role.ADMIN)
+    try:
+        spec = paper.get_spec(code)
+    except KeyError:
+        raise NotFound(f"没有模板 {code}（unknown template）") from None
+    filename = f"{spec.name_zh}-第{version}版.docx" if version else f"{spec.name_zh}-内置版本.docx"
+    if version == 0:
+        data = paper.builtin_template_bytes(code)
+        return _one(data), len(data), filename
+    row = (await session.execute(select(DocumentTemplate).where(
+        DocumentTemplate.code == code, DocumentTemplate.version == version))).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"模板 {code} 没有第 {version} 版（no such version）")
+    try:
+        return await papers.store.open(row.storage_key), row.size, filename
+    except storage.ObjectNotFound:
+        raise NotFound("模板文件已不在存储中（template object missing）") from None
+    except storage.StorageUnavailable as error:
+        raise ServiceUnavailable(f"文件存储暂时不可用：{error}") from None

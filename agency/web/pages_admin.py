@@ -11,10 +11,11 @@ from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import documents as paper
+import storage
 from agency.access import ROLE_NAMES_ZH, Actor, Role
 from agency.accounts import service as accounts
 from agency.accounts.schemas import UserCreateIn
@@ -22,9 +23,9 @@ from agency.calendar import service as workcal
 from agency.catalog import service as catalog
 from agency.documents import service as templates
 from agency.documents.controllers import papers_of
-from agency.documents.service import MAX_TEMPLATE_BYTES
+from agency.documents.service import DOCX, MAX_TEMPLATE_BYTES
 from agency.errors import AgencyError
-from agency.timeutil import today_local
+from agency.timeutil import CHINA, today_local
 from agency.web.forms import convert
 from agency.web.pages_department import back
 from agency.web.render import field_errors, page, zh
@@ -248,10 +249,10 @@ async def calendar_set_day(request: Request[Any, Any, Any], data: Form, actor: N
 async def _templates(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, *, status_code: int = 200,
                      error: str | None = None, problems: list[dict[str, Any]] | None = None,
                      code: str = "") -> Template:
-    versions = await templates.template_versions(db)
-    rows = [(s.code, s.name_zh, versions.get(s.code, 0)) for s in paper.REGISTRY.values()]
+    history = await templates.template_history(db, actor)
+    rows = [(s.code, s.name_zh, history[s.code]) for s in paper.REGISTRY.values()]
     return page(request, "admin_templates.html", actor, status_code=status_code, rows=rows, error=error,
-                problems=problems or [], code=code, ok=request.query_params.get("ok"))
+                problems=problems or [], code=code, ok=request.query_params.get("ok"), CHINA=CHINA)
 
 
 @get("/app/admin/templates")
@@ -286,6 +287,28 @@ async def template_upload(request: Request[Any, Any, Any], state: State, actor: 
     return back("/app/admin/templates", ok=f"已采用 {paper.REGISTRY[code].name_zh} 第 {row.version} 版")
 
 
+async def _template_file(db: AsyncSession, state: State, actor: Actor, code: str, version: int) -> Stream:
+    chunks, size, filename = await templates.template_version_file(db, actor, papers_of(state), code, version)
+    return Stream(chunks, media_type=DOCX, headers={
+        "Content-Disposition": storage.content_disposition(filename), "Content-Length": str(size),
+        "Cache-Control": "private, no-store"})
+
+
+@get("/app/admin/templates/{code:str}/versions/{version:int}")
+async def template_download(code: FromPath[str], version: FromPath[int], state: State,
+                            actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Stream:
+    """One version of a template as it was uploaded (0: the built-in one), to compare or to edit further."""
+    return await _template_file(db, state, actor, code, version)
+
+
+@get("/app/admin/templates/application_form/{item_code:str}/versions/{version:int}")
+async def form_template_download(item_code: FromPath[str], version: FromPath[int], state: State,
+                                 actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Stream:
+    """The same for an item's 申请表, whose template code is ``application_form/<item code>``."""
+    return await _template_file(db, state, actor, paper.application_form_code(item_code), version)
+
+
 HANDLERS: list[Any] = [users_page, create_user, lock_user, reset_password, departments_page, department_save,
                        catalog_page, catalog_import, calendar_page,
-                       calendar_set_day, templates_page, template_upload]
+                       calendar_set_day, templates_page, template_upload, template_download,
+                       form_template_download]

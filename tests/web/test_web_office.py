@@ -86,6 +86,7 @@ async def test_each_role_lands_on_its_page(web: AsyncTestClient[Any], demo_setti
     ("dept-fgj", "/app/reports", 403), ("enterprise", "/app/reports", 403), ("dept-fgj", "/app/reports.xlsx", 403),
     ("leader", "/app/admin/users", 403), ("clerk", "/app/admin/catalog", 403),
     ("dept-fgj", "/app/admin/calendar", 403), ("clerk", "/app/admin/templates", 403),
+    ("clerk", "/app/admin/templates/one_time_notice/versions/0", 403),
     ("dept-fgj", "/app/bundles/999999/archive", 404)])
 async def test_pages_refuse_other_roles(web: AsyncTestClient[Any], demo_settings: Settings, user: str, path: str,
                                         status: int) -> None:
