@@ -11,7 +11,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.security.jwt import JWTAuth, Token
 
 from agency.access import ROLE_NAMES_ZH, Actor, Role
-from agency.accounts import service
+from agency.accounts import service, token_cache
 from agency.errors import Forbidden
 from agency.settings import Settings
 
@@ -23,6 +23,9 @@ async def _retrieve_actor(token: Token, connection: ASGIConnection[Any, Any, Any
     if not isinstance(token.jti, str):
         return None
     client = connection.client.host if connection.client else None
+    known = token_cache.lookup(token.jti, client)
+    if known is not None:
+        return known
     async with connection.app.state.sessionmaker() as session:
         return await service.actor_for_token(session, token.jti, client)
 

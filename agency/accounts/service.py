@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
-from agency.accounts import passwords
+from agency.accounts import passwords, token_cache
 from agency.accounts.models import AuthToken, User
 from agency.accounts.schemas import UserCreateIn
 from agency.audit import service as audit
@@ -152,7 +152,9 @@ async def actor_for_token(session: AsyncSession, token_id: str, client_addr: str
     if row is None or row.expires_at <= now:
         return None
     user: User = row[0]
-    return actor_of(user, client_addr=client_addr, token_id=token_id)
+    actor = actor_of(user, client_addr=client_addr, token_id=token_id)
+    token_cache.remember(token_id, actor, row.expires_at)
+    return actor
 
 
 async def logout(session: AsyncSession, actor: Actor) -> None:

@@ -7,6 +7,7 @@ every open clock that depends on a changed date is recomputed by the next read.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ from agency.audit import service as audit
 from agency.calendar import fileformat, seed
 from agency.calendar.models import CalendarDay, CalendarRevision, WorkdayOrdinal
 from agency.calendar.workdays import DayOverride, WorkCalendar
+from agency.db.hooks import after_commit
 from agency.errors import Invalid
 
 RANGE_START = date(2004, 1, 1)
@@ -25,10 +27,16 @@ RANGE_END = date(2040, 12, 31)
 _ORDINAL_BATCH = 2000
 
 
+# How long a process trusts its calendar without asking for the revision again: a change made in
+# this process is seen at once (forgotten on commit); one made by another process within this time.
+TRUST_SECONDS = 2.0
+
+
 @dataclass(slots=True)
 class _Cached:
     revision: int
     calendar: WorkCalendar
+    checked: float
 
 
 _cache: dict[str, _Cached] = {}
@@ -60,17 +68,23 @@ async def ensure_seeded(session: AsyncSession) -> bool:
 
 async def get_calendar(session: AsyncSession) -> WorkCalendar:
     """The current calendar; one small query when nothing changed since this process last built it."""
-    revision = await _revision(session)
     key = str(session.get_bind().engine.url)
     cached = _cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached.checked < TRUST_SECONDS:
+        return cached.calendar
+    revision = await _revision(session)
     if cached is not None and cached.revision == revision:
+        cached.checked = now
         return cached.calendar
     calendar = seed.calendar_from_overrides(await _rows(session), RANGE_START, RANGE_END)
-    _cache[key] = _Cached(revision or 0, calendar)
+    _cache[key] = _Cached(revision or 0, calendar, now)
     return calendar
 
 
 async def _changed(session: AsyncSession) -> WorkCalendar:
+    key = str(session.get_bind().engine.url)
+    after_commit(session, lambda: _cache.pop(key, None))
     await session.execute(update(CalendarRevision).where(CalendarRevision.id == 1)
                           .values(revision=CalendarRevision.revision + 1))
     calendar = seed.calendar_from_overrides(await _rows(session), RANGE_START, RANGE_END)

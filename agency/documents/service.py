@@ -27,6 +27,7 @@ from agency.db.session import on_rollback
 from agency.documents import contexts
 from agency.documents.models import Document, DocumentTemplate
 from agency.errors import Invalid, NotFound, ServiceUnavailable
+from agency.files.integrity import written_now
 from agency.files.models import StoredFile
 from agency.projects.models import Approval, Project
 from agency.settings import Settings
@@ -92,7 +93,7 @@ async def _one(data: bytes) -> AsyncIterator[bytes]:
 
 async def store_bytes(session: AsyncSession, papers: Papers, data: bytes) -> storage.StoredBlob:
     try:
-        blob = await papers.store.put(_one(data), max_size=max(len(data), 1))
+        blob = await papers.store.put(_one(data), max_size=max(len(data), 1), metadata=written_now())
     except storage.StorageUnavailable as error:
         raise ServiceUnavailable(f"文件存储暂时不可用，文书未生成（storage unavailable: {error}）") from None
     on_rollback(session, lambda: papers.store.delete(blob.key))

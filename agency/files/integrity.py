@@ -15,6 +15,7 @@ from agency.files.models import StoredFile
 
 # An object younger than this may belong to an upload whose row is not committed yet.
 ORPHAN_GRACE = timedelta(hours=1)
+UPLOADED_AT = "uploaded-at"
 
 
 @dataclass
@@ -67,10 +68,16 @@ async def check(session: AsyncSession, store: storage.BlobStore, *, repair_orpha
     return report
 
 
+def written_now() -> dict[str, str]:
+    """Metadata every object written by Agency carries, so that an orphan check run meanwhile does not
+    take an object whose row is not committed yet for an old orphan."""
+    return {UPLOADED_AT: datetime.now(UTC).isoformat()}
+
+
 async def _older_than(store: storage.BlobStore, key: str, cutoff: datetime) -> bool:
-    # Uploads record their start time in the object's metadata; an object without it predates that.
+    # Objects record when they were written in their metadata; one without it predates that.
     info = await store.stat(key)
-    stamp = info.metadata.get("uploaded-at") if info.metadata else None
+    stamp = info.metadata.get(UPLOADED_AT) if info.metadata else None
     if stamp:
         try:
             return datetime.fromisoformat(stamp) < cutoff

@@ -19,6 +19,7 @@ from agency.access import Actor, Role, Visibility, get_visible
 from agency.approvals.rules import CLOSED_STATES
 from agency.audit import service as audit
 from agency.errors import Conflict, Forbidden, Invalid, NotFound, ServiceUnavailable, TooLarge, UnsupportedMediaType
+from agency.files.integrity import written_now
 from agency.files.models import StoredFile
 from agency.projects.models import Approval, Project
 
@@ -88,7 +89,7 @@ async def store_upload(store: storage.BlobStore, chunks: AsyncIterator[bytes], *
     """Streams to storage (sha256 and type sniffed on the way) and maps refusals to HTTP errors."""
     try:
         return await store.put(chunks, max_size=limit, accept=lambda mime: mime in accepted,
-                               metadata={"uploaded-at": datetime.now(UTC).isoformat()})
+                               metadata=written_now())
     except storage.TooLarge:
         raise TooLarge(f"文件超过 {limit // (1024 * 1024)} MB 上限（file too large）", field="file") from None
     except storage.UnsupportedType as error:

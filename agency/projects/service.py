@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,26 +11,27 @@ from sqlalchemy import ColumnElement, delete, exists, false, func, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role, Visibility, get_visible, visible
-from agency.accounts.models import User
-from agency.approvals.clock import ClockState
-from agency.approvals.clocks import load_clocks
 from agency.audit import service as audit
 from agency.audit.models import AuditEvent
-from agency.calendar.service import RANGE_END, RANGE_START, get_calendar
-from agency.calendar.workdays import CalendarRangeError
+from agency.calendar.service import RANGE_END, RANGE_START
 from agency.catalog import service as catalog
 from agency.catalog.format_model import Route as RouteFormat
 from agency.catalog.models import CatalogItem
 from agency.catalog.models import Route as RouteRow
+from agency.db.hooks import forget_when_written
 from agency.db.paging import paginate
 from agency.db.sequences import next_value
 from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Invalid
-from agency.escalation.models import Escalation
-from agency.escalation.sweep import open_for
-from agency.projects.forecast import Forecast
+from agency.memo import TimedMemo
+
+# Reading lives in details.py; callers keep asking the service.
+from agency.projects.details import ProjectDetail as ProjectDetail
+from agency.projects.details import detail as detail
+from agency.projects.details import detail_of as detail_of
+from agency.projects.details import details_of as details_of
 from agency.projects.models import Approval, ApprovalPrerequisite, Project, ProjectMilestone
-from agency.projects.planning import approval_key, derive_status, milestone_key, plan_forecast
+from agency.projects.planning import derive_status
 from agency.projects.schemas import ProjectIn
 from agency.timeutil import today_local
 
@@ -56,21 +55,12 @@ def _approval_visibility(actor: Actor) -> ColumnElement[bool]:
 Visibility.register(Project, _project_visibility)
 Visibility.register(Approval, _approval_visibility)
 
+COUNT_SECONDS = 5.0
+_totals: TimedMemo[tuple[object, ...], int] = TimedMemo(COUNT_SECONDS)
 
-@dataclass(slots=True)
-class ProjectDetail:
-    project: Project
-    enterprise: Enterprise
-    clerk: User
-    decided_by: User | None
-    approvals: list[Approval]
-    prerequisites: dict[int, list[int]]
-    milestones: list[ProjectMilestone]
-    clocks: dict[int, ClockState]
-    forecast: Forecast | None
-    # Forecast keys → item or milestone codes, for every approval (a department sees only its own).
-    codes: dict[str, str]
-    escalations: list[Escalation]
+
+# Any dossier added, removed or changed (status, green channel, name) may move a list's total.
+forget_when_written((Project, Enterprise), _totals.clear)
 
 
 async def next_project_code(session: AsyncSession, year: int) -> str:
@@ -146,54 +136,26 @@ async def search(session: AsyncSession, actor: Actor, *, status: str | None, gre
         query = query.where(or_(Project.name.contains(term, autoescape=True), Project.code == term.upper(),
                                 Project.enterprise_id.in_(select(Enterprise.id).where(
                                     Enterprise.name.contains(term, autoescape=True)))))
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    # Counting 100,000 dossiers costs more than the page itself; a list's total may lag another
+    # process's new dossier by COUNT_SECONDS, never this process's (forgotten on commit).
+    key = (actor.role, actor.enterprise_id, actor.department_code, status, green_channel, enterprise_id,
+           q.strip() if q else None, actor.user_id if mine else None)
+    total = _totals.get(key)
+    if total is None:
+        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+        _totals.put(key, total)
     page_query = query.order_by(Project.id.desc()).offset((page - 1) * page_size).limit(page_size).subquery()
-    counts = (select(Approval.project_id, func.count().label("total"),
-                     func.count().filter(Approval.status == "approved").label("approved"))
-              .where(Approval.status != "withdrawn").group_by(Approval.project_id).subquery())
+    # Counted per row of the page through the project_id index: a GROUP BY over every approval
+    # would read the whole table for twenty rows.
+    counted = (select(func.count()).select_from(Approval)
+               .where(Approval.project_id == Project.id, Approval.status != "withdrawn"))
     rows = (await session.execute(
-        select(Project, Enterprise.name, func.coalesce(counts.c.total, 0), func.coalesce(counts.c.approved, 0))
+        select(Project, Enterprise.name, counted.scalar_subquery(),
+               counted.where(Approval.status == "approved").scalar_subquery())
         .join(page_query, page_query.c.id == Project.id)
         .join(Enterprise, Enterprise.id == Project.enterprise_id)
-        .outerjoin(counts, counts.c.project_id == Project.id)
         .order_by(Project.id.desc()))).all()
     return [(r[0], r[1], r[2], r[3]) for r in rows], total
-
-
-async def detail(session: AsyncSession, actor: Actor, project_id: int, today: date) -> ProjectDetail:
-    project = await get_visible(session, Project, project_id, actor, what="项目")
-    return await detail_of(session, actor, project, today)
-
-
-async def detail_of(session: AsyncSession, actor: Actor, project: Project, today: date) -> ProjectDetail:
-    enterprise = await session.get_one(Enterprise, project.enterprise_id)
-    clerk = await session.get_one(User, project.clerk_id)
-    decided_by = await session.get(User, project.green_channel_decided_by) if project.green_channel_decided_by \
-        else None
-    approvals = list((await session.execute(
-        select(Approval).where(Approval.project_id == project.id).order_by(Approval.id))).scalars())
-    links = (await session.execute(select(ApprovalPrerequisite).where(
-        ApprovalPrerequisite.approval_id.in_([a.id for a in approvals])))).scalars()
-    prerequisites: dict[int, list[int]] = defaultdict(list)
-    for link in links:
-        prerequisites[link.approval_id].append(link.prerequisite_id)
-    milestones = list((await session.execute(
-        select(ProjectMilestone).where(ProjectMilestone.project_id == project.id).order_by(ProjectMilestone.id)
-    )).scalars())
-    calendar = await get_calendar(session)
-    clocks = await load_clocks(session, approvals, calendar, today,
-                               green_channel=project.green_channel_status == "approved")
-    try:
-        result = plan_forecast(approvals, prerequisites, milestones, clocks, today, calendar) if approvals else None
-    except CalendarRangeError:
-        raise Invalid(f"预测日期超出工作日历的范围（{RANGE_START.year}–{RANGE_END.year}）（date out of the calendar）",
-                      field="as_of") from None
-    codes = {approval_key(a): a.item_code for a in approvals} | {milestone_key(m): m.code for m in milestones}
-    if actor.role is Role.DEPARTMENT:
-        approvals = [a for a in approvals if a.department_code == actor.department_code]
-    escalations = list((await session.execute(open_for([a.id for a in approvals]))).scalars())
-    return ProjectDetail(project, enterprise, clerk, decided_by, approvals, dict(prerequisites), milestones,
-                         clocks, result, codes, escalations)
 
 
 async def _editable(session: AsyncSession, actor: Actor, project_id: int, version: int | None = None) -> Project:

@@ -41,7 +41,7 @@ from agency.calendar.service import get_calendar
 from agency.calendar.workdays import CalendarRangeError
 from agency.catalog.models import Department
 from agency.enterprises.models import Enterprise
-from agency.errors import AgencyError, Invalid
+from agency.errors import Invalid
 from agency.escalation.models import Escalation
 from agency.evaluations.models import Evaluation, FollowUp
 from agency.projects import service as projects
@@ -175,14 +175,18 @@ async def _green_projects(session: AsyncSession, actor: Actor, today: date) -> l
         select(Project, Enterprise.name).join(Enterprise, Enterprise.id == Project.enterprise_id)
         .where(Project.green_channel_status == "approved", Project.status.in_(_OPEN_PROJECT))
         .order_by(Project.id).limit(DASHBOARD_LIMIT))).all()
+    # One batch for every project: a dossier whose forecast cannot be made (beyond the calendar, an
+    # inconsistent clock) comes back empty and the row shows what is certain.
+    details = await projects.details_of(session, actor, [p for p, _ in rows], today)
+    approvals_by_project: dict[int, list[Approval]] = {}
+    undetailed = [p.id for (p, _), d in zip(rows, details, strict=True) if d is None]
+    if undetailed:
+        for approval in (await session.execute(select(Approval).where(Approval.project_id.in_(undetailed))
+                                               .order_by(Approval.id))).scalars():
+            approvals_by_project.setdefault(approval.project_id, []).append(approval)
     out = []
-    for project, enterprise_name in rows:
-        try:
-            detail = await projects.detail_of(session, actor, project, today)
-        except AgencyError:  # a forecast beyond the calendar, an inconsistent clock: show what is certain
-            detail = None
-        approvals = detail.approvals if detail else list((await session.execute(
-            select(Approval).where(Approval.project_id == project.id).order_by(Approval.id))).scalars())
+    for (project, enterprise_name), detail in zip(rows, details, strict=True):
+        approvals = detail.approvals if detail else approvals_by_project.get(project.id, [])
         first_open = next((a for a in approvals if a.required and a.status in _UNFINISHED), None)
         levels: list[str] = [c.level for c in (detail.clocks.values() if detail else [])]
         levels += [e.level for e in (detail.escalations if detail else [])]

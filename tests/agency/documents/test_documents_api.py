@@ -163,3 +163,23 @@ def _replace_in_docx(data: bytes, old: str, new: str) -> bytes:
                 content = content.replace(old.encode(), new.encode(), 1)
             target.writestr(item, content)
     return out.getvalue()
+
+
+async def test_a_generated_paper_is_dated_so_an_orphan_check_meanwhile_spares_it(api: Api) -> None:
+    """`storage check --repair-orphans` removes only orphans older than its grace period: a paper whose
+    row is not committed yet must carry its writing time like an upload does, or it looks ancient."""
+    from datetime import UTC, datetime, timedelta
+
+    import storage
+    from agency.files.models import StoredFile
+
+    d = await open_dossier(api)
+    made = await _generate(d, "authorization_letter")
+    async with api.sessions() as session:
+        key = (await session.get_one(StoredFile, made["file_id"])).storage_key
+    store = storage.open_store(api.settings.storage_url)
+    try:
+        stamp = (await store.stat(key)).metadata["uploaded-at"]
+    finally:
+        await store.aclose()
+    assert abs(datetime.fromisoformat(stamp) - datetime.now(UTC)) < timedelta(minutes=5)

@@ -185,3 +185,40 @@ async def test_dashboard(fresh: FreshApi) -> None:
         assert {d["department_code"] for d in body["departments"]} >= {"zrzy", "sthj", "fgj"}
         assert (await api.client.get("/api/dashboard", headers=a.clerk)).status_code == 403
         assert (await api.client.get("/api/dashboard", headers=api.admin_headers)).status_code == 200
+
+
+async def test_dashboard_reads_every_green_channel_project_in_a_fixed_number_of_queries(fresh: FreshApi) -> None:
+    from sqlalchemy import event
+
+    async with fresh as api:
+        leader = await api.user_headers("leader")
+        statements: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            statements.append(statement)
+
+        async def dashboard_statements() -> int:
+            engine = api.client.app.state.engine.sync_engine
+            statements.clear()
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                response = await api.client.get("/api/dashboard", headers=leader)
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+            assert response.status_code == 200, response.text
+            return len(statements)
+
+        dossiers = [await open_dossier(api) for _ in range(4)]
+        await api.execute(update(Project).where(Project.id == dossiers[0].project["id"]).values(
+            green_channel_status="approved"))
+        await dashboard_statements()
+        with_one = await dashboard_statements()
+        await api.execute(update(Project).where(Project.id.in_([d.project["id"] for d in dossiers])).values(
+            green_channel_status="approved"))
+        with_four = await dashboard_statements()
+        body = (await api.client.get("/api/dashboard", headers=leader)).json()
+        assert len(body["green_channel"]) == 4
+        assert all(p["forecast_completion"] for p in body["green_channel"])
+        # Per project it would be five or more statements each; the calendar and token caches expire
+        # on a timer, so either run may include their one statement each.
+        assert with_four <= with_one + 2, (with_one, with_four)

@@ -1,0 +1,80 @@
+"""The approval-action load: each client owns one accepted approval and loops suspend → resume.
+
+Run by bench_http.py in its own process: python tests/benchmarks/action_driver.py BASE TOKEN IDS SECONDS
+Prints one JSON line with the LoadResult fields. Every request carries the version the previous
+answer gave, as a real officer's page does; a 409 (someone else moved it) counts as an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from agency.catalog.models import Department
+from agency.db.engine import create_engine, create_sessionmaker
+from agency.projects.models import Approval
+
+
+async def pick_approvals(url: str, status: str, count: int) -> tuple[str, list[int]]:
+    """The online department with the most approvals in `status`, and `count` of those approvals."""
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session:
+        department = (await session.execute(
+            select(Approval.department_code).join(Department, Department.code == Approval.department_code)
+            .where(Approval.status == status, Department.mode == "online")
+            .group_by(Approval.department_code).order_by(func.count().desc()).limit(1))).scalar_one()
+        ids = list((await session.execute(select(Approval.id).where(
+            Approval.status == status, Approval.department_code == department).order_by(Approval.id)
+            .limit(count))).scalars())
+    await engine.dispose()
+    return department, ids
+
+
+async def client(http: httpx.AsyncClient, approval_id: int, deadline: float, latencies: list[float],
+                 errors: list[int]) -> None:
+    approval = (await http.get(f"/api/approvals/{approval_id}")).json()
+    version = approval["version"]
+    step = ("resume", "suspend") if approval["status"] == "suspended" else ("suspend", "resume")
+    n = 0
+    while time.monotonic() < deadline:
+        action = step[n % 2]
+        started = time.perf_counter()
+        response = await http.post(f"/api/approvals/{approval_id}/actions",
+                                   json={"action": action, "version": version, "reason": "基准测试：等待企业补充说明"})
+        latencies.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            errors.append(response.status_code)
+            version = (await http.get(f"/api/approvals/{approval_id}")).json()["version"]
+            continue
+        version = response.json()["version"]
+        n += 1
+
+
+async def main(base: str, token: str, ids: list[int], seconds: float) -> None:
+    latencies: list[float] = []
+    errors: list[int] = []
+    limits = httpx.Limits(max_connections=len(ids), max_keepalive_connections=len(ids))
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
+                                 timeout=60) as http:
+        started = time.monotonic()
+        await asyncio.gather(*(client(http, i, started + seconds, latencies, errors) for i in ids))
+        elapsed = time.monotonic() - started
+    ordered = sorted(latencies) or [0.0]
+
+    def pct(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
+
+    print(json.dumps({"requests": len(latencies), "seconds": elapsed, "p50_ms": pct(0.5), "p95_ms": pct(0.95),
+                      "p99_ms": pct(0.99), "non_2xx": len(errors), "socket_errors": 0}))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], [int(i) for i in sys.argv[3].split(",")], float(sys.argv[4])))

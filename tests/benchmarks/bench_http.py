@@ -1,0 +1,220 @@
+"""HTTP load test: the production server (`agency serve`, granian) on a seeded PostgreSQL, loaded by wrk.
+
+Run: python tests/benchmarks/bench_http.py [--projects 100000] [--reuse] [--workers 2] [--duration 10s]
+     [--mixed 60s] [--only detail,list1,...]
+
+Seeds database `agency_bench` with tests/benchmarks/seed.py (or reuses it with --reuse), starts
+`agency serve` with file storage, and measures, each at 50 connections from wrk in another process:
+login, project list page 1 and a deep page, project detail (16 approvals), an approval action
+(suspend/resume by the department officer, each request carrying the version it got back), a 1 MB
+upload; then 60 s of mixed traffic from 200 concurrent clients (reads from wrk, actions from the
+action driver). Every figure is printed beside the same machine's figure for a bare Litestar route
+returning a fixed msgspec Struct, served the same way, so figures compare across machines as ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks import seed
+from tests.benchmarks.action_driver import pick_approvals
+from tests.benchmarks.loadgen import LoadResult, free_port, lua_string, wait_up, wrk
+
+ROOT = Path(__file__).resolve().parents[2]
+CONNECTIONS = 50
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+
+
+def login(base: str, username: str) -> str:
+    body = json.dumps({"username": username, "password": seed.PASSWORD}).encode()
+    request = urllib.request.Request(f"{base}/api/auth/login", method="POST", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return str(json.loads(response.read())["token"])
+
+
+def get_json(base: str, path: str, token: str) -> object:
+    request = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def bearer(token: str) -> str:
+    return f'wrk.headers["Authorization"] = {lua_string("Bearer " + token)}\n'
+
+
+def multipart_pdf(size: int) -> tuple[str, bytes]:
+    boundary = "benchboundary7d93"
+    pdf = b"%PDF-1.4\n%" + os.urandom(size - 20) + b"\n%%EOF\n"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\n"
+            f"Content-Type: application/pdf\r\n\r\n").encode() + pdf + f"\r\n--{boundary}--\r\n".encode()
+    return boundary, body
+
+
+def upload_script(token: str, body_file: Path, boundary: str) -> str:
+    return (bearer(token) + 'wrk.method = "POST"\n'
+            f'wrk.headers["Content-Type"] = "multipart/form-data; boundary={boundary}"\n'
+            f'local f = io.open({lua_string(str(body_file))}, "rb")\nwrk.body = f:read("*a")\nf:close()\n')
+
+
+def mixed_script(token: str, project_ids: list[int], approval_ids: list[int], pages: int) -> str:
+    projects = ",".join(map(str, project_ids))
+    approvals = ",".join(map(str, approval_ids))
+    return bearer(token) + f"""
+local projects = {{{projects}}}
+local approvals = {{{approvals}}}
+math.randomseed(7)
+request = function()
+  local r = math.random(100)
+  local path
+  if r <= 40 then path = "/api/projects/" .. projects[math.random(#projects)]
+  elseif r <= 65 then path = "/api/projects?page=" .. math.random({pages}) .. "&page_size=20"
+  elseif r <= 85 then path = "/api/approvals/" .. approvals[math.random(#approvals)]
+  elseif r <= 95 then path = "/api/approvals?page=" .. math.random(20) .. "&page_size=20"
+  else path = "/api/projects?q=" .. math.random(100000) .. "&page_size=20" end
+  return wrk.format("GET", path)
+end
+"""
+
+
+def start(command: list[str], env: dict[str, str], health: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_up(health, process)
+    except RuntimeError:
+        process.kill()
+        errors = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{' '.join(command)} did not start:\n{errors}") from None
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def driver(base: str, token: str, approvals: list[int], clients: int, seconds: float) -> subprocess.Popen[str]:
+    """The action driver, in its own process: loops suspend → resume on its own approvals."""
+    return subprocess.Popen([sys.executable, str(Path(__file__).with_name("action_driver.py")), base, token,
+                             ",".join(map(str, approvals[:clients])), str(seconds)],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def driver_result(process: subprocess.Popen[str]) -> LoadResult:
+    out, _ = process.communicate(timeout=600)
+    data = json.loads(out.strip().splitlines()[-1])
+    return LoadResult(**data)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--database", default="agency_bench")
+    parser.add_argument("--reuse", action="store_true", help="use the already seeded database")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (default: one per core)")
+    parser.add_argument("--duration", default="10s")
+    parser.add_argument("--mixed", default="60s", help="duration of the 200-client mixed run ('0' skips it)")
+    parser.add_argument("--only", default="", help="comma-separated scenarios to run")
+    args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
+    url = seed.PG_URL_TEMPLATE.format(name=args.database)
+    if not args.reuse:
+        print(f"seeding {args.projects:,} projects …", flush=True)
+        seeded = asyncio.run(seed.seeded_database(args.database, args.projects, sweep=True))
+        print(f"seeded {seeded.approvals:,} approvals in {seeded.seconds:.0f} s", flush=True)
+    data = Path(tempfile.mkdtemp(prefix="agency-bench-http-"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AGENCY_DATABASE_URL": url,
+           "AGENCY_STORAGE_URL": f"file://{data}/storage", "AGENCY_DATA_DIR": str(data),
+           "AGENCY_SECRET_KEY": SECRET, "AGENCY_SCHEDULER": "off", "AGENCY_LOG_LEVEL": "WARNING",
+           "AGENCY_LOGIN_FAILURES_PER_ADDRESS": "1000000"}
+    results: list[tuple[str, LoadResult]] = []
+    port = free_port()
+    bare = start([sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+                  "--workers", str(args.workers), "--log-level", "warning", "tests.benchmarks.bare_app:app"],
+                 env, f"http://127.0.0.1:{port}/bare")
+    try:
+        yardstick = wrk(f"http://127.0.0.1:{port}/bare", connections=CONNECTIONS, duration=args.duration)
+    finally:
+        stop(bare)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start([sys.executable, "-m", "agency.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                    "--workers", str(args.workers), "--no-migrate"], env, f"{base}/health")
+    try:
+        clerk = login(base, "bench-clerk1")
+        listing = get_json(base, "/api/projects?page=1&page_size=20", clerk)
+        total = int(listing["total"])  # type: ignore[index]
+        deep_page = max(1, total // 20 // 2)
+        detail_id = asyncio.run(seed.detail_project_id(url))
+        department, action_ids = asyncio.run(pick_approvals(url, "accepted", 200))
+        officer = login(base, f"bench-{department}")
+        upload_to = asyncio.run(seed.material_slot(url))
+        print(f"{total:,} projects; detail of project {detail_id}; deep page {deep_page}; "
+              f"actions by bench-{department}; server workers {args.workers}; wrk -c{CONNECTIONS} -d{args.duration}",
+              flush=True)
+        scenarios: list[tuple[str, str, str]] = [
+            ("login", "/api/auth/login", 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+             f'wrk.body = {lua_string(json.dumps({"username": "bench-clerk2", "password": seed.PASSWORD}))}\n'),
+            ("list1", "/api/projects?page=1&page_size=20", bearer(clerk)),
+            ("listdeep", f"/api/projects?page={deep_page}&page_size=20", bearer(clerk)),
+            ("detail", f"/api/projects/{detail_id}", bearer(clerk)),
+        ]
+        for name, path, script in scenarios:
+            if wanted(name):
+                results.append((name, wrk(base + path, connections=CONNECTIONS, duration=args.duration,
+                                          script=script)))
+                print(f"{name:10} {results[-1][1].line()}", flush=True)
+        if wanted("action"):
+            seconds = float(args.duration.rstrip("s"))
+            results.append(("action", driver_result(driver(base, officer, action_ids, CONNECTIONS, seconds))))
+            print(f"{'action':10} {results[-1][1].line()}", flush=True)
+        if wanted("upload"):
+            boundary, body = multipart_pdf(1024 * 1024)
+            body_file = data / "upload.body"
+            body_file.write_bytes(body)
+            approval_id, material = upload_to
+            results.append(("upload", wrk(f"{base}/api/approvals/{approval_id}/materials/{material}/files",
+                                          connections=CONNECTIONS, duration=args.duration,
+                                          script=upload_script(clerk, body_file, boundary))))
+            print(f"{'upload':10} {results[-1][1].line()}", flush=True)
+        if args.mixed != "0" and wanted("mixed"):
+            project_ids = asyncio.run(seed.sample_project_ids(url, 2000))
+            approval_ids = asyncio.run(seed.sample_approval_ids(url, 2000))
+            seconds = float(args.mixed.rstrip("s"))
+            actions = driver(base, officer, action_ids[CONNECTIONS:], 20, seconds)
+            reads = wrk(base + "/", connections=180, duration=args.mixed, timeout="30s",
+                        script=mixed_script(clerk, project_ids, approval_ids, max(1, total // 20)))
+            writes = driver_result(actions)
+            results += [("mixed-reads", reads), ("mixed-writes", writes)]
+            print(f"{'mixed':10} 180 reading + 20 acting clients for {args.mixed}: reads {reads.line()}; "
+                  f"writes {writes.line()}", flush=True)
+    finally:
+        stop(server)
+        shutil.rmtree(data, ignore_errors=True)
+    print(f"\nbare route: {yardstick.line()}")
+    print(f"{'scenario':13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
+    for name, result in results:
+        print(f"{name:13} {result.rps:8.0f} {result.p50_ms:8.1f} {result.p95_ms:8.1f} {result.p99_ms:8.1f} "
+              f"{result.errors:7} {result.rps / yardstick.rps:8.3f}")
+
+
+if __name__ == "__main__":
+    main()
