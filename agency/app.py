@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
         # Created here, not at import: each server worker process gets its own pool after fork.
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         store = storage.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)

@@ -21,6 +21,8 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
+        # Each server worker keeps pool_size connections open; a burst beyond that gets as many more,
+        # closed again when returned (opening one costs far more than a query: size the pool to the load).
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agency.access import Actor, Role
 from agency.accounts.auth import require_roles
 from agency.enterprises.schemas import EnterpriseRef
-from agency.projects import service
+from agency.projects import detail_cache, service
 from agency.projects.planning import limit_of
 from agency.projects.schemas import (
     AddApprovalIn,
@@ -116,7 +116,16 @@ class ProjectController(Controller):
     @get("/{project_id:int}")
     async def get_one(self, project_id: FromPath[int], actor: NamedDependency[Actor],
                       db: NamedDependency[AsyncSession], as_of: FromQuery[date | None] = None) -> ProjectOut:
-        return project_out(await service.detail(db, actor, project_id, as_of or today_local()))
+        day = as_of or today_local()
+        if not detail_cache.enabled(db):
+            return project_out(await service.detail(db, actor, project_id, day))
+        key = (project_id, actor.role, actor.department_code, actor.enterprise_id, day)
+        print_ = await detail_cache.fingerprint(db, actor, project_id)
+        known: ProjectOut | None = detail_cache.recall(key, print_)
+        if known is None:
+            known = project_out(await service.detail(db, actor, project_id, day))
+            detail_cache.keep(key, print_, known)
+        return known
 
     @post("/{project_id:int}/approvals", status_code=201, guards=[require_roles(Role.CLERK)])
     async def add_approval(self, project_id: FromPath[int], data: JSONBody[AddApprovalIn],

@@ -225,6 +225,7 @@ async def first_sweep(url: str) -> None:
     async with create_sessionmaker(engine)() as session:
         started = time.perf_counter()
         result = await escalation.run(session, TODAY, make_settings(url, Path("/tmp/agency-bench-seed")))
+        await session.execute(text("ANALYZE"))  # as autovacuum would soon after such a burst
         await session.commit()
         fired = sum(result.fired.values())
         print(f"  first sweep   {fired:>10,} firings  {time.perf_counter() - started:6.1f} s", flush=True)
