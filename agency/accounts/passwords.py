@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import string
 
@@ -57,3 +58,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+# argon2 takes tens of milliseconds of CPU by design; run in a thread, it no longer stalls every
+# other request of the server worker while one user logs in.
+async def hashed(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verified(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, password_hash, password)

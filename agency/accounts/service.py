@@ -62,7 +62,7 @@ async def authenticate(
     ).scalar_one_or_none()
     anonymous = Actor(user_id=None, username=username[:64], role=Role.ENTERPRISE, client_addr=client_addr)
     if user is None or not user.is_active:
-        passwords.verify_password(None, password)  # same work either way: no user enumeration by timing
+        await passwords.verified(None, password)  # same work either way: no user enumeration by timing
         await audit.record(session, anonymous if user is None else actor_of(user, client_addr=client_addr),
                            "auth.login", "user", None if user is None else user.id, result="failure",
                            after={"reason": "unknown user" if user is None else "inactive"})
@@ -72,7 +72,7 @@ async def authenticate(
         await audit.record(session, actor, "auth.login", "user", user.id, result="failure",
                            after={"reason": "locked", "locked_until": user.locked_until.isoformat()})
         raise LoginFailed(_locked_error(user.locked_until))
-    if not passwords.verify_password(user.password_hash, password):
+    if not await passwords.verified(user.password_hash, password):
         # A lock that has run out starts a fresh count.
         failures = 1 if user.locked_until is not None else user.failed_logins + 1
         user.failed_logins = failures
@@ -90,7 +90,7 @@ async def authenticate(
             f"（invalid username or password; {left} attempts left）"
         ))
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = await passwords.hashed(password)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -168,14 +168,14 @@ async def logout(session: AsyncSession, actor: Actor) -> None:
 
 async def change_password(session: AsyncSession, actor: Actor, current: str, new: str) -> User:
     user = await _user(session, actor.user_id)
-    if not passwords.verify_password(user.password_hash, current):
+    if not await passwords.verified(user.password_hash, current):
         await audit.record(session, actor, "user.password_change", "user", user.id, result="failure",
                            after={"reason": "wrong current password"})
         raise Invalid("当前密码不正确（current password is wrong）", field="current_password")
     passwords.check_policy(new, username=user.username, field="new_password")
-    if passwords.verify_password(user.password_hash, new):
+    if await passwords.verified(user.password_hash, new):
         raise Invalid("新密码不能与当前密码相同（the new password must differ）", field="new_password")
-    user.password_hash = passwords.hash_password(new)
+    user.password_hash = await passwords.hashed(new)
     user.must_change_password = False
     user.password_changed_at = datetime.now(UTC)
     # Other sessions end: whoever knew the old password must not keep a way in.
@@ -215,7 +215,7 @@ async def create_user(session: AsyncSession, actor: Actor, data: UserCreateIn, *
         enterprise_id=data.enterprise_id,
         phone=data.phone,
         email=data.email,
-        password_hash=passwords.hash_password(data.password),
+        password_hash=await passwords.hashed(data.password),
         must_change_password=data.must_change_password,
     )
     session.add(user)
@@ -263,7 +263,7 @@ async def reset_password(session: AsyncSession, actor: Actor, user_id: int, pass
     actor.require(Role.ADMIN)
     user = await _user(session, user_id)
     passwords.check_policy(password, username=user.username)
-    user.password_hash = passwords.hash_password(password)
+    user.password_hash = await passwords.hashed(password)
     user.must_change_password = True
     user.failed_logins, user.locked_until = 0, None
     await session.execute(update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))

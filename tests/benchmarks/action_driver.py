@@ -48,7 +48,8 @@ async def client(http: httpx.AsyncClient, approval_id: int, deadline: float, lat
         action = step[n % 2]
         started = time.perf_counter()
         response = await http.post(f"/api/approvals/{approval_id}/actions",
-                                   json={"action": action, "version": version, "reason": "基准测试：等待企业补充说明"})
+                                   json={"action": action, "version": version, "days": 5,
+                                         "reason": "基准测试：等待企业补充说明"})
         latencies.append(time.perf_counter() - started)
         if response.status_code != 200:
             errors.append(response.status_code)
