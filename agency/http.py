@@ -16,6 +16,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from agency.calendar.workdays import CalendarRangeError
@@ -133,7 +134,9 @@ def internal_handler(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    return isinstance(exc, ConnectionError | TimeoutError | OSError) and not isinstance(exc, FileNotFoundError)
+    # PoolTimeout: every database connection of this worker stayed busy for the pool's timeout.
+    return isinstance(exc, ConnectionError | TimeoutError | OSError | PoolTimeout) \
+        and not isinstance(exc, FileNotFoundError)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -21,10 +21,11 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
-        # Each server worker keeps pool_size connections open; a burst beyond that gets as many more,
-        # closed again when returned (opening one costs far more than a query: size the pool to the load).
+        # Each server worker keeps pool_size connections open; a burst gets half as many more, closed
+        # again when returned (opening one costs far more than a query), and beyond that requests wait
+        # for a connection rather than exhaust the server's max_connections (100 by default).
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size // 2,
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"timeout": 5, "command_timeout": 60, "server_settings": {"timezone": "UTC"}},

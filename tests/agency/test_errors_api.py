@@ -113,3 +113,19 @@ async def test_security_headers_on_api_and_pages(api: Api) -> None:
         assert response.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert "script-src 'self';" in response.headers["content-security-policy"]
+
+
+def test_a_database_pool_that_stays_busy_is_a_503_not_a_500() -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from agency.http import internal_handler
+
+    class _Request:
+        method = "GET"
+
+        class url:  # noqa: N801 - mimics Request.url
+            path = "/api/projects/1"
+
+    response = internal_handler(_Request(), PoolTimeout("QueuePool limit of size 20 overflow 10 reached"))  # type: ignore[arg-type]
+    assert response.status_code == 503
+    assert "service unavailable" in response.content["detail"]

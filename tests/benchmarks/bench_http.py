@@ -68,7 +68,7 @@ def upload_script(token: str, body_file: Path, boundary: str) -> str:
             f'local f = io.open({lua_string(str(body_file))}, "rb")\nwrk.body = f:read("*a")\nf:close()\n')
 
 
-def mixed_script(token: str, project_ids: list[int], approval_ids: list[int], pages: int) -> str:
+def mixed_script(token: str, project_ids: list[int], approval_ids: list[int], pages: int, worklist: bool) -> str:
     projects = ",".join(map(str, project_ids))
     approvals = ",".join(map(str, approval_ids))
     return bearer(token) + f"""
@@ -81,21 +81,24 @@ request = function()
   if r <= 40 then path = "/api/projects/" .. projects[math.random(#projects)]
   elseif r <= 65 then path = "/api/projects?page=" .. math.random({pages}) .. "&page_size=20"
   elseif r <= 85 then path = "/api/approvals/" .. approvals[math.random(#approvals)]
-  elseif r <= 95 then path = "/api/approvals?page=" .. math.random(20) .. "&page_size=20"
+  elseif r <= 95 and {"true" if worklist else "false"} then
+    path = "/api/approvals?page=" .. math.random(20) .. "&page_size=20"
+  elseif r <= 95 then path = "/api/projects/" .. projects[math.random(#projects)]
   else path = "/api/projects?q=" .. math.random(100000) .. "&page_size=20" end
   return wrk.format("GET", path)
 end
 """
 
 
-def start(command: list[str], env: dict[str, str], health: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start(command: list[str], env: dict[str, str], health: str, log: Path) -> subprocess.Popen[bytes]:
+    # The server's output goes to a file: a pipe nobody reads fills up and stops the server mid-run.
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_up(health, process)
     except RuntimeError:
         process.kill()
-        errors = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{' '.join(command)} did not start:\n{errors}") from None
+        raise SystemExit(f"{' '.join(command)} did not start:\n{log.read_text(errors='replace')[-4000:]}") from None
     return process
 
 
@@ -128,6 +131,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (default: one per core)")
     parser.add_argument("--duration", default="10s")
     parser.add_argument("--mixed", default="60s", help="duration of the 200-client mixed run ('0' skips it)")
+    parser.add_argument("--no-worklist", action="store_true",
+                        help="leave the unfiltered worklist (GET /api/approvals) out of the mixed run")
+    parser.add_argument("--writers", type=int, default=20, help="acting clients among the mixed run's 200")
     parser.add_argument("--only", default="", help="comma-separated scenarios to run")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -146,10 +152,12 @@ def main() -> None:
            "AGENCY_SECRET_KEY": SECRET, "AGENCY_SCHEDULER": "off", "AGENCY_LOG_LEVEL": "WARNING",
            "AGENCY_LOGIN_FAILURES_PER_ADDRESS": "1000000"}
     results: list[tuple[str, LoadResult]] = []
+    server_log = Path(tempfile.gettempdir()) / "agency-bench-http-server.log"
+    server_log.unlink(missing_ok=True)
     port = free_port()
     bare = start([sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
                   "--workers", str(args.workers), "--log-level", "warning", "tests.benchmarks.bare_app:app"],
-                 env, f"http://127.0.0.1:{port}/bare")
+                 env, f"http://127.0.0.1:{port}/bare", data / "bare.log")
     try:
         yardstick = wrk(f"http://127.0.0.1:{port}/bare", connections=CONNECTIONS, duration=args.duration)
     finally:
@@ -157,7 +165,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start([sys.executable, "-m", "agency.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                    "--workers", str(args.workers), "--no-migrate"], env, f"{base}/health")
+                    "--workers", str(args.workers), "--no-migrate"], env, f"{base}/health", server_log)
     try:
         clerk = login(base, "bench-clerk1")
         listing = get_json(base, "/api/projects?page=1&page_size=20", clerk)
@@ -199,17 +207,22 @@ def main() -> None:
             project_ids = asyncio.run(seed.sample_project_ids(url, 2000))
             approval_ids = asyncio.run(seed.sample_approval_ids(url, 2000))
             seconds = float(args.mixed.rstrip("s"))
-            actions = driver(base, officer, action_ids[CONNECTIONS:], 20, seconds)
-            reads = wrk(base + "/", connections=180, duration=args.mixed, timeout="30s",
-                        script=mixed_script(clerk, project_ids, approval_ids, max(1, total // 20)))
-            writes = driver_result(actions)
-            results += [("mixed-reads", reads), ("mixed-writes", writes)]
-            print(f"{'mixed':10} 180 reading + 20 acting clients for {args.mixed}: reads {reads.line()}; "
-                  f"writes {writes.line()}", flush=True)
+            actions = driver(base, officer, action_ids[CONNECTIONS:], args.writers, seconds) if args.writers else None
+            reads = wrk(base + "/", connections=200 - args.writers, duration=args.mixed, timeout="30s",
+                        script=mixed_script(clerk, project_ids, approval_ids, max(1, total // 20),
+                                           not args.no_worklist))
+            results.append(("mixed-reads", reads))
+            if actions is not None:
+                results.append(("mixed-writes", driver_result(actions)))
+            print(f"{'mixed':10} {200 - args.writers} reading + {args.writers} acting clients for {args.mixed}: "
+                  + "; ".join(f"{name} {r.line()}" for name, r in results if name.startswith("mixed")), flush=True)
     finally:
         stop(server)
         shutil.rmtree(data, ignore_errors=True)
-    print(f"\nbare route: {yardstick.line()}")
+    problems = [line for line in server_log.read_text(errors="replace").splitlines()
+                if "ERROR" in line or "Traceback" in line]
+    print(f"\nserver log {server_log}: {len(problems)} error lines" + "".join(f"\n  {p}" for p in problems[:5]))
+    print(f"bare route: {yardstick.line()}")
     print(f"{'scenario':13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
     for name, result in results:
         print(f"{name:13} {result.rps:8.0f} {result.p50_ms:8.1f} {result.p95_ms:8.1f} {result.p99_ms:8.1f} "
