@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, get_visible, visible
 from agency.accounts.models import User
-from agency.approvals.clock import ClockState
+from agency.approvals.clock import ClockEvent, ClockState
 from agency.approvals.clocks import clock_of, events_of, thresholds_of
+from agency.approvals.models import ClockEventRow
 from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
 from agency.calendar.service import get_calendar
 from agency.catalog.models import Department, Route
@@ -93,21 +94,40 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
     query = query.where(Approval.status == status) if status else query.where(Approval.status.in_(OPEN_STATES))
     if project_id is not None:
         query = query.where(Approval.project_id == project_id)
-    rows = (await session.execute(query)).all()
+    # Only approvals with a clock need one computed to be ordered; the rest (planned, in preparation,
+    # submitted: most of a large book) have none, come after every clocked one, by id, and are paged
+    # in SQL instead of being loaded whole.
+    has_clock = exists(select(ClockEventRow.id).where(ClockEventRow.approval_id == Approval.id))
     calendar = await get_calendar(session)
-    events = await events_of(session, [r[0].id for r in rows])
     routes: dict[int, Any] = {}
-    result: list[WorkRow] = []
-    for approval, project, enterprise_name in rows:
+
+    async def clock_for(approval: Approval, project: Project, events: list[ClockEvent]) -> ClockState:
         if project.route_id not in routes:
             route = await session.get(Route, project.route_id)
             routes[project.route_id] = route.definition if route else None
         green = project.green_channel_status == "approved"
-        clock = clock_of(approval, events.get(approval.id, []), calendar, today, green_channel=green,
-                         thresholds=thresholds_of(routes[project.route_id], green))
+        return clock_of(approval, events, calendar, today, green_channel=green,
+                        thresholds=thresholds_of(routes[project.route_id], green))
+
+    rows = (await session.execute(query.where(has_clock))).all()
+    events = await events_of(session, [r[0].id for r in rows])
+    clocked: list[WorkRow] = []
+    for approval, project, enterprise_name in rows:
+        clock = await clock_for(approval, project, events.get(approval.id, []))
         if level is None or clock.level == level:
-            result.append(WorkRow(approval, project, enterprise_name, clock))
-    result.sort(key=lambda r: (LEVEL_ORDER[r.clock.level],
-                               r.clock.remaining_workdays if r.clock.remaining_workdays is not None else 10**6,
-                               r.approval.id))
-    return result[(page - 1) * page_size: page * page_size], len(result)
+            clocked.append(WorkRow(approval, project, enterprise_name, clock))
+    clocked.sort(key=lambda r: (LEVEL_ORDER[r.clock.level],
+                                r.clock.remaining_workdays if r.clock.remaining_workdays is not None else 10**6,
+                                r.approval.id))
+    start, end = (page - 1) * page_size, page * page_size
+    result = clocked[start:end]
+    if level not in (None, "none"):
+        return result, len(clocked)
+    clockless = query.where(~has_clock)
+    clockless_total = (await session.execute(select(func.count()).select_from(clockless.subquery()))).scalar_one()
+    if len(result) < page_size and clockless_total:
+        for approval, project, enterprise_name in (await session.execute(
+                clockless.order_by(Approval.id).offset(max(0, start - len(clocked)))
+                .limit(page_size - len(result)))).all():
+            result.append(WorkRow(approval, project, enterprise_name, await clock_for(approval, project, [])))
+    return result, len(clocked) + clockless_total

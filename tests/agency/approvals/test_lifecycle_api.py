@@ -231,3 +231,31 @@ async def test_rejected_project_is_blocked_until_reapplied_or_closed(api: Api) -
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     again = await api.client.post(f"{project_url}/approvals", headers=d.clerk, json={"item_code": "jnsc"})
     assert again.status_code == 409
+
+
+async def test_worklist_pages_put_running_clocks_first_then_the_rest_by_id(api: Api) -> None:
+    from datetime import date
+
+    d = await open_dossier(api)
+    xmba = await d.ready_to_submit("xmba", prepare_on=date(2026, 10, 12))
+    await d.ok(xmba, "submit", effective_on=date(2026, 10, 13))
+    await d.ok(xmba, "accept", api.admin_headers, effective_on=date(2026, 10, 14))  # long overdue by now
+    seen: list[dict[str, object]] = []
+    page, total = 1, None
+    while total is None or len(seen) < total:
+        body = (await api.client.get("/api/approvals", headers=d.clerk, params={
+            "project_id": d.project["id"], "page": page, "page_size": 4})).json()
+        total = body["total"]
+        assert body["items"] or len(seen) == total, body
+        seen += body["items"]
+        page += 1
+    ids = [row["id"] for row in seen]
+    assert len(ids) == len(set(ids)) == total == 16
+    assert ids[0] == xmba and seen[0]["level"] in ("red", "l3")
+    assert ids[1:] == sorted(ids[1:])  # no clock: by id, after every running one
+    overdue = (await api.client.get("/api/approvals", headers=d.clerk, params={
+        "project_id": d.project["id"], "level": seen[0]["level"]})).json()
+    assert [row["id"] for row in overdue["items"]] == [xmba] and overdue["total"] == 1
+    calm = (await api.client.get("/api/approvals", headers=d.clerk, params={
+        "project_id": d.project["id"], "level": "none", "page_size": 50})).json()
+    assert calm["total"] == 15 and xmba not in [row["id"] for row in calm["items"]]
