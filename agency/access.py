@@ -87,11 +87,16 @@ def visible(model: type[M], actor: Actor) -> Select[tuple[M]]:
     return select(model).where(Visibility.condition(model, actor))
 
 
+def not_visible(what: str) -> NotFound:
+    """The answer for an object the actor may not see: the same as for one that does not exist."""
+    return NotFound(f"{what}不存在或无权查看（not found）")
+
+
 async def get_visible(session: AsyncSession, model: type[M], object_id: Any, actor: Actor, *,
                       what: str = "对象") -> M:
     """The object if the actor may see it, else 404 — the same answer as for a missing one."""
     pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
     row = (await session.execute(visible(model, actor).where(pk == object_id))).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"{what}不存在或无权查看（not found）")
+        raise not_visible(what)
     return row

@@ -28,20 +28,22 @@ def load_settings() -> Settings:
         sys.exit(2)
 
 
-def run_with_session(work: Callable[[Any], Awaitable[T]], settings: Settings) -> T:
+async def in_session(work: Callable[[Any], Awaitable[T]], settings: Settings) -> T:
+    """Runs ``work`` in one committed transaction on a short-lived engine of its own."""
     from agency.db.engine import create_engine, create_sessionmaker
 
-    async def runner() -> T:
-        engine = create_engine(settings.database_url, pool_size=2)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
+    engine = create_engine(settings.database_url, pool_size=2)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
 
-    return asyncio.run(runner())
+
+def run_with_session(work: Callable[[Any], Awaitable[T]], settings: Settings) -> T:
+    return asyncio.run(in_session(work, settings))
 
 
 def progress_bar() -> Progress:

@@ -18,10 +18,9 @@ from sqlalchemy import ColumnClause, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from agency.access import Actor, visible
+from agency.access import Actor, not_visible, visible
 from agency.accounts.models import User
 from agency.enterprises.models import Enterprise
-from agency.errors import NotFound
 from agency.memo import TimedMemo
 from agency.projects.models import Approval, Project
 
@@ -61,7 +60,7 @@ async def fingerprint(session: AsyncSession, actor: Actor, project_id: int) -> s
              .where(Project.id == project_id))
     found = (await session.execute(query)).scalar_one_or_none()
     if found is None:
-        raise NotFound("项目不存在或无权查看（not found）")
+        raise not_visible("项目")
     return str(found)
 
 

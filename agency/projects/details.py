@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from agency.access import Actor, Role, visible
+from agency.access import Actor, Role, not_visible, visible
 from agency.accounts.models import User
 from agency.approvals.clock import NOT_STARTED, ClockEvent, ClockState
 from agency.approvals.clocks import clock_of, events_of
 from agency.calendar.service import RANGE_END, RANGE_START, get_calendar
 from agency.calendar.workdays import CalendarRangeError, WorkCalendar
 from agency.enterprises.models import Enterprise
-from agency.errors import Conflict, Invalid, NotFound
+from agency.errors import Conflict, Invalid
 from agency.escalation.models import Escalation
 from agency.escalation.sweep import open_for
 from agency.projects.forecast import Forecast
@@ -51,7 +51,7 @@ async def detail(session: AsyncSession, actor: Actor, project_id: int, today: da
         .outerjoin(decider, decider.id == Project.green_channel_decided_by)
         .where(Project.id == project_id))).one_or_none()
     if row is None:
-        raise NotFound("项目不存在或无权查看（not found）")
+        raise not_visible("项目")
     return _present((await _details(session, actor, [(row[0], row[1], row[2], row[3])], today, strict=True))[0])
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from agency.access import Actor, Role
 from agency.app import create_app
-from agency.db.engine import create_engine, create_sessionmaker
+from agency.cli import in_session
 from agency.escalation.models import Escalation
 from agency.evaluations import service as evaluations
 from agency.evaluations.models import Evaluation, RatingLink
@@ -33,14 +33,7 @@ CLERK = Actor(user_id=None, username="clerk", role=Role.CLERK)
 
 
 async def _in_db(settings: Settings, work: Any) -> Any:
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            result = await work(session)
-            await session.commit()
-            return result
-    finally:
-        await engine.dispose()
+    return await in_session(work, settings)
 
 
 @pytest.fixture

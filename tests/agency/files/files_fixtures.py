@@ -58,6 +58,14 @@ def start_moto(log: Path) -> MotoServer | BaseException:
     return server
 
 
+def running_moto(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[MotoServer | BaseException]:
+    """Body of a moto fixture: the server (or why it could not start) for the fixture's scope."""
+    server = start_moto(tmp_path_factory.mktemp(name) / "moto.log")
+    yield server
+    if isinstance(server, MotoServer):
+        server.stop()
+
+
 def moto_or_skip(server: MotoServer | BaseException) -> MotoServer:
     if isinstance(server, BaseException):
         moto_missing(server)

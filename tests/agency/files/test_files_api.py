@@ -45,6 +45,7 @@ from tests.agency.files.files_fixtures import (
     ofd,
     pdf,
     png,
+    running_moto,
     start_moto,
     tiff,
     upload_path,
@@ -59,10 +60,7 @@ KEY_FORM = re.compile(r"\d{4}/\d{2}/[0-9a-f]{32}")
 
 @pytest.fixture(scope="session")
 def files_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer | BaseException]:
-    server = start_moto(tmp_path_factory.mktemp("files-moto") / "moto.log")
-    yield server
-    if isinstance(server, MotoServer):
-        server.stop()
+    yield from running_moto(tmp_path_factory, "files-moto")
 
 
 @pytest.fixture(scope="module", params=STORAGE_KINDS)

@@ -23,17 +23,14 @@ from agency.db.engine import create_engine, create_sessionmaker
 from agency.files.integrity import ORPHAN_GRACE
 from agency.files.models import StoredFile
 from agency.settings import get_settings
-from tests.agency.files.files_fixtures import STORAGE_KINDS, moto_or_skip, pdf, start_moto, storage_url
+from tests.agency.files.files_fixtures import STORAGE_KINDS, moto_or_skip, pdf, running_moto, storage_url
 from tests.conftest import drop_database, new_database
 from tests.storage.blob_helpers import MotoServer
 
 
 @pytest.fixture(scope="module")
 def check_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer | BaseException]:
-    server = start_moto(tmp_path_factory.mktemp("check-moto") / "moto.log")
-    yield server
-    if isinstance(server, MotoServer):
-        server.stop()
+    yield from running_moto(tmp_path_factory, "check-moto")
 
 
 @pytest.fixture(scope="module")

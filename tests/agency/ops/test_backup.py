@@ -24,7 +24,7 @@ from agency.db import migrate
 from agency.ops import database
 from agency.settings import get_settings
 from tests.agency.approvals.flow import Dossier, open_dossier
-from tests.agency.files.files_fixtures import MiB, files_app, moto_or_skip, pdf, start_moto, storage_url
+from tests.agency.files.files_fixtures import MiB, files_app, moto_or_skip, pdf, running_moto, storage_url
 from tests.conftest import drop_database, new_database, seed_reference_data
 from tests.storage.blob_helpers import MotoServer
 from tests.support import unique
@@ -91,10 +91,7 @@ class Seeded:
 
 @pytest.fixture(scope="module")
 def backup_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer | BaseException]:
-    server = start_moto(tmp_path_factory.mktemp("backup-moto") / "moto.log")
-    yield server
-    if isinstance(server, MotoServer):
-        server.stop()
+    yield from running_moto(tmp_path_factory, "backup-moto")
 
 
 @pytest.fixture(scope="module", params=SYSTEMS)
