@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage
 from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
@@ -27,6 +29,7 @@ from agency.bundles.controllers import BundleController
 from agency.calendar.controllers import CalendarController
 from agency.calendar.service import ensure_seeded
 from agency.catalog.controllers import CatalogController
+from agency.db import changes
 from agency.db.engine import create_engine, create_sessionmaker
 from agency.db.session import provide_db
 from agency.documents.controllers import DocumentController
@@ -79,6 +82,13 @@ def _queue_check(settings: Settings) -> Callable[[], Awaitable[None]]:
     return check
 
 
+def _listen_for_changes(engine: AsyncEngine, settings: Settings) -> asyncio.Task[None] | None:
+    """On PostgreSQL the server remembers what it read and PostgreSQL tells it what changed."""
+    if engine.dialect.name != "postgresql" or not settings.change_feed:
+        return None
+    return asyncio.create_task(changes.attach(engine).listen(settings.database_url), name="change-feed")
+
+
 async def _seed_calendar(app: Litestar) -> None:
     """The official schedules chinesecalendar knows, loaded once into a migrated database."""
     try:
@@ -105,9 +115,13 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
         app.state.storage_check = store.check
         await _seed_calendar(app)
         app.state.queue = _queue(settings, app.state.sessionmaker, store)
+        listening = _listen_for_changes(engine, settings)
         try:
             yield
         finally:
+            if listening is not None:
+                listening.cancel()
+                await asyncio.gather(listening, return_exceptions=True)
             await app.state.queue.close()
             await store.aclose()
             await engine.dispose()

@@ -42,6 +42,7 @@ class Settings:
     log_level: str
     sweep_interval_seconds: int
     db_pool_size: int
+    change_feed: bool
     download_mode: Literal["stream", "redirect"]
     center_name: str
     reconsideration_body: str
@@ -100,6 +101,7 @@ class Settings:
             log_level=reader.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             sweep_interval_seconds=reader.integer("SWEEP_INTERVAL_SECONDS", 300, 10, 24 * 3600),
             db_pool_size=reader.integer("DB_POOL_SIZE", 20, 1, 500),
+            change_feed=reader.choice("CHANGE_FEED", "on", ("on", "off")) == "on",
             download_mode=reader.choice("DOWNLOAD_MODE", "stream", ("stream", "redirect")),  # type: ignore[arg-type]
             center_name=reader.text("CENTER_NAME", "示范县行政服务中心"),
             reconsideration_body=reader.text("RECONSIDERATION_BODY", "示范县人民政府"),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.middleware.authentication import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from agency.access import ROLE_NAMES_ZH, Actor, Role
 from agency.accounts import service, token_cache
@@ -30,8 +32,42 @@ async def _retrieve_actor(token: Token, connection: ASGIConnection[Any, Any, Any
         return await service.actor_for_token(session, token.jti, client)
 
 
+class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
+    """Checks a token's signature once per process, not on every request.
+
+    A client sends the same token for hours; decoding and verifying it (base64, JSON, HMAC) was
+    a tenth of a cached project detail's time. The exact string that verified is remembered with
+    its claims; its expiry is still checked every time, and whether it was revoked is the actor
+    lookup's business, as before.
+    """
+
+    # Keyed with the secret too: a token is only as good as the key it was verified with.
+    _verified: dict[tuple[str, str], Token] = {}
+    MAX_REMEMBERED = 10_000
+
+    async def authenticate_token(self, encoded_token: str,
+                                 connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        token = self._verified.get((self.token_secret, encoded_token))
+        if token is None or token.exp <= datetime.now(UTC):
+            return await self._verify(encoded_token, connection)
+        user = await self.retrieve_user_handler(token, connection)
+        if not user:
+            raise NotAuthorizedException()
+        return AuthenticationResult(user=user, auth=token)
+
+    async def _verify(self, encoded_token: str,
+                      connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        self._verified.pop((self.token_secret, encoded_token), None)
+        result = await super().authenticate_token(encoded_token, connection)
+        if len(self._verified) >= self.MAX_REMEMBERED:
+            self._verified.clear()
+        self._verified[(self.token_secret, encoded_token)] = result.auth
+        return result
+
+
 def build_jwt_auth(settings: Settings) -> JWTAuth[Actor, Token]:
     return JWTAuth[Actor, Token](
+        authentication_middleware_class=RememberingJWTMiddleware,
         token_secret=settings.secret_key,
         retrieve_user_handler=_retrieve_actor,
         default_token_expiration=timedelta(minutes=settings.token_ttl_minutes),
@@ -52,7 +88,8 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     return actor
 
 
-def initial_password_guard(connection: ASGIConnection[Any, Actor, Any, Any], handler: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread, on every request.
+async def initial_password_guard(connection: ASGIConnection[Any, Actor, Any, Any], handler: BaseRouteHandler) -> None:
     if "user" not in connection.scope or handler.opt.get(ALLOW_INITIAL_PASSWORD):
         return
     if connection.user.must_change_password:
@@ -63,7 +100,7 @@ def initial_password_guard(connection: ASGIConnection[Any, Actor, Any, Any], han
 def require_roles(*roles: Role) -> Any:
     allowed = ", ".join(ROLE_NAMES_ZH[r] for r in roles)
 
-    def guard(connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler) -> None:
         if "user" not in connection.scope:
             # Only the generated OPTIONS answers get here unauthenticated: they reveal nothing but "Allow".
             return

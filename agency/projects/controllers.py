@@ -117,15 +117,11 @@ class ProjectController(Controller):
     async def get_one(self, project_id: FromPath[int], actor: NamedDependency[Actor],
                       db: NamedDependency[AsyncSession], as_of: FromQuery[date | None] = None) -> ProjectOut:
         day = as_of or today_local()
-        if not detail_cache.enabled(db):
+
+        async def build() -> ProjectOut:
             return project_out(await service.detail(db, actor, project_id, day))
-        key = (project_id, actor.role, actor.department_code, actor.enterprise_id, day)
-        print_ = await detail_cache.fingerprint(db, actor, project_id)
-        known: ProjectOut | None = detail_cache.recall(key, print_)
-        if known is None:
-            known = project_out(await service.detail(db, actor, project_id, day))
-            detail_cache.keep(key, print_, known)
-        return known
+
+        return await detail_cache.read(db, actor, project_id, day, build)
 
     @post("/{project_id:int}/approvals", status_code=201, guards=[require_roles(Role.CLERK)])
     async def add_approval(self, project_id: FromPath[int], data: JSONBody[AddApprovalIn],

@@ -1,18 +1,24 @@
-"""The project detail, remembered per process and re-used while the dossier's fingerprint holds.
+"""The project detail, remembered per process while nothing it is made of has changed.
 
 Reading a dossier takes six queries and the clock and forecast of every item (about 10 ms of one
-core); the page is read far more often than the dossier changes. On PostgreSQL one query checks
-that the actor may see the dossier and returns an md5 over every row the answer is made of — the
+core); the page is read far more often than the dossier changes. The key is the dossier, what
+decides what the actor may see of it (role, department, enterprise) and the day.
+
+On PostgreSQL, while the change feed listens (agency/db/changes.py), an answer is served from
+memory until a change of that dossier is announced — by this process at its commit, by any other
+writer through PostgreSQL's notification. While the feed is not listening, one query checks that
+the actor may see the dossier and returns an md5 over every row the answer is made of — the
 project, its enterprise's and people's names, each approval, prerequisite, milestone and clock
 event, the open escalations and the calendar revision — whole rows as text, so a change to any
-column of them changes the fingerprint, whoever made it, in any process. The day is part of the key.
-SQLite (the embedded default, one small office) reads the dossier every time.
+column of them changes the fingerprint; the answer is re-used while it holds. SQLite (the
+embedded default, one small office) reads the dossier every time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import date
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnClause, literal_column
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,9 +26,12 @@ from sqlalchemy.orm import aliased
 
 from agency.access import Actor, not_visible, visible
 from agency.accounts.models import User
+from agency.db import changes
 from agency.enterprises.models import Enterprise
 from agency.memo import TimedMemo
 from agency.projects.models import Approval, Project
+
+T = TypeVar("T")
 
 _answers: TimedMemo[Hashable, tuple[str, Any]] = TimedMemo(3600, max_entries=5000)
 
@@ -71,3 +80,26 @@ def recall(key: Hashable, print_: str) -> Any | None:
 
 def keep(key: Hashable, print_: str, answer: Any) -> None:
     _answers.put(key, (print_, answer))
+
+
+async def read(session: AsyncSession, actor: Actor, project_id: int, day: date,
+               build: Callable[[], Awaitable[T]]) -> T:
+    """The detail ``build`` reads, or the same answer remembered (see the module docstring)."""
+    key = (project_id, actor.role, actor.department_code, actor.enterprise_id, day)
+    feed = changes.feed_of(session)
+    if feed is not None and feed.live:
+        remembered = feed.cache("project_detail", changes.PROJECT_TABLES, per_project=True)
+        known: T | None = remembered.get(key)
+        if known is None:
+            stamp = feed.stamp()
+            known = await build()
+            remembered.keep(key, stamp, known, project_id)
+        return known
+    if not enabled(session):
+        return await build()
+    print_ = await fingerprint(session, actor, project_id)
+    known = recall(key, print_)
+    if known is None:
+        known = await build()
+        keep(key, print_, known)
+    return known

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from agency.catalog import service as catalog
 from agency.catalog.format_model import Route as RouteFormat
 from agency.catalog.models import CatalogItem
 from agency.catalog.models import Route as RouteRow
+from agency.db import changes
 from agency.db.hooks import forget_when_written
 from agency.db.paging import paginate
 from agency.db.sequences import next_value
@@ -119,10 +121,50 @@ def _new_approval(project: Project, item: CatalogItem, required: bool, milestone
                     snapshot=snapshot, waits_for_milestones=milestones)
 
 
+@dataclass(frozen=True, slots=True)
+class ListedProject:
+    """What a list row shows of a dossier: read as columns, not as a full ORM object."""
+
+    id: int
+    code: str
+    name: str
+    enterprise_id: int
+    status: str
+    green_channel_status: str
+    clerk_id: int
+    route_code: str
+    created_at: datetime
+
+
+_LISTED_COLUMNS = tuple(getattr(Project, f.name) for f in fields(ListedProject))
+# What a list page is read from: a change announced for one of these may change any page.
+LIST_TABLES = frozenset({"projects", "approvals", "enterprises"})
+
+
 async def search(session: AsyncSession, actor: Actor, *, status: str | None, green_channel: str | None,
                  enterprise_id: int | None, q: str | None, mine: bool, page: int,
-                 page_size: int) -> tuple[list[tuple[Project, str, int, int]], int]:
-    query = visible(Project, actor)
+                 page_size: int) -> tuple[list[tuple[ListedProject, str, int, int]], int]:
+    key = (actor.role, actor.enterprise_id, actor.department_code, status, green_channel, enterprise_id,
+           q.strip() if q else None, actor.user_id if mine else None)
+    feed = changes.feed_of(session)
+    if feed is None or not feed.live:
+        return await _search(session, actor, key, status=status, green_channel=green_channel,
+                             enterprise_id=enterprise_id, q=q, mine=mine, page=page, page_size=page_size)
+    # While the change feed listens, a page is re-used until a dossier, approval or enterprise changes.
+    remembered = feed.cache("project_list", LIST_TABLES, per_project=False)
+    found: tuple[list[tuple[ListedProject, str, int, int]], int] | None = remembered.get((key, page, page_size))
+    if found is None:
+        stamp = feed.stamp()
+        found = await _search(session, actor, key, status=status, green_channel=green_channel,
+                              enterprise_id=enterprise_id, q=q, mine=mine, page=page, page_size=page_size)
+        remembered.keep((key, page, page_size), stamp, found)
+    return found
+
+
+async def _search(session: AsyncSession, actor: Actor, key: tuple[object, ...], *, status: str | None,
+                  green_channel: str | None, enterprise_id: int | None, q: str | None, mine: bool, page: int,
+                  page_size: int) -> tuple[list[tuple[ListedProject, str, int, int]], int]:
+    query = visible(Project, actor).with_only_columns(Project.id)
     if status:
         query = query.where(Project.status == status)
     if green_channel:
@@ -138,24 +180,23 @@ async def search(session: AsyncSession, actor: Actor, *, status: str | None, gre
                                     Enterprise.name.contains(term, autoescape=True)))))
     # Counting 100,000 dossiers costs more than the page itself; a list's total may lag another
     # process's new dossier by COUNT_SECONDS, never this process's (forgotten on commit).
-    key = (actor.role, actor.enterprise_id, actor.department_code, status, green_channel, enterprise_id,
-           q.strip() if q else None, actor.user_id if mine else None)
     total = _totals.get(key)
     if total is None:
         total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
         _totals.put(key, total)
-    page_query = query.order_by(Project.id.desc()).offset((page - 1) * page_size).limit(page_size).subquery()
+    page_ids = query.order_by(Project.id.desc()).offset((page - 1) * page_size).limit(page_size).subquery()
     # Counted per row of the page through the project_id index: a GROUP BY over every approval
     # would read the whole table for twenty rows.
     counted = (select(func.count()).select_from(Approval)
                .where(Approval.project_id == Project.id, Approval.status != "withdrawn"))
     rows = (await session.execute(
-        select(Project, Enterprise.name, counted.scalar_subquery(),
+        select(*_LISTED_COLUMNS, Enterprise.name, counted.scalar_subquery(),
                counted.where(Approval.status == "approved").scalar_subquery())
-        .join(page_query, page_query.c.id == Project.id)
+        .join(page_ids, page_ids.c.id == Project.id)
         .join(Enterprise, Enterprise.id == Project.enterprise_id)
         .order_by(Project.id.desc()))).all()
-    return [(r[0], r[1], r[2], r[3]) for r in rows], total
+    width = len(_LISTED_COLUMNS)
+    return [(ListedProject(*r[:width]), r[width], r[width + 1], r[width + 2]) for r in rows], total
 
 
 async def _editable(session: AsyncSession, actor: Actor, project_id: int, version: int | None = None) -> Project:

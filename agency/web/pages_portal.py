@@ -30,9 +30,9 @@ from agency.files.models import StoredFile
 from agency.privacy import mask_phone
 from agency.projects import service as projects
 from agency.projects.forecast import Forecast
-from agency.projects.models import Approval, ApprovalPrerequisite, Project, ProjectMilestone
+from agency.projects.models import Approval, ApprovalPrerequisite, ProjectMilestone
 from agency.projects.planning import plan_forecast
-from agency.projects.service import ProjectDetail
+from agency.projects.service import ListedProject, ProjectDetail
 from agency.timeutil import today_local
 from agency.web.pages_project import PAPER_NAMES
 from agency.web.render import page, see_other
@@ -96,7 +96,7 @@ async def _progress(db: AsyncSession, d: ProjectDetail, names: dict[str, str]) -
     return p
 
 
-async def _forecasts(db: AsyncSession, listed: list[Project], today: date
+async def _forecasts(db: AsyncSession, listed: list[ListedProject], today: date
                      ) -> tuple[dict[int, Forecast | None], dict[int, list[Approval]]]:
     """The forecast and approvals of every listed project in a fixed number of queries, not a detail per project
     (the same computation as ``projects.detail_of``)."""
