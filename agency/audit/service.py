@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from agency.access import Actor
 from agency.audit.chain import ChainBreak, ChainChecker, line_hash
@@ -29,14 +30,13 @@ async def record(
     project_id: int | None = None,
     result: str = "success",
 ) -> AuditEvent:
-    """Append one event in the caller's transaction; it commits or rolls back with the change."""
-    if session.bind.dialect.name == "postgresql":
-        # Serialises appenders until commit, so two transactions never chain to the same line.
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    prev_hash = (
-        await session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    ).scalar_one_or_none() or GENESIS_HASH
-    event = AuditEvent(
+    """Append one event in the caller's transaction; it commits or rolls back with the change.
+
+    The line is chained when the transaction commits, not now: chaining needs the last line of the
+    log, and on PostgreSQL a lock that serialises every writer until its commit. Taken here, that
+    lock was held through the rest of the request (papers rendered, notifications queued) and every
+    other action waited behind it; taken at commit, it is held for one INSERT."""
+    line = AuditEvent(
         occurred_at=datetime.now(UTC),
         actor_id=actor.user_id,
         actor_username=actor.username,
@@ -49,12 +49,35 @@ async def record(
         before=before,
         after=after,
         client_addr=actor.client_addr,
-        prev_hash=prev_hash,
     )
-    event.hash = line_hash(event, prev_hash)
-    session.add(event)
-    await session.flush()
-    return event
+    session.info.setdefault(_UNCHAINED, []).append(line)
+    return line
+
+
+_UNCHAINED = "unchained_audit_lines"
+
+
+@event.listens_for(Session, "before_commit")
+def _chain(session: Session) -> None:
+    lines: list[AuditEvent] = session.info.pop(_UNCHAINED, [])
+    if not lines:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialises appenders until commit, so two transactions never chain to the same line.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    prev_hash = (
+        session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    ).scalar_one_or_none() or GENESIS_HASH
+    for line in lines:
+        line.prev_hash = prev_hash
+        line.hash = prev_hash = line_hash(line, prev_hash)
+        session.add(line)
+    session.flush()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_unchained(session: Session, _previous: Any) -> None:
+    session.info.pop(_UNCHAINED, None)
 
 
 async def verify_chain(
