@@ -53,7 +53,8 @@ class ViewCache:
     """Answers remembered while the feed says nothing they were read from has changed.
 
     ``tables``: the tables the answers are read from; ``per_project``: each answer is about one
-    dossier (given to ``keep``) and only a change of that dossier forgets it."""
+    dossier (given to ``keep``) and only a change of that dossier forgets it. When full, the
+    oldest answer makes room."""
 
     def __init__(self, feed: ChangeFeed, tables: frozenset[str], *, per_project: bool,
                  max_entries: int = 5000) -> None:
@@ -62,6 +63,7 @@ class ViewCache:
         self._per_project = per_project
         self._max_entries = max_entries
         self._answers: dict[Hashable, tuple[int | None, Any]] = {}
+        self._keys_of: dict[int, set[Hashable]] = {}
         feed.subscribe(self._changed)
 
     def get(self, key: Hashable) -> Any | None:
@@ -74,18 +76,32 @@ class ViewCache:
         """Remembers ``answer`` read after ``stamp`` unless a change it may be made of was announced since."""
         if not self._feed.unchanged_since(stamp, project_id if self._per_project else None, self._tables):
             return
-        if len(self._answers) >= self._max_entries:
-            self._answers.clear()  # a burst of distinct keys: start over rather than grow without bound
+        self._forget(key)
+        while len(self._answers) >= self._max_entries:
+            self._forget(next(iter(self._answers)))
         self._answers[key] = (project_id, answer)
+        if project_id is not None:
+            self._keys_of.setdefault(project_id, set()).add(key)
+
+    def _forget(self, key: Hashable) -> None:
+        entry = self._answers.pop(key, None)
+        if entry is not None and entry[0] is not None:
+            keys = self._keys_of.get(entry[0])
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._keys_of[entry[0]]
 
     def _changed(self, table: str, projects: frozenset[int] | None) -> None:
         if table not in self._tables:
             return
         if projects is None or not self._per_project:
             self._answers.clear()
+            self._keys_of.clear()
             return
-        for key in [k for k, (project_id, _) in self._answers.items() if project_id in projects]:
-            del self._answers[key]
+        for project_id in projects:
+            for key in self._keys_of.pop(project_id, ()):
+                self._answers.pop(key, None)
 
 
 class ChangeFeed:
@@ -98,10 +114,10 @@ class ChangeFeed:
         self._listeners: list[Listener] = []
         self._caches: dict[str, ViewCache] = {}
 
-    def cache(self, name: str, tables: frozenset[str], *, per_project: bool) -> ViewCache:
+    def cache(self, name: str, tables: frozenset[str], *, per_project: bool, max_entries: int = 5000) -> ViewCache:
         """This feed's cache called ``name``, made on first use."""
         if name not in self._caches:
-            self._caches[name] = ViewCache(self, tables, per_project=per_project)
+            self._caches[name] = ViewCache(self, tables, per_project=per_project, max_entries=max_entries)
         return self._caches[name]
 
     def subscribe(self, listener: Listener) -> None:

@@ -68,3 +68,13 @@ def test_an_unreadable_notification_forgets_everything() -> None:
     details.keep(("p", 1), feed.stamp(), "one", 1)
     feed.on_notification("approvals:1,x")
     assert details.get(("p", 1)) is None
+
+
+def test_a_full_cache_makes_room_by_forgetting_its_oldest_answer() -> None:
+    feed = _listening()
+    details = feed.cache("detail", PROJECT_TABLES, per_project=True, max_entries=3)
+    for n in range(1, 5):
+        details.keep(("p", n), feed.stamp(), n, n)
+    assert [details.get(("p", n)) for n in range(1, 5)] == [None, 2, 3, 4]
+    feed.on_notification("approvals:3")
+    assert [details.get(("p", n)) for n in range(1, 5)] == [None, 2, None, 4]
