@@ -16,6 +16,9 @@ The distributions follow a county's book of dossiers rather than a uniform fill:
   approved;
 - one enterprise per eight projects, ten clerks, one officer per department, users whose password
   is `PASSWORD` (real argon2 hashes) so a load test can log in.
+
+Benchmarks seed their own database with `seeded_database(name, projects)` (it prints each step and
+returns the counts as `Seeded`) and drop it afterwards with `drop_database(name)`.
 """
 
 from __future__ import annotations
@@ -114,13 +117,25 @@ INSERT INTO counters (name, last) VALUES ('project:2026', 0) ON CONFLICT (name) 
 ]
 
 
+OPEN_STATUSES = ("preparing", "submitted", "accepted", "supplement_requested", "suspended")
+CLOCKED_STATUSES = ("accepted", "supplement_requested", "suspended")
+
+
 @dataclass(slots=True)
 class Seeded:
     url: str
     projects: int
     approvals: int
-    open_approvals: int
+    open_approvals: int  # with a running or paused clock (CLOCKED_STATUSES)
     seconds: float
+    open_items: int = 0  # in an open status (OPEN_STATUSES): what the escalation sweep checks
+    running: int = 0  # accepted, so with a running clock
+    clock_events: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.projects:,} projects, {self.approvals:,} approvals: {self.open_items:,} open, "
+                f"{self.open_approvals:,} clocked ({self.running:,} running, the rest paused), "
+                f"{self.clock_events:,} clock events; seeded in {self.seconds:.0f} s")
 
 
 async def _users(session: AsyncSession) -> None:
@@ -193,11 +208,13 @@ async def seed(url: str, project_count: int, *, log: bool = True) -> Seeded:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         await connection.execute(text("VACUUM ANALYZE"))
     async with sessions() as session:
-        total = (await session.execute(select(func.count()).select_from(Approval))).scalar_one()
-        open_count = (await session.execute(select(func.count()).select_from(Approval).where(
-            Approval.status.in_(("accepted", "supplement_requested", "suspended"))))).scalar_one()
+        by_status = dict((await session.execute(
+            select(Approval.status, func.count()).group_by(Approval.status))).tuples().all())
+        events = (await session.execute(text("SELECT count(*) FROM clock_events"))).scalar_one()
     await engine.dispose()
-    return Seeded(url, project_count, total, open_count, time.perf_counter() - started)
+    return Seeded(url, project_count, sum(by_status.values()), sum(by_status.get(s, 0) for s in CLOCKED_STATUSES),
+                  time.perf_counter() - started, open_items=sum(by_status.get(s, 0) for s in OPEN_STATUSES),
+                  running=by_status.get("accepted", 0), clock_events=events)
 
 
 async def seeded_database(name: str, project_count: int, *, sweep: bool = False) -> Seeded:
@@ -214,6 +231,13 @@ async def seeded_database(name: str, project_count: int, *, sweep: bool = False)
     if sweep:
         await first_sweep(url)
     return result
+
+
+async def drop_database(name: str) -> None:
+    """Drops database NAME (a benchmark's own, once it has measured)."""
+    from tests.conftest import _pg_execute
+
+    await _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def first_sweep(url: str) -> None:
