@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, get_visible, visible
@@ -16,6 +17,8 @@ from agency.approvals.clock import ClockEvent, ClockState
 from agency.approvals.clocks import clock_of, events_of, thresholds_of
 from agency.approvals.models import ClockEventRow
 from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
+from agency.approvals.urgency import LEVEL_ORDER as LEVEL_ORDER
+from agency.approvals.urgency import clocked_page
 from agency.calendar.service import get_calendar
 from agency.catalog.models import Department, Route
 from agency.enterprises.models import Enterprise
@@ -24,7 +27,8 @@ from agency.escalation.sweep import open_for
 from agency.files.models import StoredFile
 from agency.projects.models import Approval, ApprovalPrerequisite, Project
 
-LEVEL_ORDER = {"l3": 0, "red": 1, "yellow": 2, "prompt": 3, "none": 4}
+_BATCH = 5000  # ids per IN list: PostgreSQL takes at most 32,767 bound parameters
+
 
 
 @dataclass(slots=True)
@@ -94,40 +98,38 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
     query = query.where(Approval.status == status) if status else query.where(Approval.status.in_(OPEN_STATES))
     if project_id is not None:
         query = query.where(Approval.project_id == project_id)
-    # Only approvals with a clock need one computed to be ordered; the rest (planned, in preparation,
-    # submitted: most of a large book) have none, come after every clocked one, by id, and are paged
-    # in SQL instead of being loaded whole.
-    has_clock = exists(select(ClockEventRow.id).where(ClockEventRow.approval_id == Approval.id))
     calendar = await get_calendar(session)
-    routes: dict[int, Any] = {}
+    routes: dict[int, Any] = {route_id: definition for route_id, definition in
+                              (await session.execute(select(Route.id, Route.definition))).all()}
 
-    async def clock_for(approval: Approval, project: Project, events: list[ClockEvent]) -> ClockState:
-        if project.route_id not in routes:
-            route = await session.get(Route, project.route_id)
-            routes[project.route_id] = route.definition if route else None
+    def row_of(approval: Approval, project: Project, enterprise_name: str, events: list[ClockEvent]) -> WorkRow:
         green = project.green_channel_status == "approved"
-        return clock_of(approval, events, calendar, today, green_channel=green,
-                        thresholds=thresholds_of(routes[project.route_id], green))
+        return WorkRow(approval, project, enterprise_name,
+                       clock_of(approval, events, calendar, today, green_channel=green,
+                                thresholds=thresholds_of(routes.get(project.route_id), green)))
 
-    rows = (await session.execute(query.where(has_clock))).all()
-    events = await events_of(session, [r[0].id for r in rows])
-    clocked: list[WorkRow] = []
-    for approval, project, enterprise_name in rows:
-        clock = await clock_for(approval, project, events.get(approval.id, []))
-        if level is None or clock.level == level:
-            clocked.append(WorkRow(approval, project, enterprise_name, clock))
-    clocked.sort(key=lambda r: (LEVEL_ORDER[r.clock.level],
-                                r.clock.remaining_workdays if r.clock.remaining_workdays is not None else 10**6,
-                                r.approval.id))
+    async def load(ids: Sequence[int]) -> dict[int, WorkRow]:
+        rows: dict[int, WorkRow] = {}
+        for first in range(0, len(ids), _BATCH):
+            batch = list(ids[first:first + _BATCH])
+            found = (await session.execute(query.where(Approval.id.in_(batch)))).all()
+            events = await events_of(session, batch)
+            rows.update({a.id: row_of(a, p, name, events.get(a.id, [])) for a, p, name in found})
+        return rows
+
+    # Approvals with a clock are ordered by their clocks' urgency, keyed and paged in SQL (urgency.py).
     start, end = (page - 1) * page_size, page * page_size
-    result = clocked[start:end]
-    if level not in (None, "none"):
-        return result, len(clocked)
-    clockless = query.where(~has_clock)
-    clockless_total = (await session.execute(select(func.count()).select_from(clockless.subquery()))).scalar_one()
-    if len(result) < page_size and clockless_total:
+    clocked = await clocked_page(session, query, today=today, level=level, start=start, end=end, routes=routes,
+                                 load=load, count_clockless=level in (None, "none"))
+    result = clocked.rows
+    if clocked.clockless is None:
+        return result, clocked.total
+    # The rest (planned, in preparation, submitted: most of a large book) have no clock, come after
+    # every clocked one, by id, and are paged in SQL as well.
+    if len(result) < page_size and clocked.clockless:
+        has_clock = exists(select(ClockEventRow.id).where(ClockEventRow.approval_id == Approval.id))
         for approval, project, enterprise_name in (await session.execute(
-                clockless.order_by(Approval.id).offset(max(0, start - len(clocked)))
+                query.where(~has_clock).order_by(Approval.id).offset(max(0, start - clocked.total))
                 .limit(page_size - len(result)))).all():
-            result.append(WorkRow(approval, project, enterprise_name, await clock_for(approval, project, [])))
-    return result, len(clocked) + clockless_total
+            result.append(row_of(approval, project, enterprise_name, []))
+    return result, clocked.total + clocked.clockless

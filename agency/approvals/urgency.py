@@ -1,0 +1,148 @@
+"""The worklist's order, most urgent first, computed in SQL and paged there.
+
+The key of a clocked approval is (level rank, remaining working days, id) — exactly what
+``compute_clock`` gives, but computed by ``clock_sql.clocks`` for every candidate in one statement,
+so a page costs one ORDER BY … LIMIT over numbers instead of a Python clock per open approval.
+Only the rows of the page get their full ``ClockState`` from the pure function (the response shows it).
+
+The few rows SQL flags as not exact (``clock_sql`` says which) are computed in Python, every one of
+them, and merged into the SQL-ordered stream; an inconsistent clock among them raises as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import Integer, Select, case, func, literal, select, text, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from agency.approvals.clock import ClockState
+from agency.approvals.clock_sql import ThresholdPicker, clocks
+from agency.approvals.clocks import thresholds_of
+from agency.projects.models import Approval
+
+LEVEL_ORDER = {"l3": 0, "red": 1, "yellow": 2, "prompt": 3, "none": 4}
+NO_REMAINING = 10**6  # sorts a clock without remaining days (none is started here) after every other
+
+
+class Clocked(Protocol):
+    @property
+    def clock(self) -> ClockState: ...
+
+
+Row = TypeVar("Row", bound=Clocked)
+Key = tuple[int, int, int]
+
+
+def sort_key(approval_id: int, clock: ClockState) -> Key:
+    remaining = clock.remaining_workdays
+    return LEVEL_ORDER[clock.level], remaining if remaining is not None else NO_REMAINING, approval_id
+
+
+def threshold_picker(routes: Mapping[int, Mapping[str, Any] | None]) -> ThresholdPicker:
+    """Each row's threshold from its route and green-channel flag: a CASE over the (few) routes whose value
+    differs from the default, for green-channel and other projects."""
+
+    def pick(name: str, route_id: ColumnElement[Any], green: ColumnElement[Any]) -> ColumnElement[Any]:
+        def branch(green_channel: bool) -> ColumnElement[Any]:
+            default = getattr(thresholds_of(None, green_channel), name)
+            groups: dict[Any, list[int]] = {}
+            for route, definition in sorted(routes.items()):
+                value = getattr(thresholds_of(definition, green_channel), name)
+                if value != default:
+                    groups.setdefault(value, []).append(route)
+            if not groups:
+                return literal(default)
+            return case(*[(route_id.in_(ids), literal(value)) for value, ids in groups.items()],
+                        else_=literal(default))
+
+        return case((green, branch(True)), else_=branch(False))
+
+    return pick
+
+
+def keys(today: date, scope: Select[Any], routes: Mapping[int, Mapping[str, Any] | None]) -> Select[Any]:
+    """(approval_id, rank, remaining, exact) per clocked approval in ``scope``."""
+    c = clocks(today, scope, threshold_picker(routes)).subquery("clocks").c
+    rank = case(*[(c.level == level, order) for level, order in LEVEL_ORDER.items()])
+    return select(c.approval_id, rank.label("rank"), c.remaining, c.exact)
+
+
+def _wanted(k: Any, level: str | None) -> ColumnElement[bool]:
+    exact: ColumnElement[bool] = k.c.exact
+    return exact if level is None else exact & (k.c.rank == LEVEL_ORDER.get(level, -1))
+
+
+def _window(k: Any, level: str | None, offset: int, limit: int) -> Select[Any]:
+    return (select(k.c.approval_id, k.c.rank, k.c.remaining).where(_wanted(k, level))
+            .order_by(k.c.rank, k.c.remaining, k.c.approval_id).offset(offset).limit(limit))
+
+
+@dataclass(slots=True)
+class ClockedPage(Generic[Row]):
+    rows: list[Row]
+    total: int  # clocked approvals in scope of the level asked for
+    clockless: int | None  # approvals in scope without a clock, when asked for
+
+
+async def clocked_page(session: AsyncSession, scope: Select[Any], *, today: date, level: str | None, start: int,
+                       end: int, routes: Mapping[int, Mapping[str, Any] | None],
+                       load: Callable[[Sequence[int]], Awaitable[Mapping[int, Row]]],
+                       count_clockless: bool = False) -> ClockedPage[Row]:
+    """Rows ``[start, end)`` of the clocked approvals in ``scope`` (of ``level``, if given) most urgent first,
+    and how many there are; ``load`` gives the rows of some approval ids with their clocks."""
+    k = keys(today, scope, routes).cte("keys").prefix_with("MATERIALIZED")
+    page = _window(k, level, start, end - start).subquery("page")
+
+    def count(part: int, source: Any, *where: Any) -> Select[Any]:
+        return select(literal(part, Integer), func.count(), literal(None, Integer), literal(None, Integer)
+                      ).select_from(source).where(*where)
+
+    # One statement over keys computed once, in parts: 0 = each row SQL could not key exactly, 1 = how
+    # many rows of the level it did key (counts go in the id column), 2 = the page among those; and for
+    # the rows without a clock, 3 = clocked rows of any level and 4 = all rows in scope.
+    parts = [select(literal(0, Integer), k.c.approval_id, k.c.rank, k.c.remaining).where(~k.c.exact),
+             count(1, k, _wanted(k, level)),
+             select(literal(2, Integer), page.c.approval_id, page.c.rank, page.c.remaining)]
+    if count_clockless:
+        parts += [count(3, k), count(4, scope.with_only_columns(Approval.id).subquery("scope"))]
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner expects every clock event of the book, not the open ones, so the statement's cost
+        # passes the JIT thresholds by far and compiling its expressions costs more than running it.
+        await session.execute(text("SET LOCAL jit = off"))
+    rows = (await session.execute(union_all(*parts))).all()
+    counts = {r[0]: r[1] for r in rows if r[0] in (1, 3, 4)}
+    clockless = counts[4] - counts[3] if count_clockless else None
+    unkeyed = [r[1] for r in rows if r[0] == 0]
+    window: list[Key] = [(r[2], r[3], r[1]) for r in rows if r[0] == 2]
+    if not unkeyed:  # the usual case
+        loaded = await load([key[2] for key in window])
+        # An approval that left the scope since the statement above (withdrawn meanwhile) is left out.
+        return ClockedPage([loaded[key[2]] for key in window if key[2] in loaded], counts[1], clockless)
+
+    computed = await load(unkeyed)  # raises, like the Python sort did, when one of them is inconsistent
+    extra = sorted(((sort_key(i, row.clock), row) for i, row in computed.items()
+                    if level is None or row.clock.level == level), key=lambda pair: pair[0])
+    # Each of these may take a place before the page: start the SQL window that many rows earlier.
+    low = max(0, start - len(extra))
+    if low != start:
+        again = (await session.execute(_window(keys(today, scope, routes).subquery("keys"), level, low,
+                                               end - low))).all()
+        window = [(r[1], r[2], r[0]) for r in again]
+    loaded = await load([key[2] for key in window])
+    stream = [(key, loaded[key[2]]) for key in window if key[2] in loaded]
+    if low == 0:
+        # The window is a prefix of the SQL stream: merged with every extra row, positions are exact.
+        offset, merged = 0, sorted([*stream, *extra], key=lambda pair: pair[0])
+    elif not stream:
+        return ClockedPage([], counts[1] + len(extra), clockless)  # all of them end before ``start``
+    else:
+        # The window's first row sits after ``low`` SQL rows and after the extra rows sorting before it.
+        first = stream[0][0]
+        offset = low + sum(1 for key, _ in extra if key < first)
+        merged = sorted([*stream, *((key, row) for key, row in extra if key > first)], key=lambda pair: pair[0])
+    return ClockedPage([row for _, row in merged[start - offset:end - offset]], counts[1] + len(extra), clockless)
