@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, get_visible, visible
@@ -18,8 +18,9 @@ from agency.approvals.clocks import clock_of, events_of, thresholds_of
 from agency.approvals.models import ClockEventRow
 from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
 from agency.approvals.urgency import LEVEL_ORDER as LEVEL_ORDER
-from agency.approvals.urgency import clocked_page
+from agency.approvals.urgency import clocked_page, keys
 from agency.calendar.service import get_calendar
+from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Department, Route
 from agency.enterprises.models import Enterprise
 from agency.escalation.models import Escalation
@@ -86,10 +87,8 @@ class WorkRow:
     clock: ClockState
 
 
-async def worklist(session: AsyncSession, actor: Actor, *, department_code: str | None, status: str | None,
-                   level: str | None, project_id: int | None, today: date, page: int,
-                   page_size: int) -> tuple[list[WorkRow], int]:
-    """Approvals the actor may see, most urgent first (by level, then remaining working days)."""
+def _scope(actor: Actor, *, department_code: str | None = None, status: str | None = None,
+           project_id: int | None = None) -> Select[Any]:
     query = (visible(Approval, actor).add_columns(Project, Enterprise.name)
              .join(Project, Project.id == Approval.project_id).join(Enterprise, Enterprise.id == Project.enterprise_id))
     if department_code:
@@ -98,9 +97,18 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
     query = query.where(Approval.status == status) if status else query.where(Approval.status.in_(OPEN_STATES))
     if project_id is not None:
         query = query.where(Approval.project_id == project_id)
-    calendar = await get_calendar(session)
-    routes: dict[int, Any] = {route_id: definition for route_id, definition in
-                              (await session.execute(select(Route.id, Route.definition))).all()}
+    return query
+
+
+async def _routes(session: AsyncSession) -> dict[int, Any]:
+    return {route_id: definition for route_id, definition in
+            (await session.execute(select(Route.id, Route.definition))).all()}
+
+
+def _loader(session: AsyncSession, query: Select[Any], calendar: WorkCalendar, routes: dict[int, Any],
+            today: date) -> tuple[Callable[[Approval, Project, str, list[ClockEvent]], WorkRow],
+                                  Callable[[Sequence[int]], Awaitable[dict[int, WorkRow]]]]:
+    """How to make a row with its clock, and how to load the rows of some approval ids."""
 
     def row_of(approval: Approval, project: Project, enterprise_name: str, events: list[ClockEvent]) -> WorkRow:
         green = project.green_channel_status == "approved"
@@ -116,6 +124,49 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
             events = await events_of(session, batch)
             rows.update({a.id: row_of(a, p, name, events.get(a.id, [])) for a, p, name in found})
         return rows
+
+    return row_of, load
+
+
+@dataclass(slots=True)
+class WorkCounts:
+    levels: dict[str, int]  # open approvals the actor may see, per clock level (none: no level)
+    statuses: dict[str, int]  # open approvals the actor may see, per status
+
+
+async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> WorkCounts:
+    """The workbench's counts in two statements, whatever the size of the book."""
+    query = _scope(actor)
+    routes = await _routes(session)
+    k = keys(today, query, routes).subquery("keys")
+    levels = dict.fromkeys(LEVEL_ORDER, 0)
+    names = {rank: level for level, rank in LEVEL_ORDER.items()}
+    inexact = 0
+    for rank, exact, count in (await session.execute(
+            select(k.c.rank, k.c.exact, func.count()).group_by(k.c.rank, k.c.exact))).all():
+        if exact:
+            levels[names[rank]] += count
+        else:
+            inexact += count
+    if inexact:  # the rare shapes SQL cannot key exactly: their clocks from the pure function
+        _, load = _loader(session, query, await get_calendar(session), routes, today)
+        for row in (await load(list((await session.execute(
+                select(k.c.approval_id).where(~k.c.exact))).scalars()))).values():
+            levels[row.clock.level] += 1
+    statuses = dict((await session.execute(
+        query.with_only_columns(Approval.status, func.count()).group_by(Approval.status))).tuples().all())
+    # Approvals without a clock (planned, in preparation, submitted) have no level either.
+    levels["none"] = sum(statuses.values()) - sum(n for level, n in levels.items() if level != "none")
+    return WorkCounts(levels=levels, statuses=statuses)
+
+
+async def worklist(session: AsyncSession, actor: Actor, *, department_code: str | None, status: str | None,
+                   level: str | None, project_id: int | None, today: date, page: int,
+                   page_size: int) -> tuple[list[WorkRow], int]:
+    """Approvals the actor may see, most urgent first (by level, then remaining working days)."""
+    query = _scope(actor, department_code=department_code, status=status, project_id=project_id)
+    routes = await _routes(session)
+    row_of, load = _loader(session, query, await get_calendar(session), routes, today)
 
     # Approvals with a clock are ordered by their clocks' urgency, keyed and paged in SQL (urgency.py).
     start, end = (page - 1) * page_size, page * page_size

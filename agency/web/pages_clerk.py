@@ -27,6 +27,7 @@ from agency.web.render import PROJECT_STATUS_NAMES, field_errors, page, see_othe
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20
+URGENT_SHOWN = 50
 ProjectStatus = Annotated[str | None, QueryParameter(pattern="^(planning|in_progress|completed|blocked|closed|)$")]
 GreenStatus = Annotated[str | None, QueryParameter(pattern="^(none|requested|approved|refused|)$")]
 Level = Annotated[str | None, QueryParameter(pattern="^(prompt|yellow|red|l3|)$")]
@@ -46,16 +47,17 @@ async def workbench(request: Request[Any, Any, Any], actor: NamedDependency[Acto
     if actor.role is Role.ENTERPRISE:
         return see_other("/app/portal")
     today = today_local()
-    # One pass over the open approvals the actor may see gives every count of "what needs me today".
-    work, _ = await queries.worklist(db, actor, department_code=None, status=None, level=None, project_id=None,
-                                     today=today, page=1, page_size=100_000)
+    found = await queries.work_counts(db, actor, today=today)
     counts = {
-        "supplement": sum(1 for r in work if r.approval.status == "supplement_requested"),
-        "warning": sum(1 for r in work if r.clock.level in ("prompt", "yellow")),
-        "red": sum(1 for r in work if r.clock.level in ("red", "l3")),
-        "to_send": sum(1 for r in work if r.approval.status == "preparing"),
+        "supplement": found.statuses.get("supplement_requested", 0),
+        "warning": found.levels["prompt"] + found.levels["yellow"],
+        "red": found.levels["red"] + found.levels["l3"],
+        "to_send": found.statuses.get("preparing", 0),
     }
-    urgent = [r for r in work if (r.clock.level == level if level else r.clock.level != "none")][:50]
+    # Most urgent first: the first rows of the worklist are those with a level, l3 down to prompt.
+    first, _ = await queries.worklist(db, actor, department_code=None, status=None, level=level or None,
+                                      project_id=None, today=today, page=1, page_size=URGENT_SHOWN)
+    urgent = [r for r in first if r.clock.level != "none"]
     rows, total = await projects.search(db, actor, status=status or None, green_channel=green or None,
                                         enterprise_id=None, q=q, mine=mine, page=page_no, page_size=PAGE_SIZE)
     params = {k: v for k, v in {"status": status, "green": green, "level": level, "q": q,

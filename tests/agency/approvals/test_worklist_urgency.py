@@ -10,6 +10,7 @@ several days, with and without a level filter, across the boundary between clock
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -266,6 +267,15 @@ async def _same_pages(session: AsyncSession, actor: Actor, today: date, *, level
         page += 1
 
 
+async def _same_counts(session: AsyncSession, actor: Actor, today: date) -> None:
+    """The workbench's counts (two statements) are what counting the whole reference worklist gives."""
+    rows, _ = await reference_worklist(session, actor, department_code=None, status=None, level=None,
+                                       project_id=None, today=today, page=1, page_size=100_000)
+    found = await queries.work_counts(session, actor, today=today)
+    assert found.levels == {level: sum(1 for r in rows if r.clock.level == level) for level in LEVELS[1:]}, today
+    assert found.statuses == dict(Counter(r.approval.status for r in rows)), today
+
+
 async def test_sql_keyed_worklist_matches_the_python_sort(api: Api) -> None:
     async with arranged(api, seed=20251008, count=260) as (actor, ids), api.sessions() as session:
         tech_upgrade = (await session.execute(select(Route).where(Route.code == "tech_upgrade"))).scalars().first()
@@ -289,6 +299,7 @@ async def test_sql_keyed_worklist_matches_the_python_sort(api: Api) -> None:
                 rare = {i for i in ids if rare_shape(events[i], approvals[i].snapshot, calendar)}
                 assert rare and {i for i, r in keyed.items() if not r.exact} == rare
                 await _same_pages(session, actor, today)
+                await _same_counts(session, actor, today)
                 for level in LEVELS[1:]:
                     if await _same_pages(session, actor, today, level=level, page_size=9):
                         levels_seen.add(level)
