@@ -1,6 +1,6 @@
 """HTTP load test: the production server (`agency serve`, granian) on a seeded PostgreSQL, loaded by wrk.
 
-Run: python tests/benchmarks/bench_http.py [--projects 100000] [--reuse] [--workers 2] [--duration 10s]
+Run: python tests/benchmarks/bench_http.py [--projects 100000] [--reuse] [--workers 2] [--duration 10s] [--warmup 5s]
      [--mixed 60s] [--only detail,list1,...]
 
 Seeds database `agency_bench` with tests/benchmarks/seed.py (or reuses it with --reuse), starts
@@ -130,6 +130,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="use the already seeded database")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (default: one per core)")
     parser.add_argument("--duration", default="10s")
+    parser.add_argument("--warmup", default="5s",
+                        help="unrecorded load before each read scenario and the bare route ('0' skips it): "
+                             "the figures are the steady state, not a server's first seconds")
     parser.add_argument("--mixed", default="60s", help="duration of the 200-client mixed run ('0' skips it)")
     parser.add_argument("--no-worklist", action="store_true",
                         help="leave the unfiltered worklist (GET /api/approvals) out of the mixed run")
@@ -159,6 +162,8 @@ def main() -> None:
                   "--workers", str(args.workers), "--log-level", "warning", "tests.benchmarks.bare_app:app"],
                  env, f"http://127.0.0.1:{port}/bare", data / "bare.log")
     try:
+        if args.warmup != "0":
+            wrk(f"http://127.0.0.1:{port}/bare", connections=CONNECTIONS, duration=args.warmup)
         yardstick = wrk(f"http://127.0.0.1:{port}/bare", connections=CONNECTIONS, duration=args.duration)
     finally:
         stop(bare)
@@ -187,6 +192,8 @@ def main() -> None:
         ]
         for name, path, script in scenarios:
             if wanted(name):
+                if args.warmup != "0" and name != "login":
+                    wrk(base + path, connections=CONNECTIONS, duration=args.warmup, script=script)
                 results.append((name, wrk(base + path, connections=CONNECTIONS, duration=args.duration,
                                           script=script)))
                 print(f"{name:10} {results[-1][1].line()}", flush=True)
