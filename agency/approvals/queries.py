@@ -87,8 +87,9 @@ class WorkRow:
     clock: ClockState
 
 
-def _scope(actor: Actor, *, department_code: str | None = None, status: str | None = None,
-           project_id: int | None = None) -> Select[Any]:
+def worklist_scope(actor: Actor, *, department_code: str | None = None, status: str | None = None,
+                   project_id: int | None = None) -> Select[Any]:
+    """The open approvals (or those of ``status``) the actor may see, with their project and enterprise name."""
     query = (visible(Approval, actor).add_columns(Project, Enterprise.name)
              .join(Project, Project.id == Approval.project_id).join(Enterprise, Enterprise.id == Project.enterprise_id))
     if department_code:
@@ -136,7 +137,7 @@ class WorkCounts:
 
 async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> WorkCounts:
     """The workbench's counts in two statements, whatever the size of the book."""
-    query = _scope(actor)
+    query = worklist_scope(actor)
     routes = await _routes(session)
     k = keys(today, query, routes).subquery("keys")
     levels = dict.fromkeys(LEVEL_ORDER, 0)
@@ -164,7 +165,7 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
                    level: str | None, project_id: int | None, today: date, page: int,
                    page_size: int) -> tuple[list[WorkRow], int]:
     """Approvals the actor may see, most urgent first (by level, then remaining working days)."""
-    query = _scope(actor, department_code=department_code, status=status, project_id=project_id)
+    query = worklist_scope(actor, department_code=department_code, status=status, project_id=project_id)
     routes = await _routes(session)
     row_of, load = _loader(session, query, await get_calendar(session), routes, today)
 

@@ -20,19 +20,17 @@ import pytest
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role, visible
+from agency.access import Actor, Role
 from agency.approvals import queries
 from agency.approvals.clock import ClockEvent, ClockState, Limit, due_date
 from agency.approvals.clock_sql import clocks
 from agency.approvals.clocks import clock_of, events_of, thresholds_of
 from agency.approvals.models import ClockEventRow
 from agency.approvals.queries import WorkRow
-from agency.approvals.rules import OPEN_STATES
 from agency.approvals.urgency import LEVEL_ORDER, threshold_picker
 from agency.calendar.service import get_calendar
 from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Route
-from agency.enterprises.models import Enterprise
 from agency.errors import Conflict
 from agency.projects.models import Approval, Project
 from agency.projects.planning import limit_of
@@ -50,13 +48,8 @@ async def reference_worklist(session: AsyncSession, actor: Actor, *, department_
                              status: str | None, level: str | None, project_id: int | None, today: date, page: int,
                              page_size: int) -> tuple[list[WorkRow], int]:
     """The worklist as it was before the SQL keys: every clock computed in Python, then sorted."""
-    query = (visible(Approval, actor).add_columns(Project, Enterprise.name)
-             .join(Project, Project.id == Approval.project_id).join(Enterprise, Enterprise.id == Project.enterprise_id))
-    if department_code:
-        query = query.where(Approval.department_code == department_code)
-    query = query.where(Approval.status == status) if status else query.where(Approval.status.in_(OPEN_STATES))
-    if project_id is not None:
-        query = query.where(Approval.project_id == project_id)
+    # The scope is shared; what is checked here is the order, the clocks and the totals.
+    query = queries.worklist_scope(actor, department_code=department_code, status=status, project_id=project_id)
     has_clock = exists(select(ClockEventRow.id).where(ClockEventRow.approval_id == Approval.id))
     calendar = await get_calendar(session)
     routes: dict[int, Any] = {}
