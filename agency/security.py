@@ -3,7 +3,6 @@ Content-Security-Policy for the pages (scripts only from this origin; no inline 
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,21 +15,23 @@ PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-
 UNRESTRICTED = ("/schema",)
 
 
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+           (b"x-frame-options", b"DENY"), (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"))
+_POLICY = ((b"content-security-policy", PAGE_POLICY.encode()),)
+
+
 class SecurityHeaders(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        path = scope.get("path", "")
+        wanted = _ALWAYS if scope.get("path", "").startswith(UNRESTRICTED) else _ALWAYS + _POLICY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-                if not path.startswith(UNRESTRICTED):
-                    headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+                # Added where the response did not set them itself (a page may set a stricter policy).
+                headers = list(message.get("headers") or ())
+                present = {bytes(name).lower() for name, _ in headers}
+                message["headers"] = headers + [(name, value) for name, value in wanted if name not in present]
             await send(message)
 
         await next_app(scope, receive, send_with_headers)

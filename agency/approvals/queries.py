@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
-from agency.access import Actor, get_visible, visible
+from agency.access import Actor, Visibility, get_visible, visible
 from agency.accounts.models import User
 from agency.approvals.clock import ClockEvent, ClockState
 from agency.approvals.clocks import clock_of, events_of, thresholds_of
-from agency.approvals.models import ClockEventRow
+from agency.approvals.models import OpenClock
 from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
 from agency.approvals.urgency import LEVEL_ORDER as LEVEL_ORDER
 from agency.approvals.urgency import clocked_page, keys
@@ -87,18 +88,41 @@ class WorkRow:
     clock: ClockState
 
 
+def _filters(status_column: Any, department_column: Any, project_column: Any, *, department_code: str | None,
+             status: str | None, project_id: int | None) -> list[ColumnElement[bool]]:
+    # A worklist is about open items unless a status is asked for.
+    conditions = [status_column == status if status else status_column.in_(OPEN_STATES)]
+    if department_code:
+        conditions.append(department_column == department_code)
+    if project_id is not None:
+        conditions.append(project_column == project_id)
+    return conditions
+
+
 def worklist_scope(actor: Actor, *, department_code: str | None = None, status: str | None = None,
                    project_id: int | None = None) -> Select[Any]:
     """The open approvals (or those of ``status``) the actor may see, with their project and enterprise name."""
-    query = (visible(Approval, actor).add_columns(Project, Enterprise.name)
-             .join(Project, Project.id == Approval.project_id).join(Enterprise, Enterprise.id == Project.enterprise_id))
-    if department_code:
-        query = query.where(Approval.department_code == department_code)
-    # A worklist is about open items unless a status is asked for.
-    query = query.where(Approval.status == status) if status else query.where(Approval.status.in_(OPEN_STATES))
-    if project_id is not None:
-        query = query.where(Approval.project_id == project_id)
-    return query
+    return (visible(Approval, actor).add_columns(Project, Enterprise.name)
+            .join(Project, Project.id == Approval.project_id).join(Enterprise, Enterprise.id == Project.enterprise_id)
+            .where(*_filters(Approval.status, Approval.department_code, Approval.project_id,
+                             department_code=department_code, status=status, project_id=project_id)))
+
+
+def worklist_count(actor: Actor, *, department_code: str | None = None, status: str | None = None,
+                   project_id: int | None = None) -> Select[tuple[int]]:
+    """How many approvals ``worklist_scope`` holds — counted on the approvals alone, an index's work."""
+    return select(func.count()).select_from(Approval).where(
+        Visibility.condition(Approval, actor), *_filters(Approval.status, Approval.department_code,
+                                                         Approval.project_id, department_code=department_code,
+                                                         status=status, project_id=project_id))
+
+
+def open_clocks_in_scope(actor: Actor, *, department_code: str | None = None, status: str | None = None,
+                         project_id: int | None = None) -> ColumnElement[bool]:
+    """Which open clocks belong to the approvals of ``worklist_scope``."""
+    return and_(Visibility.condition(OpenClock, actor),
+                *_filters(OpenClock.status, OpenClock.department_code, OpenClock.project_id,
+                          department_code=department_code, status=status, project_id=project_id))
 
 
 async def _routes(session: AsyncSession) -> dict[int, Any]:
@@ -137,9 +161,8 @@ class WorkCounts:
 
 async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> WorkCounts:
     """The workbench's counts in two statements, whatever the size of the book."""
-    query = worklist_scope(actor)
     routes = await _routes(session)
-    k = keys(today, query, routes).subquery("keys")
+    k = keys(today, open_clocks_in_scope(actor), routes).subquery("keys")
     levels = dict.fromkeys(LEVEL_ORDER, 0)
     names = {rank: level for level, rank in LEVEL_ORDER.items()}
     inexact = 0
@@ -150,13 +173,13 @@ async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> Wo
         else:
             inexact += count
     if inexact:  # the rare shapes SQL cannot key exactly: their clocks from the pure function
-        _, load = _loader(session, query, await get_calendar(session), routes, today)
+        _, load = _loader(session, worklist_scope(actor), await get_calendar(session), routes, today)
         for row in (await load(list((await session.execute(
                 select(k.c.approval_id).where(~k.c.exact))).scalars()))).values():
             levels[row.clock.level] += 1
-    statuses = dict((await session.execute(
-        query.with_only_columns(Approval.status, func.count()).group_by(Approval.status))).tuples().all())
-    # Approvals without a clock (planned, in preparation, submitted) have no level either.
+    statuses = dict((await session.execute(worklist_count(actor).with_only_columns(
+        Approval.status, func.count(), maintain_column_froms=True).group_by(Approval.status))).tuples().all())
+    # Approvals without an open clock (planned, in preparation, submitted) have no level either.
     levels["none"] = sum(statuses.values()) - sum(n for level, n in levels.items() if level != "none")
     return WorkCounts(levels=levels, statuses=statuses)
 
@@ -169,19 +192,21 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
     routes = await _routes(session)
     row_of, load = _loader(session, query, await get_calendar(session), routes, today)
 
-    # Approvals with a clock are ordered by their clocks' urgency, keyed and paged in SQL (urgency.py).
+    # Approvals with an open clock are ordered by their clocks' urgency, keyed and paged in SQL (urgency.py).
     start, end = (page - 1) * page_size, page * page_size
-    clocked = await clocked_page(session, query, today=today, level=level, start=start, end=end, routes=routes,
-                                 load=load, count_clockless=level in (None, "none"))
+    where = open_clocks_in_scope(actor, department_code=department_code, status=status, project_id=project_id)
+    count = worklist_count(actor, department_code=department_code, status=status, project_id=project_id)
+    clocked = await clocked_page(session, where, today=today, level=level, start=start, end=end, routes=routes,
+                                 load=load, count_in_scope=count if level in (None, "none") else None)
     result = clocked.rows
     if clocked.clockless is None:
         return result, clocked.total
-    # The rest (planned, in preparation, submitted: most of a large book) have no clock, come after
-    # every clocked one, by id, and are paged in SQL as well.
+    # The rest (planned, in preparation, submitted, finished: most of a large book) have no open clock, come
+    # after every one that has, by id, and are paged in SQL as well.
     if len(result) < page_size and clocked.clockless:
-        has_clock = exists(select(ClockEventRow.id).where(ClockEventRow.approval_id == Approval.id))
-        for approval, project, enterprise_name in (await session.execute(
-                query.where(~has_clock).order_by(Approval.id).offset(max(0, start - clocked.total))
-                .limit(page_size - len(result)))).all():
-            result.append(row_of(approval, project, enterprise_name, []))
+        has_open_clock = exists(select(OpenClock.approval_id).where(OpenClock.approval_id == Approval.id))
+        rest = (await session.execute(query.where(~has_open_clock).order_by(Approval.id)
+                                      .offset(max(0, start - clocked.total)).limit(page_size - len(result)))).all()
+        events = await events_of(session, [approval.id for approval, _, _ in rest])
+        result += [row_of(approval, project, name, events.get(approval.id, [])) for approval, project, name in rest]
     return result, clocked.total + clocked.clockless

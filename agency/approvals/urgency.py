@@ -1,8 +1,9 @@
 """The worklist's order, most urgent first, computed in SQL and paged there.
 
-The key of a clocked approval is (level rank, remaining working days, id) — exactly what
-``compute_clock`` gives, but computed by ``clock_sql.clocks`` for every candidate in one statement,
-so a page costs one ORDER BY … LIMIT over numbers instead of a Python clock per open approval.
+The key of an approval with an open clock is (level rank, remaining working days, id) — exactly what
+``compute_clock`` gives, but computed by ``clock_sql.clocks`` from the open clocks' rows for every
+candidate in one statement, so a page costs one ORDER BY … LIMIT over numbers instead of a Python
+clock per open approval.
 Only the rows of the page get their full ``ClockState`` from the pure function (the response shows it).
 
 The few rows SQL flags as not exact (``clock_sql`` says which) are computed in Python, every one of
@@ -23,7 +24,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from agency.approvals.clock import ClockState
 from agency.approvals.clock_sql import ThresholdPicker, clocks
 from agency.approvals.clocks import thresholds_of
-from agency.projects.models import Approval
 
 LEVEL_ORDER = {"l3": 0, "red": 1, "yellow": 2, "prompt": 3, "none": 4}
 NO_REMAINING = 10**6  # sorts a clock without remaining days (none is started here) after every other
@@ -65,9 +65,9 @@ def threshold_picker(routes: Mapping[int, Mapping[str, Any] | None]) -> Threshol
     return pick
 
 
-def keys(today: date, scope: Select[Any], routes: Mapping[int, Mapping[str, Any] | None]) -> Select[Any]:
-    """(approval_id, rank, remaining, exact) per clocked approval in ``scope``."""
-    c = clocks(today, scope, threshold_picker(routes)).subquery("clocks").c
+def keys(today: date, where: ColumnElement[bool], routes: Mapping[int, Mapping[str, Any] | None]) -> Select[Any]:
+    """(approval_id, rank, remaining, exact) per open clock that meets ``where``."""
+    c = clocks(today, where, threshold_picker(routes)).subquery("clocks").c
     rank = case(*[(c.level == level, order) for level, order in LEVEL_ORDER.items()])
     return select(c.approval_id, rank.label("rank"), c.remaining, c.exact)
 
@@ -85,17 +85,19 @@ def _window(k: Any, level: str | None, offset: int, limit: int) -> Select[Any]:
 @dataclass(slots=True)
 class ClockedPage(Generic[Row]):
     rows: list[Row]
-    total: int  # clocked approvals in scope of the level asked for
-    clockless: int | None  # approvals in scope without a clock, when asked for
+    total: int  # open clocks in scope of the level asked for
+    clockless: int | None  # approvals in scope without an open clock, when asked for
 
 
-async def clocked_page(session: AsyncSession, scope: Select[Any], *, today: date, level: str | None, start: int,
-                       end: int, routes: Mapping[int, Mapping[str, Any] | None],
+async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, today: date, level: str | None,
+                       start: int, end: int, routes: Mapping[int, Mapping[str, Any] | None],
                        load: Callable[[Sequence[int]], Awaitable[Mapping[int, Row]]],
-                       count_clockless: bool = False) -> ClockedPage[Row]:
-    """Rows ``[start, end)`` of the clocked approvals in ``scope`` (of ``level``, if given) most urgent first,
-    and how many there are; ``load`` gives the rows of some approval ids with their clocks."""
-    k = keys(today, scope, routes).cte("keys").prefix_with("MATERIALIZED")
+                       count_in_scope: Select[Any] | None = None) -> ClockedPage[Row]:
+    """Rows ``[start, end)`` of the approvals whose open clock meets ``where`` (of ``level``, if given) most
+    urgent first, and how many there are; ``load`` gives the rows of some approval ids with their clocks.
+    ``count_in_scope`` counts every approval in scope, open clock or not: given it, the page also says how
+    many have none."""
+    k = keys(today, where, routes).cte("keys").prefix_with("MATERIALIZED")
     page = _window(k, level, start, end - start).subquery("page")
 
     def count(part: int, source: Any, *where: Any) -> Select[Any]:
@@ -104,19 +106,20 @@ async def clocked_page(session: AsyncSession, scope: Select[Any], *, today: date
 
     # One statement over keys computed once, in parts: 0 = each row SQL could not key exactly, 1 = how
     # many rows of the level it did key (counts go in the id column), 2 = the page among those; and for
-    # the rows without a clock, 3 = clocked rows of any level and 4 = all rows in scope.
+    # the rows without an open clock, 3 = open clocks of any level and 4 = all rows in scope.
     parts = [select(literal(0, Integer), k.c.approval_id, k.c.rank, k.c.remaining).where(~k.c.exact),
              count(1, k, _wanted(k, level)),
              select(literal(2, Integer), page.c.approval_id, page.c.rank, page.c.remaining)]
-    if count_clockless:
-        parts += [count(3, k), count(4, scope.with_only_columns(Approval.id).subquery("scope"))]
+    if count_in_scope is not None:
+        parts += [count(3, k), select(literal(4, Integer), count_in_scope.scalar_subquery(), literal(None, Integer),
+                                      literal(None, Integer))]
     if session.get_bind().dialect.name == "postgresql":
         # The planner expects every clock event of the book, not the open ones, so the statement's cost
         # passes the JIT thresholds by far and compiling its expressions costs more than running it.
         await session.execute(text("SET LOCAL jit = off"))
     rows = (await session.execute(union_all(*parts))).all()
     counts = {r[0]: r[1] for r in rows if r[0] in (1, 3, 4)}
-    clockless = counts[4] - counts[3] if count_clockless else None
+    clockless = counts[4] - counts[3] if count_in_scope is not None else None
     unkeyed = [r[1] for r in rows if r[0] == 0]
     window: list[Key] = [(r[2], r[3], r[1]) for r in rows if r[0] == 2]
     if not unkeyed:  # the usual case
@@ -130,7 +133,7 @@ async def clocked_page(session: AsyncSession, scope: Select[Any], *, today: date
     # Each of these may take a place before the page: start the SQL window that many rows earlier.
     low = max(0, start - len(extra))
     if low != start:
-        again = (await session.execute(_window(keys(today, scope, routes).subquery("keys"), level, low,
+        again = (await session.execute(_window(keys(today, where, routes).subquery("keys"), level, low,
                                                end - low))).all()
         window = [(r[1], r[2], r[0]) for r in again]
     loaded = await load([key[2] for key in window])

@@ -1,8 +1,9 @@
 """The working calendar in the database: seeding, admin changes, official-year import, the index.
 
 Every change bumps ``calendar_revision`` and rebuilds ``workday_ordinals``; each process keeps one
-``WorkCalendar`` and rebuilds it when it sees a newer revision. Due dates are derived on read, so
-every open clock that depends on a changed date is recomputed by the next read.
+``WorkCalendar`` and rebuilds it when it sees a newer revision. Due dates are derived on read; the
+open clocks' sums (``OpenClock``) that count working days on or after the changed date are recomputed
+in the same transaction, so every open clock that depends on that date follows at once.
 """
 
 from __future__ import annotations
@@ -82,13 +83,18 @@ async def get_calendar(session: AsyncSession) -> WorkCalendar:
     return calendar
 
 
-async def _changed(session: AsyncSession) -> WorkCalendar:
+async def _changed(session: AsyncSession, since: date) -> WorkCalendar:
+    """After the calendar changed from ``since`` on: the revision, the ordinals and the open clocks follow."""
+    from agency.approvals import open_clocks  # the approvals build on the calendar, not the other way round
+
     key = str(session.get_bind().engine.url)
     after_commit(session, lambda: _cache.pop(key, None))
     await session.execute(update(CalendarRevision).where(CalendarRevision.id == 1)
                           .values(revision=CalendarRevision.revision + 1))
     calendar = seed.calendar_from_overrides(await _rows(session), RANGE_START, RANGE_END)
     await _rebuild_ordinals(session, calendar)
+    # Ordinals of earlier dates did not move: only clocks with an event on or after ``since`` change.
+    await open_clocks.refresh_since(session, since)
     return calendar
 
 
@@ -126,7 +132,7 @@ async def set_day(session: AsyncSession, actor: Actor, day: date, workday: bool,
     else:
         row.workday, row.source, row.note, row.updated_by = workday, "admin", note, actor.username
     await session.flush()
-    await _changed(session)
+    await _changed(session, day)
     await audit.record(session, actor, "calendar.set_day", "calendar_day", day.isoformat(), before=before,
                        after={"workday": workday, "note": note})
     return row
@@ -148,7 +154,7 @@ async def import_file(session: AsyncSession, actor: Actor, text: str) -> dict[st
         await session.execute(insert(CalendarDay), [
             {"day": o.day, "workday": o.workday, "source": parsed.source, "note": o.note,
              "updated_by": actor.username} for o in parsed.overrides])
-    await _changed(session)
+    await _changed(session, date(parsed.year, 1, 1))
     summary: dict[str, object] = {"year": parsed.year, "source": parsed.source, "days": len(parsed.overrides)}
     await audit.record(session, actor, "calendar.import", "calendar_year", parsed.year, after=summary)
     return summary

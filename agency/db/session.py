@@ -30,7 +30,9 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
     session: AsyncSession = state.sessionmaker()
     try:
         yield session
-        await session.commit()
+        # A read served from memory never began a transaction: nothing to commit (nor to hook into).
+        if session.in_transaction() or session.info:
+            await session.commit()
         session.info.pop("undo", None)
         if session.info.pop("kick_delivery", False) and hasattr(state, "queue"):
             # Only now that the messages are committed may a worker look for them.

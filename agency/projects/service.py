@@ -11,7 +11,8 @@ import msgspec
 from sqlalchemy import ColumnElement, delete, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role, Visibility, get_visible, visible
+from agency.access import Actor, Role, Visibility, VisibilityRule, get_visible, visible
+from agency.approvals.models import OpenClock
 from agency.audit import service as audit
 from agency.audit.models import AuditEvent
 from agency.calendar.service import RANGE_END, RANGE_START
@@ -47,15 +48,23 @@ def _project_visibility(actor: Actor) -> ColumnElement[bool]:
                                             Approval.department_code == actor.department_code))
 
 
-def _approval_visibility(actor: Actor) -> ColumnElement[bool]:
-    if actor.role is Role.DEPARTMENT:
-        # A department officer sees his own department's approvals, not the rest of the dossier.
-        return Approval.department_code == actor.department_code
-    return Approval.project_id.in_(select(Project.id).where(_project_visibility(actor)))
+def _approvals_visibility(project_id: Any, department_code: Any) -> VisibilityRule:
+    """The rule for rows of approvals (or of what belongs to one approval), by their project and department."""
+
+    def rule(actor: Actor) -> ColumnElement[bool]:
+        if actor.role is Role.DEPARTMENT:
+            # A department officer sees his own department's approvals, not the rest of the dossier.
+            return department_code == actor.department_code  # type: ignore[no-any-return]
+        if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
+            return true()  # every dossier: no condition for the planner to join projects for
+        return project_id.in_(select(Project.id).where(_project_visibility(actor)))  # type: ignore[no-any-return]
+
+    return rule
 
 
 Visibility.register(Project, _project_visibility)
-Visibility.register(Approval, _approval_visibility)
+Visibility.register(Approval, _approvals_visibility(Approval.project_id, Approval.department_code))
+Visibility.register(OpenClock, _approvals_visibility(OpenClock.project_id, OpenClock.department_code))
 
 COUNT_SECONDS = 5.0
 _totals: TimedMemo[tuple[object, ...], int] = TimedMemo(COUNT_SECONDS)

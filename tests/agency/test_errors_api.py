@@ -113,6 +113,11 @@ async def test_security_headers_on_api_and_pages(api: Api) -> None:
         assert response.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert "script-src 'self';" in response.headers["content-security-policy"]
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert all(len(response.headers.get_list(name)) == 1 for name in response.headers)  # each once
+    reference = await api.client.get("/schema")  # its viewer comes from its own CDN: no page policy there
+    assert reference.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in reference.headers
 
 
 def test_a_database_pool_that_stays_busy_is_a_503_not_a_500() -> None:

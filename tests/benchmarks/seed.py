@@ -39,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from agency.access import Actor, Role
 from agency.accounts.passwords import hash_password
+from agency.approvals import open_clocks
+from agency.approvals.models import OpenClock
 from agency.db.engine import create_engine, create_sessionmaker
 from agency.projects import service as projects
 from agency.projects.models import Approval, Project
@@ -203,6 +205,12 @@ async def seed(url: str, project_count: int, *, log: bool = True) -> Seeded:
             if log:
                 print(f"  {name:14} {result.rowcount:>10,} rows  {time.perf_counter() - step_started:6.1f} s",
                       flush=True)
+        # The events went in as SQL text, past the session hooks: the open clocks are built from them here.
+        step_started = time.perf_counter()
+        await open_clocks.rebuild(session)
+        if log:
+            opened = (await session.execute(select(func.count()).select_from(OpenClock))).scalar_one()
+            print(f"  {'open clocks':14} {opened:>10,} rows  {time.perf_counter() - step_started:6.1f} s", flush=True)
         await session.commit()
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -1,0 +1,168 @@
+"""The open clocks follow every write they depend on: actions, green channels, the calendar, bulk statements.
+
+Each check compares the row the hooks keep with the truth: the pure clock of the approval's events
+(through the SQL clock that reads the row), or the row a full rebuild from the events gives.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from agency.approvals import open_clocks
+from agency.approvals.clock_sql import clocks, running_clocks
+from agency.approvals.clocks import clock_of, events_of
+from agency.approvals.models import ClockEventRow, OpenClock
+from agency.approvals.urgency import threshold_picker
+from agency.calendar.service import get_calendar
+from agency.projects.models import Approval, Project
+from tests.agency.approvals.flow import Dossier, open_dossier
+from tests.support import Api
+
+ACCEPTED = date(2026, 10, 14)  # a Wednesday
+TODAY = date(2026, 10, 30)
+
+
+async def _row(api: Api, approval_id: int) -> OpenClock | None:
+    async with api.sessions() as session:
+        return await session.get(OpenClock, approval_id)
+
+
+async def _accepted(d: Dossier, item_code: str, on: date = ACCEPTED) -> int:
+    await d.force_approved("xmba")
+    approval_id = await d.ready_to_submit(item_code, prepare_on=date(2026, 10, 12))
+    await d.ok(approval_id, "submit", effective_on=date(2026, 10, 13))
+    await d.ok(approval_id, "accept", d.api.admin_headers, effective_on=on)
+    return approval_id
+
+
+async def _sql_and_pure(api: Api, approval_id: int, today: date) -> tuple[Any, Any]:
+    async with api.sessions() as session:
+        sql = (await session.execute(clocks(today, OpenClock.approval_id == approval_id, threshold_picker({}))
+                                     )).one()
+        approval = await session.get_one(Approval, approval_id)
+        project = await session.get_one(Project, approval.project_id)
+        pure = clock_of(approval, (await events_of(session, [approval_id]))[approval_id], await get_calendar(session),
+                        today, green_channel=project.green_channel_status == "approved")
+    return sql, pure
+
+
+async def test_an_open_clock_follows_the_approval_through_its_life_cycle(api: Api) -> None:
+    d = await open_dossier(api)
+    approval_id = d.approval_id("ydghxk")
+    assert await _row(api, approval_id) is None  # planned: no clock
+    approval_id = await _accepted(d, "ydghxk")
+    row = await _row(api, approval_id)
+    assert row is not None and (row.status, row.accepted_on, row.pausing, row.readable) == (
+        "accepted", ACCEPTED, False, True)
+    await d.ok(approval_id, "suspend", api.admin_headers, reason="专家评审", days=10, effective_on=date(2026, 10, 20))
+    row = await _row(api, approval_id)
+    assert row is not None and (row.status, row.pausing, row.paused_on) == ("suspended", True, date(2026, 10, 20))
+    sql, pure = await _sql_and_pure(api, approval_id, TODAY)
+    assert (sql.state, sql.due_on, sql.remaining, sql.level) == ("paused", pure.due_on, pure.remaining_workdays,
+                                                                 pure.level)
+    await d.ok(approval_id, "resume", api.admin_headers, effective_on=date(2026, 10, 26))
+    row = await _row(api, approval_id)
+    assert row is not None and (row.status, row.pausing) == ("accepted", False)
+    sql, pure = await _sql_and_pure(api, approval_id, TODAY)
+    assert (sql.state, sql.due_on, sql.remaining, sql.level) == ("running", pure.due_on, pure.remaining_workdays,
+                                                                 pure.level)
+    await d.ok(approval_id, "approve", api.admin_headers, certificate_no="地字第001号", effective_on=TODAY)
+    assert await _row(api, approval_id) is None  # stopped: a finished approval has no urgency
+
+
+async def test_the_green_channel_decision_reaches_the_open_clocks_of_the_project(api: Api) -> None:
+    d = await open_dossier(api)
+    approval_id = await _accepted(d, "jnsc")
+    row = await _row(api, approval_id)
+    assert row is not None and row.green is False
+    late = date(2026, 11, 30)  # long past its five working days: red, and L3 on the green channel
+    assert (await _sql_and_pure(api, approval_id, late))[0].level == "l3"  # overdue by more than 3 working days
+    requested = await api.client.post(f"/api/projects/{d.project['id']}/green-channel", headers=d.clerk,
+                                      json={"reason": "省重点项目"})
+    assert requested.status_code == 200, requested.text
+    leader = await api.user_headers("leader")
+    decided = await api.client.post(f"/api/projects/{d.project['id']}/green-channel/decision", headers=leader,
+                                    json={"approve": True, "note": "同意"})
+    assert decided.status_code == 200, decided.text
+    row = await _row(api, approval_id)
+    assert row is not None and row.green is True
+    barely = date(2026, 10, 22)  # the day after its due date: red at once is L3 on the green channel
+    sql, pure = await _sql_and_pure(api, approval_id, barely)
+    assert sql.level == pure.level == "l3"
+
+
+async def test_a_calendar_change_before_the_acceptance_moves_no_due_date(api: Api) -> None:
+    """A holiday declared before the acceptance renumbers every later working day; the rows that stored
+    those numbers are recomputed, so the SQL clock still agrees with the pure one."""
+    d = await open_dossier(api)
+    approval_id = await _accepted(d, "hp")
+    before = await _sql_and_pure(api, approval_id, TODAY)
+    changed = date(2026, 10, 9)  # a Friday before the acceptance
+    response = await api.client.put(f"/api/calendar/{changed}", headers=api.admin_headers,
+                                    json={"workday": False, "note": "测试停电"})
+    assert response.status_code == 200, response.text
+    try:
+        sql, pure = await _sql_and_pure(api, approval_id, TODAY)
+        assert (sql.due_on, sql.remaining, sql.level) == (pure.due_on, pure.remaining_workdays, pure.level)
+        assert sql.due_on == before[0].due_on  # the working days after the acceptance did not change
+    finally:
+        restored = await api.client.put(f"/api/calendar/{changed}", headers=api.admin_headers,
+                                        json={"workday": True, "note": ""})
+        assert restored.status_code == 200, restored.text
+
+
+async def test_a_holiday_inside_the_clock_moves_its_due_date_in_sql_too(api: Api) -> None:
+    d = await open_dossier(api)
+    approval_id = await _accepted(d, "stbc")
+    before, _ = await _sql_and_pure(api, approval_id, TODAY)
+    changed = date(2026, 10, 16)  # a Friday inside the five working days
+    response = await api.client.put(f"/api/calendar/{changed}", headers=api.admin_headers,
+                                    json={"workday": False, "note": "测试停电"})
+    assert response.status_code == 200, response.text
+    try:
+        sql, pure = await _sql_and_pure(api, approval_id, TODAY)
+        assert sql.due_on == pure.due_on and sql.due_on > before.due_on
+    finally:
+        await api.client.put(f"/api/calendar/{changed}", headers=api.admin_headers, json={"workday": True, "note": ""})
+
+
+async def test_bulk_statements_and_a_rebuild_leave_the_same_rows(api: Api) -> None:
+    d = await open_dossier(api)
+    first = await _accepted(d, "ydghxk")
+    second = await _accepted(d, "jnsc")
+    # An ORM statement, not the unit of work: the hook finds the rows before it runs and refreshes them.
+    await api.execute(update(Approval).where(Approval.id == first).values(status="suspended"))
+    row = await _row(api, first)
+    assert row is not None and row.status == "suspended"
+    await api.execute(insert(ClockEventRow).values(approval_id=second, kind="paused", on=date(2026, 10, 19),
+                                                   action="suspend", recorded_at=datetime.now(UTC)))
+    row = await _row(api, second)
+    assert row is not None and (row.pausing, row.paused_on) == (True, date(2026, 10, 19))
+    await api.execute(delete(ClockEventRow).where(ClockEventRow.approval_id == second))
+    assert await _row(api, second) is None
+    async with api.sessions() as session:
+        kept = {r.approval_id: _columns(r) for r in (await session.execute(select(OpenClock))).scalars()}
+        await session.execute(delete(OpenClock))
+        await open_clocks.rebuild(session)
+        rebuilt = {r.approval_id: _columns(r) for r in (await session.execute(select(OpenClock))).scalars()}
+        await session.commit()
+    assert first in kept and rebuilt == kept
+
+
+async def test_the_sweep_reads_the_open_clocks(api: Api) -> None:
+    d = await open_dossier(api)
+    approval_id = await _accepted(d, "ydghxk")
+    async with api.sessions() as session:
+        rows = {r.approval_id: r for r in (await session.execute(running_clocks(TODAY))).all()}
+    assert approval_id in rows
+    await d.ok(approval_id, "suspend", api.admin_headers, reason="专家评审", days=10, effective_on=date(2026, 10, 20))
+    async with api.sessions() as session:
+        rows = {r.approval_id: r for r in (await session.execute(running_clocks(TODAY))).all()}
+    assert approval_id not in rows  # paused: the sweep watches running clocks only
+
+
+def _columns(row: OpenClock) -> tuple[Any, ...]:
+    return tuple(getattr(row, name) for name in open_clocks.COLUMNS)
