@@ -281,6 +281,32 @@ def calendar_import(file: str) -> None:
     click.echo(f"calendar {summary['year']} imported ({summary['source']}): {summary['days']} dates")
 
 
+@main.group("clocks")
+def clocks_group() -> None:
+    """The open clocks: derived sums of every running or paused clock, kept in step with each write."""
+
+
+@clocks_group.command("check")
+def clocks_check() -> None:
+    """Compare the open clocks with what the clock events give now; exit 1 if any row differs."""
+    from agency.approvals import open_clocks
+
+    differing = run_with_session(open_clocks.differences, load_settings())
+    if differing:
+        click.echo(f"open clocks: {differing} rows differ from the clock events (run `agency clocks rebuild`)")
+        sys.exit(1)
+    click.echo("open clocks agree with the clock events")
+
+
+@clocks_group.command("rebuild")
+def clocks_rebuild() -> None:
+    """Recompute every open clock from the clock events (after SQL written outside Agency)."""
+    from agency.approvals import open_clocks
+
+    run_with_session(open_clocks.rebuild, load_settings())
+    click.echo("open clocks rebuilt from the clock events")
+
+
 @main.group("storage")
 def storage_group() -> None:
     """Object storage of scans and papers."""

@@ -44,8 +44,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from agency.approvals.clock import DEFAULT_THRESHOLDS, Thresholds
-from agency.approvals.models import OpenClock
+from agency.approvals.models import ClockEventRow, OpenClock
 from agency.calendar.models import WorkdayOrdinal
+from agency.projects.models import Approval, Project
 
 EPOCH = date(2000, 1, 1)
 
@@ -87,6 +88,132 @@ def _pg_day_of_number(element: day_of_number, compiler: SQLCompiler, **kw: Any) 
 @compiles(day_of_number, "sqlite")
 def _sqlite_day_of_number(element: day_of_number, compiler: SQLCompiler, **kw: Any) -> str:
     return f"date('{EPOCH.isoformat()}', CAST({compiler.process(element.clauses, **kw)} AS INTEGER) || ' days')"
+
+
+# --- the first half, kept per open clock: the events reduced to sums (open_clocks.py keeps the rows) ---
+
+UNITS = ("workday", "calendar_day")
+_KIND_CODE = {"started": 1, "paused": 2, "resumed": 3, "stopped": 4}  # extensions change no state
+
+
+def _steps(condition: ColumnElement[bool]) -> Any:
+    """The clock events of the approvals that meet ``condition``, in date order, with running sums."""
+    e, day = ClockEventRow, aliased(WorkdayOrdinal, name="event_day")
+    # OFFSET 0 keeps PostgreSQL from inlining this subquery: the promised limit is cut out of the
+    # (compressed) JSON snapshot here, once per event, rather than carried through the sort below.
+    joined = (select(e.approval_id, e.id.label("event_id"), e.kind, e.on, e.days,
+                     Approval.snapshot["promised_limit"].label("promised"))
+              .join(Approval, Approval.id == e.approval_id).where(condition).offset(0).subquery("joined"))
+    j = joined.c
+    dn = day_number(j.on)
+    unit = j.promised["unit"].as_string()
+    by_date: dict[str, Any] = {"partition_by": j.approval_id, "order_by": (j.on, j.event_id)}
+    before: dict[str, Any] = {**by_date, "rows": (None, -1)}
+    first = (select(
+        j.approval_id, j.kind, j.on, j.days, day.ordinal.label("o"), dn.label("dn"),
+        func.coalesce(j.promised["count"].as_integer(), 0).label("limit_count"),
+        # No promised limit counts as 0 working days (as clock_of does); an unknown unit is unreadable.
+        case((unit.is_(None), None), (unit.in_(UNITS), unit), else_="invalid").label("unit"),
+        func.row_number().over(**by_date).label("rn"),
+        # 0 for the events of the current run: everything from the last "started" on.
+        func.coalesce(func.sum(case((j.kind == "started", 1), else_=0)).over(**by_date, rows=(1, None)), 0)
+        .label("later_starts"),
+        # Σ X(resumed) − Σ X(paused) before this event, in working-day ordinals and in day numbers.
+        func.coalesce(func.sum(case((j.kind == "resumed", day.ordinal), (j.kind == "paused", -day.ordinal),
+                                    else_=0)).over(**before), 0).label("gaps_o"),
+        func.coalesce(func.sum(case((j.kind == "resumed", dn), (j.kind == "paused", -dn), else_=0))
+                      .over(**before), 0).label("gaps_d"))
+        .select_from(joined).outerjoin(day, day.day == j.on)).subquery("ordered")
+    f = first.c
+    code = case(_KIND_CODE, value=f.kind)
+    return select(
+        *[f[name] for name in ("approval_id", "kind", "on", "days", "o", "dn", "limit_count", "unit", "rn",
+                               "later_starts", "gaps_o", "gaps_d")],
+        # The kind of the last event before this one that set the state (started, paused, resumed, stopped):
+        # rn grows along the partition, so the largest rn·8 + code before the row is that event's.
+        (func.max(f.rn * 8 + code).over(partition_by=f.approval_id, order_by=f.rn, rows=(None, -1)) % 8)
+        .label("previous"),
+    ).cte("clock_steps")
+
+
+def _totals(steps: Any) -> Any:
+    """The steps summed up per approval: the current run's acceptance, extensions, gaps and pause."""
+    v = steps.c
+    current = v.later_starts == 0
+    previous = func.coalesce(v.previous, 0)
+    # What compute_clock rejects with ClockError (the state set by the previous event decides what may
+    # follow), plus a date the calendar does not cover and a limit Limit() would refuse.
+    impossible = or_(v.o.is_(None), v.unit == "invalid", v.limit_count < 0, and_(previous == 0, v.kind != "started"),
+                     and_(v.kind == "extended", v.days <= 0),
+                     and_(v.kind == "paused", previous.not_in((_KIND_CODE["started"], _KIND_CODE["resumed"]))),
+                     and_(v.kind == "resumed", previous != _KIND_CODE["paused"]))
+
+    def run(kind: str, value: Any) -> Any:
+        return case((and_(current, v.kind == kind), value))
+
+    def signed(value: Any) -> Any:
+        return case((and_(current, v.kind == "resumed"), value), (and_(current, v.kind == "paused"), -value),
+                    else_=0)
+
+    return select(
+        v.approval_id, v.limit_count, v.unit,
+        func.max(case((impossible, 1), else_=0)).label("bad"),
+        func.max(v.on, type_=Date).label("last_event_on"),
+        func.sum(case((v.kind == "stopped", 1), else_=0)).label("stops"),
+        func.max(case((v.kind == "stopped", v.rn))).label("stop_rn"), func.max(v.rn).label("last_rn"),
+        func.max(run("started", v.on), type_=Date).label("accepted_on"),
+        func.max(run("started", v.o)).label("a_o"), func.max(run("started", v.dn)).label("a_d"),
+        func.max(run("started", v.gaps_o)).label("start_gaps_o"),
+        func.max(run("started", v.gaps_d)).label("start_gaps_d"),
+        func.coalesce(func.sum(run("extended", v.days)), 0).label("extension"),
+        func.sum(signed(v.o)).label("gaps_o"), func.sum(signed(v.dn)).label("gaps_d"),
+        func.sum(signed(1)).label("resumes_minus_pauses"),
+        func.max(run("paused", v.on), type_=Date).label("paused_on"),
+    ).group_by(v.approval_id, v.limit_count, v.unit).cte("clock_totals")
+
+
+def _absorbed(steps: Any, totals: Any) -> Any:
+    """Per approval whose due date lies in a closed run (reached before a pause, so it stays there):
+    that due value, the working-day gaps before that run, and the pause that closed it. Pause
+    after pause the due value and the closed time grow, so the first such run has the least of each."""
+    v, t = steps.c, totals.c
+    calendar_unit = t.unit == "calendar_day"
+    x = case((calendar_unit, v.dn), else_=v.o)
+    gaps_before = case((calendar_unit, v.gaps_d - t.start_gaps_d), else_=v.gaps_o - t.start_gaps_o)
+    due_x = case((calendar_unit, t.a_d), else_=t.a_o) + t.limit_count + t.extension + gaps_before
+    reached = due_x <= x
+    return (select(v.approval_id, func.min(case((reached, due_x))).label("absorbed_x"),
+                   func.min(case((reached, v.gaps_o - t.start_gaps_o))).label("absorbed_gaps_o"),
+                   func.min(case((reached, v.on)), type_=Date).label("absorbed_pause"))
+            .join(totals, t.approval_id == v.approval_id)
+            .where(v.kind == "paused", v.later_starts == 0).group_by(v.approval_id).subquery("absorbed"))
+
+
+def reduction(condition: ColumnElement[bool]) -> Select[Any]:
+    """The ``OpenClock`` rows of the approvals that meet ``condition`` (on Approval), one per approval
+    whose clock has events and has not stopped cleanly, columns in ``COLUMNS`` order."""
+    steps = _steps(condition)
+    totals = _totals(steps)
+    absorbed = _absorbed(steps, totals)
+    t, b = totals.c, absorbed.c
+    stopped_last = and_(t.stops == 1, t.stop_rn == t.last_rn)
+    # compute_clock refuses anything after the stop, and a second stop.
+    readable = and_(t.bad == 0, or_(t.stops == 0, stopped_last), t.a_o.is_not(None))
+    return (select(t.approval_id, Approval.project_id, Approval.department_code, Approval.status, Project.route_id,
+                   Project.green_channel_status == "approved", t.unit, t.limit_count, t.accepted_on, t.a_o, t.a_d,
+                   t.extension, t.gaps_o, t.gaps_d, t.resumes_minus_pauses < 0, t.paused_on, b.absorbed_x,
+                   b.absorbed_gaps_o, b.absorbed_pause, t.last_event_on, readable)
+            .select_from(totals).outerjoin(absorbed, b.approval_id == t.approval_id)
+            .join(Approval, Approval.id == t.approval_id).join(Project, Project.id == Approval.project_id)
+            .where(~and_(stopped_last, t.bad == 0)))
+
+
+COLUMNS = ("approval_id", "project_id", "department_code", "status", "route_id", "green", "unit", "limit_count",
+           "accepted_on", "accepted_ordinal", "accepted_day", "extension", "gaps_ordinal", "gaps_day", "pausing",
+           "paused_on", "absorbed_due", "absorbed_gaps_ordinal", "absorbed_pause", "last_event_on", "readable")
+
+
+# --- the second half: the clock on a given day, from the open clocks' rows ---
 
 
 def _due(today: date, where: ColumnElement[bool]) -> Any:

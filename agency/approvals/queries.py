@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from agency.access import Actor, Visibility, get_visible, visible
 from agency.accounts.models import User
+from agency.approvals import open_clocks
 from agency.approvals.clock import ClockEvent, ClockState
 from agency.approvals.clocks import clock_of, events_of, thresholds_of
 from agency.approvals.models import OpenClock
@@ -161,6 +162,7 @@ class WorkCounts:
 
 async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> WorkCounts:
     """The workbench's counts in two statements, whatever the size of the book."""
+    await open_clocks.settle(session)
     routes = await _routes(session)
     k = keys(today, open_clocks_in_scope(actor), routes).subquery("keys")
     levels = dict.fromkeys(LEVEL_ORDER, 0)
@@ -188,6 +190,7 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
                    level: str | None, project_id: int | None, today: date, page: int,
                    page_size: int) -> tuple[list[WorkRow], int]:
     """Approvals the actor may see, most urgent first (by level, then remaining working days)."""
+    await open_clocks.settle(session)
     query = worklist_scope(actor, department_code=department_code, status=status, project_id=project_id)
     routes = await _routes(session)
     row_of, load = _loader(session, query, await get_calendar(session), routes, today)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from agency.approvals import open_clocks
 from agency.approvals.clock_sql import running_clocks
 from agency.approvals.clocks import thresholds_of
 from agency.calendar.models import WorkdayOrdinal
@@ -78,6 +79,7 @@ def _stall(rule: str, as_of: date, now: datetime) -> Select[Any]:
 
 
 async def sweep(session: AsyncSession, as_of: date) -> SweepResult:
+    await open_clocks.settle(session)  # the clocks as this transaction left them (the demo acts, then sweeps)
     result = SweepResult()
     now = datetime.now(UTC)
     result.checked = (await session.execute(select(func.count()).select_from(Approval).where(

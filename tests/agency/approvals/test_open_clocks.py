@@ -6,17 +6,22 @@ Each check compares the row the hooks keep with the truth: the pure clock of the
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm.exc import StaleDataError
 
+from agency.access import Actor, Role
 from agency.approvals import open_clocks
 from agency.approvals.clock_sql import clocks, running_clocks
 from agency.approvals.clocks import clock_of, events_of
 from agency.approvals.models import ClockEventRow, OpenClock
 from agency.approvals.urgency import threshold_picker
 from agency.calendar.service import get_calendar
+from agency.projects import service as projects_service
 from agency.projects.models import Approval, Project
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.support import Api
@@ -166,3 +171,56 @@ async def test_the_sweep_reads_the_open_clocks(api: Api) -> None:
 
 def _columns(row: OpenClock) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in open_clocks.COLUMNS)
+
+
+async def test_changes_flushed_only_by_the_commit_are_refreshed_too(api: Api) -> None:
+    d = await open_dossier(api)
+    first = await _accepted(d, "ydghxk")
+    async with api.sessions() as session:
+        approval = await session.get_one(Approval, first)
+        approval.status = "suspended"
+        session.add(ClockEventRow(approval_id=first, kind="paused", on=date(2026, 10, 19), action="suspend",
+                                  recorded_at=datetime.now(UTC)))
+        await session.commit()  # no flush before: the commit's own flush writes both
+    row = await _row(api, first)
+    assert row is not None and (row.status, row.pausing) == ("suspended", True)
+
+
+async def test_a_green_channel_decision_beside_a_rejection_in_the_same_dossier(api: Api, backend: str) -> None:
+    """PostgreSQL, two transactions at once, in the order that deadlocked when open clocks were refreshed
+    at each flush: the rejection writes its approval and clock event first; the leader's decision then
+    locks the project; the rejection moves the project's status (blocked) and waits for that lock. Now
+    the decision commits and the rejection is told the project changed (409, not a deadlock's 500);
+    every open clock of the book is still what its events give."""
+    if backend != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    d = await open_dossier(api)
+    rejected, other = await _accepted(d, "ydghxk"), await _accepted(d, "jnsc")
+    assert (await api.client.post(f"/api/projects/{d.project['id']}/green-channel", headers=d.clerk,
+                                  json={"reason": "省重点项目"})).status_code == 200
+    leader = Actor(user_id=None, username="leader-test", role=Role.LEADER)
+    async with api.sessions() as deciding, api.sessions() as rejecting:
+        approval = await rejecting.get_one(Approval, rejected)
+        project = await rejecting.get_one(Project, approval.project_id)
+        approval.status = "rejected"  # what the service's reject writes first
+        rejecting.add(ClockEventRow(approval_id=rejected, kind="stopped", on=TODAY, action="reject",
+                                    recorded_at=datetime.now(UTC)))
+        await rejecting.flush()
+        await projects_service.decide_green_channel(deciding, leader, d.project["id"], True, "同意")
+        await deciding.flush()  # the project row is locked until this transaction ends
+        project.status = "blocked"  # then what refresh_status writes: waits for the decision
+        blocked = asyncio.create_task(rejecting.commit())
+        await asyncio.sleep(0.3)
+        assert not blocked.done()
+        await deciding.commit()
+        with pytest.raises(StaleDataError):
+            await blocked
+        await rejecting.rollback()
+    retried = await d.act(rejected, "reject", api.admin_headers, reason="不符合规划条件",
+                          legal_basis="《城乡规划法》第三十七条", effective_on=TODAY)
+    assert retried.status_code == 200, retried.text
+    assert await _row(api, rejected) is None
+    row = await _row(api, other)
+    assert row is not None and row.green is True
+    async with api.sessions() as session:
+        assert await open_clocks.differences(session) == 0

@@ -55,3 +55,52 @@ def test_models_and_migrations_agree(backend: str, tmp_path: Path) -> None:
         assert asyncio.run(diff()) == []
     finally:
         drop_database(url)
+
+
+def test_the_open_clocks_are_built_from_the_book_by_their_migration(backend: str, tmp_path: Path) -> None:
+    """Migration 0011 computes the open clocks of a book that already has clock events (the demo's)."""
+    from sqlalchemy import delete, func, select
+
+    import storage
+    from agency.approvals import open_clocks
+    from agency.approvals.models import OpenClock
+    from agency.db.engine import create_sessionmaker
+    from agency.demo import load_demo
+    from tests.conftest import make_settings
+
+    url = new_database(backend, tmp_path)
+    settings = make_settings(url, tmp_path)
+
+    async def load_book() -> int:
+        engine = create_engine(url)
+        store = storage.open_store(settings.storage_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                await load_demo(session, settings, store)
+                await session.commit()
+                return int((await session.execute(select(func.count()).select_from(OpenClock))).scalar_one())
+        finally:
+            await store.aclose()
+            await engine.dispose()
+
+    async def check() -> tuple[int, int, int]:
+        engine = create_engine(url)
+        async with create_sessionmaker(engine)() as session:
+            rows = (await session.execute(select(func.count()).select_from(OpenClock))).scalar_one()
+            differing = await open_clocks.differences(session)
+            await session.execute(delete(OpenClock))  # and `agency clocks check` would notice a loss
+            lost = await open_clocks.differences(session)
+            await session.rollback()
+        await engine.dispose()
+        return rows, differing, lost
+
+    try:
+        migrate.upgrade(url)
+        kept_by_the_hooks = asyncio.run(load_book())
+        assert kept_by_the_hooks > 0
+        migrate.downgrade(url, "0010")  # the table goes; the events stay
+        migrate.upgrade(url)
+        rows, differing, lost = asyncio.run(check())
+        assert (rows, differing, lost) == (kept_by_the_hooks, 0, kept_by_the_hooks)
+    finally:
+        drop_database(url)
