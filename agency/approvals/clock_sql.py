@@ -191,7 +191,15 @@ def _absorbed(steps: Any, totals: Any) -> Any:
 
 def reduction(condition: ColumnElement[bool]) -> Select[Any]:
     """The ``OpenClock`` rows of the approvals that meet ``condition`` (on Approval), one per approval
-    whose clock has events and has not stopped cleanly, columns in ``COLUMNS`` order."""
+    whose clock has events and has not stopped cleanly, columns in ``COLUMNS`` order.
+
+    With T the day's number (ordinal for working days, day number for calendar days) the clock is
+    linear in T while it runs and constant while it is paused, so each row keeps the constants:
+    remaining = remaining_base − T_ordinal (running) or remaining_base (paused); used = T − used_base
+    (running) or used_base (paused). The due date of a running clock is fixed, and so is that of a
+    paused one whose due date passed before the pause (absorbed); a paused clock's other due date is a
+    projection that moves every day (left to the pure function: due_on NULL), and when its limit
+    counts calendar days its remaining working days move with the holidays too (remaining_base NULL)."""
     steps = _steps(condition)
     totals = _totals(steps)
     absorbed = _absorbed(steps, totals)
@@ -199,73 +207,61 @@ def reduction(condition: ColumnElement[bool]) -> Select[Any]:
     stopped_last = and_(t.stops == 1, t.stop_rn == t.last_rn)
     # compute_clock refuses anything after the stop, and a second stop.
     readable = and_(t.bad == 0, or_(t.stops == 0, stopped_last), t.a_o.is_not(None))
+    calendar_unit = func.coalesce(t.unit, "workday") == "calendar_day"
+    pausing = t.resumes_minus_pauses < 0
+    budget = t.limit_count + t.extension
+    is_absorbed = b.absorbed_x.is_not(None)
+    run_base = case((calendar_unit, t.a_d + t.gaps_d), else_=t.a_o + t.gaps_o)
+    due_x = func.coalesce(b.absorbed_x, case((~pausing, run_base + budget)))
+    raw_day, due_day = aliased(WorkdayOrdinal, name="raw_day"), aliased(WorkdayOrdinal, name="due_day")
+    # Calendar days: the last day, moved to the next working day when it is not one.
+    due_o = case((calendar_unit, raw_day.ordinal + case((raw_day.workday, 0), else_=1)), else_=due_x)
+    # A working-day budget of 0 is due on the acceptance date itself, working day or not.
+    due_on = case((and_(~calendar_unit, budget == 0, due_x.is_not(None)), t.accepted_on), else_=due_day.day)
+    remaining_base = case((~calendar_unit, budget + t.a_o + t.gaps_o),
+                          # minus the working days counted after a due date that lies in a closed run
+                          (is_absorbed, due_o - b.absorbed_gaps_o + t.gaps_o), (~pausing, due_o))
+    used_base = case((pausing, -run_base), else_=run_base)
     return (select(t.approval_id, Approval.project_id, Approval.department_code, Approval.status, Project.route_id,
-                   Project.green_channel_status == "approved", t.unit, t.limit_count, t.accepted_on, t.a_o, t.a_d,
-                   t.extension, t.gaps_o, t.gaps_d, t.resumes_minus_pauses < 0, t.paused_on, b.absorbed_x,
-                   b.absorbed_gaps_o, b.absorbed_pause, t.last_event_on, readable)
+                   Project.green_channel_status == "approved", t.unit, t.limit_count, t.extension, t.accepted_on,
+                   pausing, t.paused_on, due_on, remaining_base, used_base, b.absorbed_pause, t.last_event_on, readable)
             .select_from(totals).outerjoin(absorbed, b.approval_id == t.approval_id)
             .join(Approval, Approval.id == t.approval_id).join(Project, Project.id == Approval.project_id)
+            .outerjoin(raw_day, and_(calendar_unit, raw_day.day == day_of_number(due_x)))
+            .outerjoin(due_day, and_(due_day.ordinal == due_o, due_day.workday))
             .where(~and_(stopped_last, t.bad == 0)))
 
 
 COLUMNS = ("approval_id", "project_id", "department_code", "status", "route_id", "green", "unit", "limit_count",
-           "accepted_on", "accepted_ordinal", "accepted_day", "extension", "gaps_ordinal", "gaps_day", "pausing",
-           "paused_on", "absorbed_due", "absorbed_gaps_ordinal", "absorbed_pause", "last_event_on", "readable")
+           "extension", "accepted_on", "pausing", "paused_on", "due_on", "remaining_base", "used_base",
+           "absorbed_pause", "last_event_on", "readable")
 
 
 # --- the second half: the clock on a given day, from the open clocks' rows ---
 
 
-def _due(today: date, where: ColumnElement[bool]) -> Any:
-    """Budget, time used and the due date (looked up in the ordinal table) per open clock, on ``today``."""
-    o = OpenClock
-    # No unit: the approval has no promised limit, which counts as 0 working days.
-    calendar_unit = func.coalesce(o.unit, "workday") == "calendar_day"
-    pausing = case((o.pausing, 1), else_=0)  # while a pause is open, it runs up to today
-    today_o = select(WorkdayOrdinal.ordinal).where(WorkdayOrdinal.day == today).scalar_subquery()
-    today_d = literal((today - EPOCH).days)
-    a_x = case((calendar_unit, o.accepted_day), else_=o.accepted_ordinal)
-    budget = o.limit_count + o.extension
-    gaps_o = o.gaps_ordinal + pausing * today_o
-    gaps_x = case((calendar_unit, o.gaps_day + pausing * today_d), else_=gaps_o)
-    elapsed = today_o - o.accepted_ordinal - gaps_o
-    due_x = func.coalesce(o.absorbed_due, a_x + budget + gaps_x)
-    raw_day, due_day = aliased(WorkdayOrdinal, name="raw_day"), aliased(WorkdayOrdinal, name="due_day")
-    # Calendar days: the last day, moved to the next working day when it is not one.
-    due_o = case((calendar_unit, raw_day.ordinal + case((raw_day.workday, 0), else_=1)), else_=due_x)
-    return (select(o.approval_id, o.project_id, o.department_code, o.route_id, o.green, o.unit, o.readable,
-                   o.last_event_on, o.accepted_on, o.accepted_ordinal.label("a_o"), o.pausing, o.paused_on,
-                   o.absorbed_due, o.absorbed_gaps_ordinal, o.absorbed_pause, budget.label("budget"),
-                   elapsed.label("elapsed"), today_o.label("ref_o"),
-                   case((calendar_unit, today_d - a_x - gaps_x), else_=elapsed).label("used"), due_o.label("due_o"),
-                   # A working-day budget of 0 is due on the acceptance date itself, working day or not.
-                   case((and_(~calendar_unit, budget == 0), o.accepted_on), else_=due_day.day).label("due_on"))
-            .select_from(o).where(where)
-            .outerjoin(raw_day, and_(calendar_unit, raw_day.day == day_of_number(due_x)))
-            .outerjoin(due_day, and_(due_day.ordinal == due_o, due_day.workday))).subquery("due")
-
-
 def clocks(today: date, where: ColumnElement[bool], pick: ThresholdPicker) -> Select[Any]:
     """One row per open clock (``OpenClock``) that meets ``where``: (approval_id, project_id, department_code,
     route_id, accepted_on, due_on, used, allowed, remaining, overdue, state, level, due_soon, consistent, exact)
-    on ``today``; ``pick`` gives each row's thresholds from its route and green-channel flag. ``exact``: the row
-    is what compute_clock gives; ``consistent``: but for events after today."""
-    d = _due(today, where).c
-    calendar_unit = func.coalesce(d.unit, "workday") == "calendar_day"
-    absorbed = d.absorbed_due.is_not(None)
-    remaining = case((~calendar_unit, d.budget - d.used),
-                     # Minus the working days counted after a due date that lies in a closed run.
-                     (absorbed, d.due_o - d.a_o - d.absorbed_gaps_ordinal - d.elapsed),
-                     else_=d.due_o - d.ref_o)
-    state = case((d.pausing, "paused"), else_="running")
-    consistent = and_(d.readable, d.due_on.is_not(None))
-    # Events after today make compute_clock refuse the clock; the sweep, run for a past day, has always
-    # counted them (see running_clocks), so they are told apart from the sequences no day accepts.
-    exact = and_(consistent, d.last_event_on <= literal(today, Date),
-                 not_(and_(calendar_unit, absorbed, d.due_on > d.absorbed_pause)))
-    r = select(d.approval_id, d.project_id, d.department_code, d.route_id, d.green, d.accepted_on, d.due_on,
-               d.paused_on, d.used, d.budget, remaining.label("remaining"), state.label("state"),
-               consistent.label("consistent"), exact.label("exact")).subquery("clock")
+    on ``today``, a few sums per row and no join; ``pick`` gives each row's thresholds from its route and
+    green-channel flag. ``exact``: the row is what compute_clock gives (but for the due date of a paused
+    clock, a projection: NULL here); ``consistent``: but for events after today."""
+    o = OpenClock
+    calendar_unit = func.coalesce(o.unit, "workday") == "calendar_day"
+    today_o = select(WorkdayOrdinal.ordinal).where(WorkdayOrdinal.day == today).scalar_subquery()
+    today_d = literal((today - EPOCH).days)
+    known = and_(o.readable, or_(o.pausing, o.due_on.is_not(None)))
+    r = select(o.approval_id, o.project_id, o.department_code, o.route_id, o.green, o.accepted_on, o.due_on,
+               o.paused_on, (o.limit_count + o.extension).label("budget"),
+               case((o.pausing, o.used_base), else_=case((calendar_unit, today_d), else_=today_o) - o.used_base)
+               .label("used"),
+               case((o.pausing, o.remaining_base), else_=o.remaining_base - today_o).label("remaining"),
+               case((o.pausing, "paused"), else_="running").label("state"), known.label("consistent"),
+               # Events after today make compute_clock refuse the clock; the sweep, run for a past day, has
+               # always counted them (see running_clocks), so they are told apart from impossible sequences.
+               and_(known, o.last_event_on <= literal(today, Date), o.remaining_base.is_not(None),
+                    not_(and_(calendar_unit, o.absorbed_pause.is_not(None), o.due_on > o.absorbed_pause)))
+               .label("exact")).where(where).subquery("clock")
     c = r.c
     today_ = literal(today, Date)
     overdue = case((c.remaining < 0, -c.remaining), else_=0)

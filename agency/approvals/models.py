@@ -34,10 +34,9 @@ class OpenClock(Base):
     worklist and the sweep read one narrow row per open clock instead of every event of the book.
 
     ``agency/approvals/open_clocks.py`` keeps it in step with every write of clock events, approval
-    statuses, green channels and the calendar, in the writer's transaction. A clock that stopped
-    cleanly has no row; one whose events the reduction cannot read keeps a row with ``readable``
-    false, for the pure function to judge. Ordinals are ``workday_ordinals`` of the calendar the row
-    was computed with; day numbers count from 2000-01-01 (calendar-day limits).
+    statuses, green channels and the calendar, in the writer's transaction; ``clock_sql.reduction``
+    says what each column holds. A clock that stopped cleanly has no row; one whose events the
+    reduction cannot read keeps a row with ``readable`` false, for the pure function to judge.
     """
 
     __tablename__ = "open_clocks"
@@ -54,20 +53,18 @@ class OpenClock(Base):
     unit: Mapped[str | None] = mapped_column(String(16))
     limit_count: Mapped[int]
     # The current run: everything from the last "started" on.
-    accepted_on: Mapped[date | None]
-    accepted_ordinal: Mapped[int | None]
-    accepted_day: Mapped[int | None]
     extension: Mapped[int]
-    # Σ X(resumed) − Σ X(paused): in working-day ordinals and in day numbers.
-    gaps_ordinal: Mapped[int]
-    gaps_day: Mapped[int]
+    accepted_on: Mapped[date | None]
     pausing: Mapped[bool]  # a pause is open
     paused_on: Mapped[date | None]
-    # A due date reached inside a closed run (before a pause) stays there: that due value, the
-    # working-day gaps before that run, and the pause that closed it.
-    absorbed_due: Mapped[int | None]
-    absorbed_gaps_ordinal: Mapped[int | None]
-    absorbed_pause: Mapped[date | None]
+    # Fixed while the clock runs, or when it passed before the pause; else NULL (a daily projection).
+    due_on: Mapped[date | None]
+    # Remaining working days = remaining_base − the day's working-day ordinal while running, remaining_base
+    # while paused (NULL: a paused calendar-day clock, whose count moves with the holidays).
+    remaining_base: Mapped[int | None]
+    # Time used (in the limit's unit) = the day's number − used_base while running, used_base while paused.
+    used_base: Mapped[int | None]
+    absorbed_pause: Mapped[date | None]  # the pause after a due date reached in a closed run
     last_event_on: Mapped[date]
     readable: Mapped[bool]
 

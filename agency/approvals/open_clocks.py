@@ -11,14 +11,17 @@ When they are refreshed:
   statement on those classes (SQL text, and statements on the bare tables, are the caller's to
   follow with ``refresh``). A reader of the open clocks inside a transaction that wrote some calls
   ``settle`` first;
-* by the calendar service when a day changes: the clocks with an event on or after that day (ordinals
-  of earlier dates do not move);
+* by the calendar service when a day changes: the clocks of open approvals (their due dates may lie
+  after the day) and any other with an event on or after it;
 * wholesale by ``rebuild`` (migration 0011, ``agency clocks rebuild``, the benchmark seed).
 
 Refreshing at commit, after the transaction's own statements, keeps the row locks in one order
 (approvals and projects first, open clocks last): a green-channel decision and an action on one of
-the project's approvals otherwise deadlock. On PostgreSQL refreshes also take one transaction lock,
-ahead of the audit chain's (this listener runs first), so two refreshes never interleave.
+the project's approvals otherwise deadlock. On PostgreSQL a refresh also holds, until its commit, a
+transaction lock per approval it refreshes (all of a project's, for a project), taken in id order,
+so two refreshes of the same clock never interleave — the second computes from what the first
+committed — while refreshes of different clocks run side by side; a wholesale one (the calendar) holds
+the open clocks' lock exclusively.
 
 A clock that stopped cleanly has no row (a finished approval has no urgency); a sequence the reduction
 cannot read keeps a row with ``readable`` false, so the reader hands it to the pure function.
@@ -30,7 +33,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Delete, Insert, bindparam, delete, event, func, insert, or_, select, text, true
+from sqlalchemy import BigInteger, Delete, Insert, bindparam, delete, event, func, insert, or_, select, text, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, attributes
@@ -38,14 +42,22 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from agency.approvals.clock_sql import COLUMNS, reduction
 from agency.approvals.models import ClockEventRow, OpenClock
+from agency.approvals.rules import OPEN_STATES
 from agency.projects.models import Approval, Project
 
-# Any constant works; it names "refreshing open clocks" among PostgreSQL advisory locks.
-_LOCK_KEY = 0x4F50434C
+# Any constant works: it names the open clocks among PostgreSQL advisory locks. A wholesale refresh (the
+# calendar, a rebuild) holds it exclusively; a refresh of some approvals holds it shared, plus one lock
+# per approval (in id order, so two of them never wait on each other in a circle).
+_LOCK_SPACE = 0x4F50434C
+_MANY = 500  # more approvals than this in one refresh: the exclusive lock rather than one lock each
+_LOCK_EACH = text("""SELECT count(pg_advisory_xact_lock(:space, CAST(id % 2147483647 AS INTEGER)))
+FROM (SELECT id FROM approvals WHERE id = ANY(:approval_ids) OR project_id = ANY(:project_ids) ORDER BY id) AS ids"""
+                  ).bindparams(bindparam("approval_ids", type_=ARRAY(BigInteger)),
+                               bindparam("project_ids", type_=ARRAY(BigInteger)))
 
 
 def _statements(condition: ColumnElement[bool]) -> tuple[Delete, Insert]:
-    # A plain INSERT: the lock (PostgreSQL) or the single writer (SQLite) leaves no concurrent row to
+    # A plain INSERT: the locks (PostgreSQL) or the single writer (SQLite) leave no concurrent row to
     # conflict with, and unlike the dialects' upsert it is compiled once and cached.
     return (delete(OpenClock).where(OpenClock.approval_id.in_(select(Approval.id).where(condition))),
             insert(OpenClock).from_select(COLUMNS, reduction(condition)))
@@ -57,29 +69,45 @@ _BY_IDS = or_(Approval.id.in_(bindparam("approval_ids", expanding=True)),
 _PREBUILT = _statements(_BY_IDS)
 
 
+def _lock_all(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:space)"), {"space": _LOCK_SPACE})
+
+
 def _run(connection: Connection, statements: tuple[Delete, Insert], params: dict[str, Any] | None = None) -> None:
     """The old rows out, the reduction in. The condition is evaluated again after the delete, so it must
     not read ``open_clocks``."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     for statement in statements:
         connection.execute(statement, params)
 
 
 def _refresh_ids(connection: Connection, approval_ids: Iterable[int], project_ids: Iterable[int]) -> None:
-    _run(connection, _PREBUILT, {"approval_ids": sorted(approval_ids), "project_ids": sorted(project_ids)})
+    params = {"approval_ids": sorted(approval_ids), "project_ids": sorted(project_ids)}
+    if connection.dialect.name == "postgresql":
+        if len(params["approval_ids"]) + 16 * len(params["project_ids"]) > _MANY:
+            _lock_all(connection)
+        else:
+            connection.execute(text("SELECT pg_advisory_xact_lock_shared(:space)"), {"space": _LOCK_SPACE})
+            connection.execute(_LOCK_EACH, {"space": _LOCK_SPACE, **params})
+    _run(connection, _PREBUILT, params)
 
 
 async def refresh(session: AsyncSession, condition: ColumnElement[bool]) -> None:
     """Recomputes now the open clocks of the approvals that meet ``condition`` (a condition on Approval)."""
     await session.flush()
-    await session.run_sync(lambda sync: _run(sync.connection(), _statements(condition)))
+
+    def run(sync: Session) -> None:
+        _lock_all(sync.connection())
+        _run(sync.connection(), _statements(condition))
+
+    await session.run_sync(run)
 
 
 async def refresh_since(session: AsyncSession, day: date) -> None:
-    """After a calendar change from ``day`` on: the clocks with an event on or after it (the others count
-    only working days before it, whose ordinals did not move)."""
-    await refresh(session, Approval.id.in_(select(ClockEventRow.approval_id).where(ClockEventRow.on >= day)))
+    """After a calendar change from ``day`` on: every clock of an open approval (its due date may lie after
+    the day, and ordinals from the day on moved), and any other with an event on or after it."""
+    await refresh(session, or_(Approval.status.in_(OPEN_STATES), Approval.id.in_(
+        select(ClockEventRow.approval_id).where(ClockEventRow.on >= day))))
 
 
 async def rebuild(session: AsyncSession) -> None:
@@ -89,6 +117,7 @@ async def rebuild(session: AsyncSession) -> None:
 
 def rebuild_with(connection: Connection) -> None:
     """``rebuild`` on a synchronous connection (a migration's)."""
+    _lock_all(connection)
     _run(connection, _statements(true()))
 
 

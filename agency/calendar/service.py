@@ -2,8 +2,8 @@
 
 Every change bumps ``calendar_revision`` and rebuilds ``workday_ordinals``; each process keeps one
 ``WorkCalendar`` and rebuilds it when it sees a newer revision. Due dates are derived on read; the
-open clocks' sums (``OpenClock``) that count working days on or after the changed date are recomputed
-in the same transaction, so every open clock that depends on that date follows at once.
+open clocks' sums (``OpenClock``) that may depend on the changed date are recomputed in the same
+transaction, so every open clock that depends on that date follows at once.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ async def _changed(session: AsyncSession, since: date) -> WorkCalendar:
                           .values(revision=CalendarRevision.revision + 1))
     calendar = seed.calendar_from_overrides(await _rows(session), RANGE_START, RANGE_END)
     await _rebuild_ordinals(session, calendar)
-    # Ordinals of earlier dates did not move: only clocks with an event on or after ``since`` change.
+    # The open clocks' due dates and the ordinals of their events from ``since`` on may have moved.
     await open_clocks.refresh_since(session, since)
     return calendar
 

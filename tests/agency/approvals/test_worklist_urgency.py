@@ -283,14 +283,24 @@ async def test_sql_keyed_worklist_matches_the_python_sort(api: Api) -> None:
             running_or_paused = {i for i in ids if clock_of(approvals[i], events[i], calendar, LAST_EVENT,
                                                             green_channel=False).finished_on is None}
             assert len(running_or_paused) < len(ids)  # some clocks stopped: they have no open clock
+
+            def projected(i: int, day: date) -> date | None:
+                return clock_of(approvals[i], events[i], calendar, day, green_channel=False).due_on
+
+            moving = {i for i in running_or_paused if limit_of(approvals[i].snapshot, "promised_limit")
+                      and limit_of(approvals[i].snapshot, "promised_limit").unit == "calendar_day"  # type: ignore[union-attr]
+                      and projected(i, LAST_EVENT) != projected(i, LAST_EVENT + timedelta(days=30))}
+            assert moving
             picker = threshold_picker({tech_upgrade.id: tech_upgrade.definition})
             for today in TODAYS:
                 keyed = {r.approval_id: r for r in (await session.execute(
                     clocks(today, OpenClock.approval_id.in_(ids), picker)))}
                 assert set(keyed) == running_or_paused
-                # Python computes only the rows SQL cannot key exactly, and those are the rare shape.
+                # Python computes only the rows SQL cannot key exactly: the rare shape, and the paused
+                # calendar-day clocks whose due date is still a projection (their remaining working days
+                # move with the holidays).
                 rare = {i for i in running_or_paused if rare_shape(events[i], approvals[i].snapshot, calendar)}
-                assert rare and {i for i, r in keyed.items() if not r.exact} == rare
+                assert rare and {i for i, r in keyed.items() if not r.exact} == rare | moving
                 await _same_pages(session, actor, today)
                 await _same_counts(session, actor, today)
                 for level in LEVELS[1:]:
@@ -330,13 +340,20 @@ async def test_sql_clock_columns_match_compute_clock(api: Api) -> None:
                                 thresholds=thresholds_of(routes.get(project.route_id), green))
                 assert pure.finished_on is None  # a stopped clock has no open clock
                 state = "paused" if pure.paused else "running"
+                # A paused clock's due date is a projection that moves every day: SQL leaves it to Python,
+                # unless it passed before the pause.
+                due_on = pure.due_on if sql.due_on is not None or not pure.paused else None
                 assert (sql.accepted_on, sql.due_on, sql.used, sql.allowed, sql.remaining, sql.overdue, sql.level,
                         bool(sql.due_soon), sql.state) == (
-                    pure.accepted_on, pure.due_on, pure.used, pure.allowed, pure.remaining_workdays,
+                    pure.accepted_on, due_on, pure.used, pure.allowed, pure.remaining_workdays,
                     pure.overdue_workdays, pure.level, pure.due_soon, state), (approval.id, today, events[approval.id])
+                if pure.paused and sql.due_on is None:
+                    assert pure.due_on >= today  # not passed before the pause: not red  # type: ignore[operator]
         open_ = sum(1 for i in ids if clock_of(rows[i][0], events[i], calendar, LAST_EVENT,
                                                green_channel=False).finished_on is None)
-        assert exact > 0.95 * open_ * len(TODAYS)
+        # What SQL leaves to Python: the rare shape and paused calendar-day clocks (a third of the limits
+        # here count calendar days; few do in a real catalog).
+        assert exact > 0.9 * open_ * len(TODAYS)
 
 
 @pytest.mark.parametrize("broken", ["future", "impossible"])

@@ -25,8 +25,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CREATED = {'approval_id', 'project_id', 'department_code', 'status', 'route_id', 'green', 'unit', 'limit_count',
-           'accepted_on', 'accepted_ordinal', 'accepted_day', 'extension', 'gaps_ordinal', 'gaps_day', 'pausing',
-           'paused_on', 'absorbed_due', 'absorbed_gaps_ordinal', 'absorbed_pause', 'last_event_on', 'readable'}
+           'extension', 'accepted_on', 'pausing', 'paused_on', 'due_on', 'remaining_base', 'used_base',
+           'absorbed_pause', 'last_event_on', 'readable'}
 
 
 def upgrade() -> None:
@@ -39,16 +39,13 @@ def upgrade() -> None:
     sa.Column('green', sa.Boolean(), nullable=False),
     sa.Column('unit', sa.String(length=16), nullable=True),
     sa.Column('limit_count', sa.Integer(), nullable=False),
-    sa.Column('accepted_on', sa.Date(), nullable=True),
-    sa.Column('accepted_ordinal', sa.Integer(), nullable=True),
-    sa.Column('accepted_day', sa.Integer(), nullable=True),
     sa.Column('extension', sa.Integer(), nullable=False),
-    sa.Column('gaps_ordinal', sa.Integer(), nullable=False),
-    sa.Column('gaps_day', sa.Integer(), nullable=False),
+    sa.Column('accepted_on', sa.Date(), nullable=True),
     sa.Column('pausing', sa.Boolean(), nullable=False),
     sa.Column('paused_on', sa.Date(), nullable=True),
-    sa.Column('absorbed_due', sa.Integer(), nullable=True),
-    sa.Column('absorbed_gaps_ordinal', sa.Integer(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('remaining_base', sa.Integer(), nullable=True),
+    sa.Column('used_base', sa.Integer(), nullable=True),
     sa.Column('absorbed_pause', sa.Date(), nullable=True),
     sa.Column('last_event_on', sa.Date(), nullable=False),
     sa.Column('readable', sa.Boolean(), nullable=False),
