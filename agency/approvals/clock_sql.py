@@ -240,7 +240,7 @@ COLUMNS = ("approval_id", "project_id", "department_code", "status", "route_id",
 # --- the second half: the clock on a given day, from the open clocks' rows ---
 
 
-def clocks(today: date, where: ColumnElement[bool], pick: ThresholdPicker) -> Select[Any]:
+def clocks(today: date | ColumnElement[date], where: ColumnElement[bool], pick: ThresholdPicker) -> Select[Any]:
     """One row per open clock (``OpenClock``) that meets ``where``: (approval_id, project_id, department_code,
     route_id, accepted_on, due_on, used, allowed, remaining, overdue, state, level, due_soon, consistent, exact)
     on ``today``, a few sums per row and no join; ``pick`` gives each row's thresholds from its route and
@@ -248,8 +248,9 @@ def clocks(today: date, where: ColumnElement[bool], pick: ThresholdPicker) -> Se
     clock, a projection: NULL here); ``consistent``: but for events after today."""
     o = OpenClock
     calendar_unit = func.coalesce(o.unit, "workday") == "calendar_day"
-    today_o = select(WorkdayOrdinal.ordinal).where(WorkdayOrdinal.day == today).scalar_subquery()
-    today_d = literal((today - EPOCH).days)
+    today_ = literal(today, Date) if isinstance(today, date) else today  # a bound parameter, to build once
+    today_o = select(WorkdayOrdinal.ordinal).where(WorkdayOrdinal.day == today_).scalar_subquery()
+    today_d = day_number(today_)
     known = and_(o.readable, or_(o.pausing, o.due_on.is_not(None)))
     r = select(o.approval_id, o.project_id, o.department_code, o.route_id, o.green, o.accepted_on, o.due_on,
                o.paused_on, (o.limit_count + o.extension).label("budget"),
@@ -259,11 +260,10 @@ def clocks(today: date, where: ColumnElement[bool], pick: ThresholdPicker) -> Se
                case((o.pausing, "paused"), else_="running").label("state"), known.label("consistent"),
                # Events after today make compute_clock refuse the clock; the sweep, run for a past day, has
                # always counted them (see running_clocks), so they are told apart from impossible sequences.
-               and_(known, o.last_event_on <= literal(today, Date), o.remaining_base.is_not(None),
+               and_(known, o.last_event_on <= today_, o.remaining_base.is_not(None),
                     not_(and_(calendar_unit, o.absorbed_pause.is_not(None), o.due_on > o.absorbed_pause)))
                .label("exact")).where(where).subquery("clock")
     c = r.c
-    today_ = literal(today, Date)
     overdue = case((c.remaining < 0, -c.remaining), else_=0)
     red = case((c.state == "paused", c.paused_on), else_=today_) > c.due_on
     due_soon = and_(c.state == "running", today_ <= c.due_on,

@@ -15,6 +15,10 @@ When they are refreshed:
   after the day) and any other with an event on or after it;
 * wholesale by ``rebuild`` (migration 0011, ``agency clocks rebuild``, the benchmark seed).
 
+Each refreshed row also gets the worklist's key for today (level rank, remaining working days,
+``urgency.rekeyed``), and the sweep keys every row for each new day (``rekey``); a route whose
+thresholds change has its clocks' keys recomputed at commit.
+
 Refreshing at commit, after the transaction's own statements, keeps the row locks in one order
 (approvals and projects first, open clocks last): a green-channel decision and an action on one of
 the project's approvals otherwise deadlock. On PostgreSQL a refresh also holds, until its commit, a
@@ -33,7 +37,22 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Delete, Insert, bindparam, delete, event, func, insert, or_, select, text, true
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Delete,
+    Insert,
+    Update,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +62,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from agency.approvals.clock_sql import COLUMNS, reduction
 from agency.approvals.models import ClockEventRow, OpenClock
 from agency.approvals.rules import OPEN_STATES
+from agency.catalog.models import Route
 from agency.projects.models import Approval, Project
+from agency.timeutil import today_local
 
 # Any constant works: it names the open clocks among PostgreSQL advisory locks. A wholesale refresh (the
 # calendar, a rebuild) holds it exclusively; a refresh of some approvals holds it shared, plus one lock
@@ -90,6 +111,38 @@ def _refresh_ids(connection: Connection, approval_ids: Iterable[int], project_id
             connection.execute(text("SELECT pg_advisory_xact_lock_shared(:space)"), {"space": _LOCK_SPACE})
             connection.execute(_LOCK_EACH, {"space": _LOCK_SPACE, **params})
     _run(connection, _PREBUILT, params)
+    _rekey(connection, "ids", _OPEN_BY_IDS, today_local(), params)
+
+
+# The worklist's key of each refreshed clock, for today (urgency.rekeyed); the statement depends on the
+# routes' thresholds, so it is built once per set of thresholds and kind of condition.
+_OPEN_BY_IDS = or_(OpenClock.approval_id.in_(bindparam("approval_ids", expanding=True)),
+                   OpenClock.project_id.in_(bindparam("project_ids", expanding=True)))
+_OPEN_BY_ROUTES = OpenClock.route_id.in_(bindparam("route_ids", expanding=True))
+_STALE = or_(OpenClock.key_day.is_(None), OpenClock.key_day != bindparam("key_today", type_=Date))
+_rekey_statements: dict[tuple[str, str], Update] = {}
+
+
+def _rekey(connection: Connection, kind: str | None, where: ColumnElement[bool], day: date,
+           params: dict[str, Any] | None = None) -> None:
+    """``kind`` names a condition whose statement is kept for the next time (None: built for this once)."""
+    from agency.approvals.urgency import rekeyed, routes_key  # the urgency module builds on the open clocks
+
+    routes = {route: definition for route, definition in connection.execute(select(Route.id, Route.definition))}
+    statement = None if kind is None else _rekey_statements.get((kind, routes_key(routes)))
+    if statement is None:
+        statement = rekeyed(routes, where)
+        if kind is not None:
+            _rekey_statements[(kind, routes_key(routes))] = statement
+    connection.execute(statement, {"key_today": day, **(params or {})})
+
+
+async def rekey(session: AsyncSession, day: date, *, stale_only: bool = False) -> None:
+    """The worklist's key of every open clock (or of those not keyed for ``day`` yet) for ``day``: the sweep
+    does it for each new day, so that the worklist reads its pages from the urgency index."""
+    await session.flush()
+    await session.run_sync(lambda sync: _rekey(sync.connection(), "stale" if stale_only else "all",
+                                               _STALE if stale_only else true(), day))
 
 
 async def refresh(session: AsyncSession, condition: ColumnElement[bool]) -> None:
@@ -97,8 +150,10 @@ async def refresh(session: AsyncSession, condition: ColumnElement[bool]) -> None
     await session.flush()
 
     def run(sync: Session) -> None:
-        _lock_all(sync.connection())
-        _run(sync.connection(), _statements(condition))
+        connection = sync.connection()
+        _lock_all(connection)
+        _run(connection, _statements(condition))
+        _rekey(connection, None, OpenClock.approval_id.in_(select(Approval.id).where(condition)), today_local())
 
     await session.run_sync(run)
 
@@ -119,6 +174,7 @@ def rebuild_with(connection: Connection) -> None:
     """``rebuild`` on a synchronous connection (a migration's)."""
     _lock_all(connection)
     _run(connection, _statements(true()))
+    _rekey(connection, "all", true(), today_local())
 
 
 async def differences(session: AsyncSession) -> int:
@@ -144,9 +200,10 @@ _WATCHED = {Approval: ("status", "department_code", "project_id", "snapshot"),
             Project: ("green_channel_status", "route_id")}
 
 
-def _pending(session: Session) -> tuple[set[int], set[int]]:
-    """(approval ids, project ids) whose open clocks this transaction has to refresh."""
-    pending: tuple[set[int], set[int]] = session.info.setdefault(_PENDING, (set(), set()))
+def _pending(session: Session) -> tuple[set[int], set[int], set[int]]:
+    """(approval ids, project ids) whose open clocks this transaction has to refresh, and route ids whose
+    thresholds changed (their clocks' keys follow)."""
+    pending: tuple[set[int], set[int], set[int]] = session.info.setdefault(_PENDING, (set(), set(), set()))
     return pending
 
 
@@ -158,6 +215,7 @@ def _changed(obj: object, names: Iterable[str]) -> bool:
 def _after_flush(session: Session, _context: Any) -> None:
     approval_ids: set[int] = set()
     project_ids: set[int] = set()
+    route_ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, ClockEventRow):
             # An event moved to another approval leaves two clocks to refresh.
@@ -166,10 +224,13 @@ def _after_flush(session: Session, _context: Any) -> None:
             approval_ids.add(obj.id)
         elif isinstance(obj, Project) and obj not in session.deleted and _changed(obj, _WATCHED[Project]):
             project_ids.add(obj.id)
-    if approval_ids or project_ids:
+        elif isinstance(obj, Route) and obj not in session.new and _changed(obj, ("definition",)):
+            route_ids.add(obj.id)
+    if approval_ids or project_ids or route_ids:
         pending = _pending(session)
         pending[0].update(approval_ids)
         pending[1].update(project_ids)
+        pending[2].update(route_ids)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -185,7 +246,7 @@ def _around_bulk_statement(state: ORMExecuteState) -> Any:
     where = getattr(state.statement, "whereclause", None)
     matched = true() if where is None else where
     connection = state.session.connection()
-    approval_ids, project_ids = _pending(state.session)
+    approval_ids, project_ids, _ = _pending(state.session)
     if state.is_insert:  # the events it adds are the ones numbered after the last one there was
         last = connection.execute(select(func.max(ClockEventRow.id))).scalar() or 0
         result = state.invoke_statement()
@@ -206,7 +267,9 @@ def _refresh_pending(session: Session) -> None:
     session.flush()
     pending = session.info.pop(_PENDING, None)
     if pending and (pending[0] or pending[1]):
-        _refresh_ids(session.connection(), *pending)
+        _refresh_ids(session.connection(), pending[0], pending[1])
+    if pending and pending[2]:
+        _rekey(session.connection(), "routes", _OPEN_BY_ROUTES, today_local(), {"route_ids": sorted(pending[2])})
 
 
 # Inserted first: this runs before the audit chain's listener, whatever the import order, so every

@@ -12,18 +12,40 @@ them, and merged into the SQL-ordered stream; an inconsistent clock among them r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import json
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Integer, Select, case, func, literal, select, text, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    Update,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from agency.approvals.clock import ClockState
 from agency.approvals.clock_sql import ThresholdPicker, clocks
 from agency.approvals.clocks import thresholds_of
+from agency.approvals.models import ClockEventRow, OpenClock
+from agency.calendar.models import CalendarDay
+from agency.catalog.models import Route
+from agency.db.hooks import forget_when_written
+from agency.memo import TimedMemo
+from agency.projects.models import Approval, Project
 
 LEVEL_ORDER = {"l3": 0, "red": 1, "yellow": 2, "prompt": 3, "none": 4}
 NO_REMAINING = 10**6  # sorts a clock without remaining days (none is started here) after every other
@@ -65,11 +87,45 @@ def threshold_picker(routes: Mapping[int, Mapping[str, Any] | None]) -> Threshol
     return pick
 
 
-def keys(today: date, where: ColumnElement[bool], routes: Mapping[int, Mapping[str, Any] | None]) -> Select[Any]:
-    """(approval_id, rank, remaining, exact) per open clock that meets ``where``."""
+def keys(today: date | ColumnElement[date], where: ColumnElement[bool],
+         routes: Mapping[int, Mapping[str, Any] | None]) -> Select[Any]:
+    """(approval_id, rank, remaining, exact) per open clock that meets ``where``, computed for ``today``."""
     c = clocks(today, where, threshold_picker(routes)).subquery("clocks").c
     rank = case(*[(c.level == level, order) for level, order in LEVEL_ORDER.items()])
     return select(c.approval_id, rank.label("rank"), c.remaining, c.exact)
+
+
+def stored_keys(where: ColumnElement[bool]) -> Select[Any]:
+    """The same columns as ``keys``, as the open clocks keep them for their ``key_day``."""
+    o = OpenClock
+    return select(o.approval_id, o.key_rank.label("rank"), o.key_remaining.label("remaining"),
+                  o.key_rank.is_not(None).label("exact")).where(where)
+
+
+def keyed_for(today: date, where: ColumnElement[bool]) -> Select[tuple[bool]]:
+    """Whether every open clock that meets ``where`` keeps its key for ``today`` (then ``stored_keys`` hold)."""
+    # Three probes of the key_day index, each empty on a day the sweep has keyed (a scan of the whole
+    # scope otherwise: the planner will not split an OR of them for an index).
+    # The day is written into the statement: with it as a parameter the planner's generic plan expects a
+    # third of the rows on either side of it and scans them all.
+    day = bindparam("keyed_day", today, type_=Date, literal_execute=True)
+    stale = [OpenClock.key_day.is_(None), OpenClock.key_day < day, OpenClock.key_day > day]
+    return select(~or_(*[exists().where(where, condition) for condition in stale]))
+
+
+def routes_key(routes: Mapping[int, Mapping[str, Any] | None]) -> str:
+    """What of the routes the keys depend on (their escalation thresholds), as one comparable value."""
+    return json.dumps(sorted((route, (definition or {}).get("escalation")) for route, definition in routes.items()),
+                      sort_keys=True, default=str)
+
+
+def rekeyed(routes: Mapping[int, Mapping[str, Any] | None], where: ColumnElement[bool]) -> Update:
+    """Sets the stored key of the open clocks that meet ``where`` for the day bound as ``key_today``."""
+    today = bindparam("key_today", type_=Date)
+    k = keys(today, where, routes).subquery("fresh")
+    return (update(OpenClock).where(OpenClock.approval_id == k.c.approval_id)
+            .values(key_day=today, key_rank=case((k.c.exact, k.c.rank)),
+                    key_remaining=case((k.c.exact, k.c.remaining))))
 
 
 def _wanted(k: Any, level: str | None) -> ColumnElement[bool]:
@@ -89,36 +145,57 @@ class ClockedPage(Generic[Row]):
     clockless: int | None  # approvals in scope without an open clock, when asked for
 
 
+# The counts of a worklist (clocked rows of the level, open clocks, all rows in scope) for a few seconds:
+# they scan the whole scope, the page does not; any write of this process forgets them.
+COUNT_SECONDS = 5.0
+_counts: TimedMemo[Hashable, dict[int, int]] = TimedMemo(COUNT_SECONDS)
+forget_when_written((Approval, ClockEventRow, Project, CalendarDay, Route), _counts.clear)
+
+
 async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, today: date, level: str | None,
                        start: int, end: int, routes: Mapping[int, Mapping[str, Any] | None],
                        load: Callable[[Sequence[int]], Awaitable[Mapping[int, Row]]],
-                       count_in_scope: Select[Any] | None = None) -> ClockedPage[Row]:
+                       count_in_scope: Select[Any] | None = None, counts_key: Hashable = None) -> ClockedPage[Row]:
     """Rows ``[start, end)`` of the approvals whose open clock meets ``where`` (of ``level``, if given) most
     urgent first, and how many there are; ``load`` gives the rows of some approval ids with their clocks.
     ``count_in_scope`` counts every approval in scope, open clock or not: given it, the page also says how
-    many have none."""
-    k = keys(today, where, routes).cte("keys").prefix_with("MATERIALIZED")
+    many have none. When every clock in scope keeps its key for ``today`` the page is read from the urgency
+    index and the counts (remembered under ``counts_key``, if given) apart; otherwise the keys are computed."""
+    stored = bool((await session.execute(keyed_for(today, where))).scalar())
+    if stored:
+        k: Any = stored_keys(where).subquery("keys")
+    else:
+        k = keys(today, where, routes).cte("keys").prefix_with("MATERIALIZED")
     page = _window(k, level, start, end - start).subquery("page")
 
     def count(part: int, source: Any, *where: Any) -> Select[Any]:
         return select(literal(part, Integer), func.count(), literal(None, Integer), literal(None, Integer)
                       ).select_from(source).where(*where)
 
-    # One statement over keys computed once, in parts: 0 = each row SQL could not key exactly, 1 = how
-    # many rows of the level it did key (counts go in the id column), 2 = the page among those; and for
-    # the rows without an open clock, 3 = open clocks of any level and 4 = all rows in scope.
-    parts = [select(literal(0, Integer), k.c.approval_id, k.c.rank, k.c.remaining).where(~k.c.exact),
-             count(1, k, _wanted(k, level)),
-             select(literal(2, Integer), page.c.approval_id, page.c.rank, page.c.remaining)]
+    # In parts: 0 = each row SQL could not key exactly, 1 = how many rows of the level it did key (counts go
+    # in the id column), 2 = the page among those; and for the rows without an open clock, 3 = open clocks
+    # of any level and 4 = all rows in scope. Computed keys: one statement over keys computed once.
+    rows_parts = [select(literal(0, Integer), k.c.approval_id, k.c.rank, k.c.remaining).where(~k.c.exact),
+                  select(literal(2, Integer), page.c.approval_id, page.c.rank, page.c.remaining)]
+    count_parts = [count(1, k, _wanted(k, level))]
     if count_in_scope is not None:
-        parts += [count(3, k), select(literal(4, Integer), count_in_scope.scalar_subquery(), literal(None, Integer),
-                                      literal(None, Integer))]
-    if session.get_bind().dialect.name == "postgresql":
-        # The planner expects every clock event of the book, not the open ones, so the statement's cost
-        # passes the JIT thresholds by far and compiling its expressions costs more than running it.
+        count_parts += [count(3, k), select(literal(4, Integer), count_in_scope.scalar_subquery(),
+                                            literal(None, Integer), literal(None, Integer))]
+    if not stored and session.get_bind().dialect.name == "postgresql":
+        # The planner expects far more rows than the open clocks, so the statement's cost passes the JIT
+        # thresholds and compiling its expressions would cost more than running it.
         await session.execute(text("SET LOCAL jit = off"))
-    rows = (await session.execute(union_all(*parts))).all()
-    counts = {r[0]: r[1] for r in rows if r[0] in (1, 3, 4)}
+    known = _counts.get(counts_key) if stored and counts_key is not None else None
+    if stored:
+        rows = list((await session.execute(union_all(*rows_parts))).all())
+        if known is None:
+            known = {r[0]: r[1] for r in (await session.execute(union_all(*count_parts))).all()}
+            if counts_key is not None:
+                _counts.put(counts_key, known)
+        counts = known
+    else:
+        rows = list((await session.execute(union_all(*rows_parts, *count_parts))).all())
+        counts = {r[0]: r[1] for r in rows if r[0] in (1, 3, 4)}
     clockless = counts[4] - counts[3] if count_in_scope is not None else None
     unkeyed = [r[1] for r in rows if r[0] == 0]
     window: list[Key] = [(r[2], r[3], r[1]) for r in rows if r[0] == 2]
@@ -133,8 +210,8 @@ async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, tod
     # Each of these may take a place before the page: start the SQL window that many rows earlier.
     low = max(0, start - len(extra))
     if low != start:
-        again = (await session.execute(_window(keys(today, where, routes).subquery("keys"), level, low,
-                                               end - low))).all()
+        source = stored_keys(where) if stored else keys(today, where, routes)
+        again = (await session.execute(_window(source.subquery("keys"), level, low, end - low))).all()
         window = [(r[1], r[2], r[0]) for r in again]
     loaded = await load([key[2] for key in window])
     stream = [(key, loaded[key[2]]) for key in window if key[2] in loaded]

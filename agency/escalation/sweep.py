@@ -25,6 +25,7 @@ from agency.calendar.models import WorkdayOrdinal
 from agency.catalog.models import Route
 from agency.escalation.models import Escalation
 from agency.projects.models import Approval, Project
+from agency.timeutil import today_local
 
 # Stalls before the clock runs (DESIGN.md): rule → (statuses, working days, level).
 STALLS: dict[str, tuple[tuple[str, ...], int, str]] = {
@@ -80,6 +81,8 @@ def _stall(rule: str, as_of: date, now: datetime) -> Select[Any]:
 
 async def sweep(session: AsyncSession, as_of: date) -> SweepResult:
     await open_clocks.settle(session)  # the clocks as this transaction left them (the demo acts, then sweeps)
+    if as_of == today_local():  # the first sweep of a day keys the worklist for it
+        await open_clocks.rekey(session, as_of, stale_only=True)
     result = SweepResult()
     now = datetime.now(UTC)
     result.checked = (await session.execute(select(func.count()).select_from(Approval).where(

@@ -7,7 +7,7 @@ Each check compares the row the hooks keep with the truth: the pure clock of the
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,10 +19,12 @@ from agency.approvals import open_clocks
 from agency.approvals.clock_sql import clocks, running_clocks
 from agency.approvals.clocks import clock_of, events_of
 from agency.approvals.models import ClockEventRow, OpenClock
-from agency.approvals.urgency import threshold_picker
+from agency.approvals.urgency import LEVEL_ORDER, threshold_picker
 from agency.calendar.service import get_calendar
+from agency.catalog.models import Route
 from agency.projects import service as projects_service
 from agency.projects.models import Approval, Project
+from agency.timeutil import today_local
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.support import Api
 
@@ -225,3 +227,37 @@ async def test_a_green_channel_decision_beside_a_rejection_in_the_same_dossier(a
     assert row is not None and row.green is True
     async with api.sessions() as session:
         assert await open_clocks.differences(session) == 0
+
+
+async def test_each_refresh_keys_the_clock_for_today_and_the_sweep_keys_a_new_day(api: Api) -> None:
+    d = await open_dossier(api)
+    approval_id = await _accepted(d, "stbc")  # accepted 14 October: long overdue by now, L3
+    row = await _row(api, approval_id)
+    assert row is not None and (row.key_day, row.key_rank) == (today_local(), LEVEL_ORDER["l3"])
+    await api.execute(update(OpenClock).where(OpenClock.approval_id == approval_id)
+                      .values(key_day=today_local() - timedelta(days=1), key_rank=None))  # yesterday's key
+    swept = await api.client.post("/api/escalations/sweep", headers=api.admin_headers, json={})
+    assert swept.status_code == 200, swept.text
+    row = await _row(api, approval_id)
+    assert row is not None and (row.key_day, row.key_rank) == (today_local(), LEVEL_ORDER["l3"])
+
+
+async def test_a_route_whose_thresholds_change_has_its_clocks_rekeyed(api: Api) -> None:
+    d = await open_dossier(api)
+    approval_id = await _accepted(d, "jnsc")
+    row = await _row(api, approval_id)
+    assert row is not None and row.key_rank == LEVEL_ORDER["l3"]
+    async with api.sessions() as session:
+        route = await session.get_one(Route, row.route_id)
+        original = route.definition
+        route.definition = {**original, "escalation": {"l3_after_workdays": 500}}
+        await session.commit()
+    try:
+        row = await _row(api, approval_id)
+        assert row is not None and row.key_rank == LEVEL_ORDER["red"]  # overdue, not yet for the county
+    finally:
+        async with api.sessions() as session:
+            (await session.get_one(Route, row.route_id)).definition = original
+            await session.commit()
+    row = await _row(api, approval_id)
+    assert row is not None and row.key_rank == LEVEL_ORDER["l3"]

@@ -22,13 +22,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
-from agency.approvals import queries
+from agency.approvals import open_clocks, queries
 from agency.approvals.clock import ClockEvent, ClockState, Limit, due_date
 from agency.approvals.clock_sql import clocks
 from agency.approvals.clocks import clock_of, events_of, thresholds_of
 from agency.approvals.models import ClockEventRow, OpenClock
 from agency.approvals.queries import WorkRow
-from agency.approvals.urgency import LEVEL_ORDER, threshold_picker
+from agency.approvals.urgency import LEVEL_ORDER, keyed_for, threshold_picker
 from agency.calendar.service import get_calendar
 from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Route
@@ -301,16 +301,24 @@ async def test_sql_keyed_worklist_matches_the_python_sort(api: Api) -> None:
                 # move with the holidays).
                 rare = {i for i in running_or_paused if rare_shape(events[i], approvals[i].snapshot, calendar)}
                 assert rare and {i for i, r in keyed.items() if not r.exact} == rare | moving
-                await _same_pages(session, actor, today)
-                await _same_counts(session, actor, today)
-                for level in LEVELS[1:]:
-                    if await _same_pages(session, actor, today, level=level, page_size=9):
-                        levels_seen.add(level)
-                await _same_pages(session, actor, today, status="approved", page_size=25)
+                # Once with the keys computed for the day, once read from the keys the open clocks keep
+                # for it (what the sweep writes each morning) through the urgency index.
+                for stored in (False, True):
+                    if stored:
+                        await open_clocks.rekey(session, today)
+                    where = queries.open_clocks_in_scope(actor)
+                    assert bool((await session.execute(keyed_for(today, where))).scalar()) is stored
+                    await _same_pages(session, actor, today)
+                    await _same_counts(session, actor, today)
+                    for level in LEVELS[1:]:
+                        if await _same_pages(session, actor, today, level=level, page_size=9):
+                            levels_seen.add(level)
+                    await _same_pages(session, actor, today, status="approved", page_size=25)
             assert levels_seen == set(LEVELS[1:])
             # One dossier alone: the page boundary between its clocked and clockless rows.
             project_id = approvals[ids[1]].project_id
             for page_size in (1, 4, 7):
+                await _same_pages(session, actor, TODAYS[-1], project_id=project_id, page_size=page_size)
                 await _same_pages(session, actor, TODAYS[3], project_id=project_id, page_size=page_size)
         finally:
             tech_upgrade.definition = original

@@ -49,12 +49,17 @@ def upgrade() -> None:
     sa.Column('absorbed_pause', sa.Date(), nullable=True),
     sa.Column('last_event_on', sa.Date(), nullable=False),
     sa.Column('readable', sa.Boolean(), nullable=False),
+    sa.Column('key_day', sa.Date(), nullable=True),
+    sa.Column('key_rank', sa.Integer(), nullable=True),
+    sa.Column('key_remaining', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['approval_id'], ['approvals.id'], name=op.f('fk_open_clocks_approval_id_approvals'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('approval_id', name=op.f('pk_open_clocks'))
     )
     with op.batch_alter_table('open_clocks', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_open_clocks_department_code'), ['department_code'], unique=False)
+        batch_op.create_index('ix_open_clocks_department_urgency', ['department_code', 'key_rank', 'key_remaining', 'approval_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open_clocks_key_day'), ['key_day'], unique=False)
         batch_op.create_index(batch_op.f('ix_open_clocks_project_id'), ['project_id'], unique=False)
+        batch_op.create_index('ix_open_clocks_urgency', ['key_rank', 'key_remaining', 'approval_id'], unique=False)
     # The rows come from the code of the release being installed; when that code expects other columns
     # than these, a later revision changed the table and builds the rows itself.
     if not context.is_offline_mode() and set(COLUMNS) == CREATED:
@@ -63,7 +68,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('open_clocks', schema=None) as batch_op:
+        batch_op.drop_index('ix_open_clocks_urgency')
         batch_op.drop_index(batch_op.f('ix_open_clocks_project_id'))
-        batch_op.drop_index(batch_op.f('ix_open_clocks_department_code'))
+        batch_op.drop_index(batch_op.f('ix_open_clocks_key_day'))
+        batch_op.drop_index('ix_open_clocks_department_urgency')
 
     op.drop_table('open_clocks')
