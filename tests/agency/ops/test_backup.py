@@ -165,6 +165,8 @@ async def test_restore_onto_an_empty_system_brings_back_dossier_scans_and_audit_
     code, output = await target.agency("storage", "check")
     assert code == 0 and "storage consistent" in output and "BROKEN" not in output, output
     assert f"checked {len(seeded.files)} file rows and {len(seeded.files)} objects" in output
+    code, output = await target.agency("clocks", "check")
+    assert code == 0 and "open clocks agree with the clock events" in output, output
 
     async with files_app(target.database_url, tmp_path, seeded.kind[1], target.storage_url, admin=False) as app:
         clerk = seeded.dossier.clerk  # the session row came back with the database
