@@ -78,7 +78,3 @@ class OpenClock(Base):
     key_day: Mapped[date | None] = mapped_column(index=True)
     key_rank: Mapped[int | None]
     key_remaining: Mapped[int | None]
-
-
-# The open clocks follow every write of the models above from here on, in any session of the process.
-from agency.approvals import open_clocks as _open_clocks  # noqa: E402, F401  (registers the session hooks)

@@ -8,6 +8,7 @@ answer gave, as a real officer's page does; a 409 (someone else moved it) counts
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 import json
 import sys
 import time
@@ -90,6 +91,8 @@ async def main(base: str, token: str, ids: list[int], seconds: float) -> None:
     def pct(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
 
+    if errors:  # which answers, for whoever reads the figures
+        print(f"non-2xx answers: {dict(Counter(errors))}", file=sys.stderr)
     print(json.dumps({"requests": len(latencies), "seconds": elapsed, "p50_ms": pct(0.5), "p95_ms": pct(0.95),
                       "p99_ms": pct(0.99), "non_2xx": len(errors), "socket_errors": len(timeouts)}))
 
