@@ -8,10 +8,10 @@ answer gave, as a real officer's page does; a 409 (someone else moved it) counts
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
