@@ -88,6 +88,22 @@ async def seed_reference_data(url: str) -> None:
     await engine.dispose()
 
 
+async def load_demo_book(settings: Settings) -> None:
+    """The demo catalog, dossiers and accounts (`agency serve --demo`) in the migrated database of ``settings``."""
+    import storage
+    from agency.demo import load_demo
+
+    engine = create_engine(settings.database_url)
+    store = storage.open_store(settings.storage_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            await load_demo(session, settings, store)
+            await session.commit()
+    finally:
+        await store.aclose()
+        await engine.dispose()
+
+
 def make_settings(database_url: str, data_dir: Path, **overrides: str) -> Settings:
     env = {
         "AGENCY_DATA_DIR": str(data_dir),

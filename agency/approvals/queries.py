@@ -20,7 +20,7 @@ from agency.approvals.clocks import clock_of, events_of, thresholds_of
 from agency.approvals.models import OpenClock
 from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
 from agency.approvals.urgency import LEVEL_ORDER as LEVEL_ORDER
-from agency.approvals.urgency import clocked_page, keyed_for, keys, stored_keys
+from agency.approvals.urgency import clocked_page, day_keys
 from agency.calendar.service import get_calendar
 from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Department, Route
@@ -164,9 +164,7 @@ async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> Wo
     """The workbench's counts in two statements, whatever the size of the book."""
     await open_clocks.settle(session)
     routes = await _routes(session)
-    where = open_clocks_in_scope(actor)
-    stored = bool((await session.execute(keyed_for(today, where))).scalar())
-    k = (stored_keys(where) if stored else keys(today, where, routes)).subquery("keys")
+    k = (await day_keys(session, today, open_clocks_in_scope(actor), routes))[0].subquery("keys")
     levels = dict.fromkeys(LEVEL_ORDER, 0)
     names = {rank: level for level, rank in LEVEL_ORDER.items()}
     inexact = 0

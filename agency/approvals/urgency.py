@@ -113,6 +113,15 @@ def keyed_for(today: date, where: ColumnElement[bool]) -> Select[tuple[bool]]:
     return select(~or_(*[exists().where(where, condition) for condition in stale]))
 
 
+async def day_keys(session: AsyncSession, today: date, where: ColumnElement[bool],
+                   routes: Mapping[int, Mapping[str, Any] | None]) -> tuple[Select[Any], bool]:
+    """The keys of the open clocks that meet ``where`` on ``today``: as stored when every one of them is
+    keyed for the day (True), else computed (False)."""
+    if (await session.execute(keyed_for(today, where))).scalar():
+        return stored_keys(where), True
+    return keys(today, where, routes), False
+
+
 def routes_key(routes: Mapping[int, Mapping[str, Any] | None]) -> str:
     """What of the routes the keys depend on (their escalation thresholds), as one comparable value."""
     return json.dumps(sorted((route, (definition or {}).get("escalation")) for route, definition in routes.items()),
@@ -161,11 +170,9 @@ async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, tod
     ``count_in_scope`` counts every approval in scope, open clock or not: given it, the page also says how
     many have none. When every clock in scope keeps its key for ``today`` the page is read from the urgency
     index and the counts (remembered under ``counts_key``, if given) apart; otherwise the keys are computed."""
-    stored = bool((await session.execute(keyed_for(today, where))).scalar())
-    if stored:
-        k: Any = stored_keys(where).subquery("keys")
-    else:
-        k = keys(today, where, routes).cte("keys").prefix_with("MATERIALIZED")
+    source, stored = await day_keys(session, today, where, routes)
+    # Stored keys: each part reads the urgency index; computed ones: computed once for every part.
+    k: Any = source.subquery("keys") if stored else source.cte("keys").prefix_with("MATERIALIZED")
     page = _window(k, level, start, end - start).subquery("page")
 
     def count(part: int, source: Any, *where: Any) -> Select[Any]:
@@ -210,7 +217,6 @@ async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, tod
     # Each of these may take a place before the page: start the SQL window that many rows earlier.
     low = max(0, start - len(extra))
     if low != start:
-        source = stored_keys(where) if stored else keys(today, where, routes)
         again = (await session.execute(_window(source.subquery("keys"), level, low, end - low))).all()
         window = [(r[1], r[2], r[0]) for r in again]
     loaded = await load([key[2] for key in window])

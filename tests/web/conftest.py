@@ -9,9 +9,8 @@ from litestar.testing import AsyncTestClient
 
 from agency.app import create_app
 from agency.db import migrate
-from agency.db.engine import create_engine, create_sessionmaker
 from agency.settings import Settings
-from tests.conftest import make_settings, new_database
+from tests.conftest import load_demo_book, make_settings, new_database
 
 
 @pytest.fixture
@@ -30,21 +29,7 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings
     migrate.upgrade(url)
     settings = make_settings(url, folder)
 
-    async def load() -> None:
-        import storage
-        from agency.demo import load_demo
-
-        engine = create_engine(url)
-        store = storage.open_store(settings.storage_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                await load_demo(session, settings, store)
-                await session.commit()
-        finally:
-            await store.aclose()
-            await engine.dispose()
-
-    asyncio.run(load())
+    asyncio.run(load_demo_book(settings))
     yield settings
 
 

@@ -61,27 +61,20 @@ def test_the_open_clocks_are_built_from_the_book_by_their_migration(backend: str
     """Migration 0011 computes the open clocks of a book that already has clock events (the demo's)."""
     from sqlalchemy import delete, func, select
 
-    import storage
     from agency.approvals import open_clocks
     from agency.approvals.models import OpenClock
     from agency.db.engine import create_sessionmaker
-    from agency.demo import load_demo
-    from tests.conftest import make_settings
+    from tests.conftest import load_demo_book, make_settings
 
     url = new_database(backend, tmp_path)
     settings = make_settings(url, tmp_path)
 
-    async def load_book() -> int:
+    async def count() -> int:
         engine = create_engine(url)
-        store = storage.open_store(settings.storage_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                await load_demo(session, settings, store)
-                await session.commit()
-                return int((await session.execute(select(func.count()).select_from(OpenClock))).scalar_one())
-        finally:
-            await store.aclose()
-            await engine.dispose()
+        async with create_sessionmaker(engine)() as session:
+            rows = int((await session.execute(select(func.count()).select_from(OpenClock))).scalar_one())
+        await engine.dispose()
+        return rows
 
     async def check() -> tuple[int, int, int]:
         engine = create_engine(url)
@@ -96,7 +89,8 @@ def test_the_open_clocks_are_built_from_the_book_by_their_migration(backend: str
 
     try:
         migrate.upgrade(url)
-        kept_by_the_hooks = asyncio.run(load_book())
+        asyncio.run(load_demo_book(settings))
+        kept_by_the_hooks = asyncio.run(count())
         assert kept_by_the_hooks > 0
         migrate.downgrade(url, "0010")  # the table goes; the events stay
         migrate.upgrade(url)
