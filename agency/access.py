@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select, true
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.errors import Forbidden, NotFound
@@ -24,6 +26,9 @@ class Role(StrEnum):
     DEPARTMENT = "department"
     LEADER = "leader"
     ENTERPRISE = "enterprise"
+    # An outside system (the province's 工改系统…) pushing records with an admin-issued key: no login, no
+    # session, no endpoint but the sync's (not ``system``, the internal actor of the CLI and the sweep).
+    INTEGRATION = "integration"
 
 
 ROLE_NAMES_ZH = {
@@ -32,6 +37,7 @@ ROLE_NAMES_ZH = {
     Role.DEPARTMENT: "部门窗口人员",
     Role.LEADER: "领导/督查",
     Role.ENTERPRISE: "企业用户",
+    Role.INTEGRATION: "外部系统接口",
 }
 
 
@@ -47,6 +53,8 @@ class Actor:
     client_addr: str | None = None
     token_id: str | None = None
     must_change_password: bool = False
+    # The service site the user works at (agency.sites); None: not bound to one (sees as the center does).
+    site_code: str | None = None
 
     def is_(self, *roles: Role) -> bool:
         return self.role in roles
@@ -68,10 +76,24 @@ class Visibility:
     """Per-model visibility rules, registered by each domain next to its models."""
 
     _rules: dict[type[Any], VisibilityRule] = {}
+    _restrictions: dict[type[Any], dict[str, VisibilityRule]] = {}
+    _extensions: dict[type[Any], dict[str, VisibilityRule]] = {}
 
     @classmethod
     def register(cls, model: type[Any], rule: VisibilityRule) -> None:
         cls._rules[model] = rule
+
+    @classmethod
+    def restrict(cls, model: type[Any], name: str, rule: VisibilityRule) -> None:
+        """A further condition on a model's rows from a domain above it (which papers an enterprise may read
+        among the files of its dossiers); ANDed with the model's own rule, never widening it."""
+        cls._restrictions.setdefault(model, {})[name] = rule
+
+    @classmethod
+    def extend(cls, model: type[Any], name: str, rule: VisibilityRule) -> None:
+        """Further rows of a model a domain above it shows (the papers sent to a department beyond its own
+        approvals'); ORed with the model's own rule, then restricted like it."""
+        cls._extensions.setdefault(model, {})[name] = rule
 
     @classmethod
     def condition(cls, model: type[Any], actor: Actor) -> ColumnElement[bool]:
@@ -79,7 +101,12 @@ class Visibility:
         if rule is None:
             # Failing closed: a model nobody described is visible to the administrator only.
             return true() if actor.role is Role.ADMIN else ~true()
-        return rule(actor)
+        extensions = cls._extensions.get(model)
+        own = or_(rule(actor), *(extra(actor) for extra in extensions.values())) if extensions else rule(actor)
+        restrictions = cls._restrictions.get(model)
+        if not restrictions:
+            return own
+        return and_(own, *(restriction(actor) for restriction in restrictions.values()))
 
 
 def visible(model: type[M], actor: Actor) -> Select[tuple[M]]:
@@ -100,3 +127,17 @@ async def get_visible(session: AsyncSession, model: type[M], object_id: Any, act
     if row is None:
         raise not_visible(what)
     return row
+
+
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread, on every request.
+def require_roles(*roles: Role) -> Any:
+    allowed = ", ".join(ROLE_NAMES_ZH[r] for r in roles)
+
+    async def guard(connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler) -> None:
+        if "user" not in connection.scope:
+            # Only the generated OPTIONS answers get here unauthenticated: they reveal nothing but "Allow".
+            return
+        if connection.user.role not in roles:
+            raise Forbidden(f"该操作仅限{allowed}（role {connection.user.role} may not do this）")
+
+    return guard

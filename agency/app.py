@@ -10,7 +10,6 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.app import AppConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
@@ -22,37 +21,65 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage
+from agency import logsafety, timeutil
 from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
 from agency.accounts.controllers import AuthController, MeController, UserController
+from agency.approvals.calendar_controllers import CalendarChangeController
+from agency.approvals.commitment_controllers import CommitmentCheckController
 from agency.approvals.controllers import ApprovalController
-from agency.bundles.controllers import BundleController
+from agency.approvals.material_controllers import MaterialController
+from agency.bundles.controllers import BundleController, resubmission
 from agency.calendar.controllers import CalendarController
 from agency.calendar.service import ensure_seeded
 from agency.catalog.controllers import CatalogController
+from agency.coordination.controllers import (
+    GovernmentTimeController,
+    JointOpinionController,
+    MeetingController,
+    ProblemController,
+)
 from agency.db import changes
 from agency.db.engine import create_engine, create_sessionmaker
 from agency.db.session import provide_db
 from agency.documents.controllers import DocumentController
+from agency.documents.verify_controllers import RevokeController, VerifyController
+from agency.dossiers.controllers import ProjectController
 from agency.enterprises.controllers import EnterpriseController
 from agency.escalation.controllers import EscalationController
 from agency.evaluations.controllers import EvaluationController, FollowUpController, RatingLinkController
+from agency.evaluations.rectification_controllers import RectificationController
+from agency.fees.controllers import ApprovalFeeController, FeeController, FeeReportController, ReconcileController
 from agency.files.controllers import FileController
 from agency.health import health
-from agency.http import EXCEPTION_HANDLERS
+from agency.http import EXCEPTION_HANDLERS, AgencyRequest
+from agency.job_handlers import job_runner
+from agency.jobs.controllers import JobController
 from agency.notifications.admin import OutboxController
 from agency.notifications.controllers import NotificationController
-from agency.projects.controllers import ProjectController
+from agency.obligations.controllers import ObligationController
+from agency.projects.controllers import HandoverController
 from agency.queue import ArqQueue, InProcessQueue, NoQueue, Queue
 from agency.reports.controllers import DashboardController, ReportController
 from agency.security import SecurityHeaders
 from agency.settings import Settings, get_settings
+from agency.sites.controllers import SiteController
+from agency.supervision.controllers import SweepController
+from agency.sync.controllers import ExportController, SyncController
+from agency.violations.controllers import ViolationController
 from agency.web import STATIC, TEMPLATES, web_handlers
+from agency.web.csrf import SessionCSRF
+from agency.web.render import pages_answer_html
 
 ROUTE_HANDLERS: list[Any] = [
     health, AuthController, MeController, UserController, CatalogController, CalendarController,
     EnterpriseController, ProjectController, ApprovalController, NotificationController, FileController,
     DocumentController, BundleController, EscalationController, OutboxController, ReportController,
-    DashboardController, EvaluationController, FollowUpController, RatingLinkController,
+    DashboardController, EvaluationController, FollowUpController, RatingLinkController, SweepController,
+    CalendarChangeController, JobController, MaterialController, ViolationController, CommitmentCheckController,
+    VerifyController, RevokeController, SyncController, ExportController, ProblemController, MeetingController,
+    GovernmentTimeController, JointOpinionController, ObligationController, RectificationController,
+    ApprovalFeeController, FeeController, FeeReportController, ReconcileController, SiteController,
+    HandoverController,
 ]
 
 log = logging.getLogger("agency.app")
@@ -102,6 +129,9 @@ async def _seed_calendar(app: Litestar) -> None:
 
 def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | None = None) -> Litestar:
     settings = settings or get_settings()
+    logsafety.install()  # no rating-link token in any log line of this process
+    # A server started on another day (AGENCY_TODAY): the whole process runs on that clock.
+    timeutil.use_offset(settings.clock_offset_seconds)
     jwt_auth = build_jwt_auth(settings)
 
     @asynccontextmanager
@@ -113,8 +143,16 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
         store = storage.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
         app.state.blob_store = store
         app.state.storage_check = store.check
+        if settings.public_url is None:
+            log.warning("AGENCY_PUBLIC_URL is not set: the verification links printed on papers use the address "
+                        "each request came in on")
         await _seed_calendar(app)
         app.state.queue = _queue(settings, app.state.sessionmaker, store)
+        queue = app.state.queue
+        app.state.jobs = job_runner(app.state.sessionmaker, store, settings,
+                                    renderer=queue if hasattr(queue, "render") else None)
+        if hasattr(queue, "attach_jobs"):
+            queue.attach_jobs(app.state.jobs)
         listening = _listen_for_changes(engine, settings)
         try:
             yield
@@ -123,6 +161,7 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
                 listening.cancel()
                 await asyncio.gather(listening, return_exceptions=True)
             await app.state.queue.close()
+            await app.state.jobs.drain()
             await store.aclose()
             await engine.dispose()
 
@@ -134,13 +173,13 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
                         create_static_files_router(path="/static", directories=[STATIC], name="static"),
                         *(extra_handlers or [])],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="agency_csrf", cookie_httponly=False,
-                               cookie_secure=not settings.embedded, exclude=["^/api/", "^/health", "^/schema"]),
         state=State(
             {
                 "settings": settings,
                 "jwt_auth": jwt_auth,
                 "queue_check": _queue_check(settings),
+                # The approvals' ``resubmit`` action goes out through a bundle (a higher package than approvals).
+                "resubmission": resubmission,
             }
         ),
         lifespan=[database],
@@ -150,14 +189,21 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
         guards=[initial_password_guard],
-        middleware=[SecurityHeaders()],
-        exception_handlers=EXCEPTION_HANDLERS,
+        # The pages' forms carry a CSRF token bound to the web session (agency/web/csrf.py).
+        middleware=[SecurityHeaders(), SessionCSRF(settings)],
+        exception_handlers=pages_answer_html(EXCEPTION_HANDLERS),
+        request_class=AgencyRequest,
         openapi_config=OpenAPIConfig(
             title="Agency 代办服务 API",
             version="0.1.0",
             description="县行政服务中心企业代办服务系统的 HTTP 接口。错误体统一为 {status_code, detail, extra}。",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(path="/")],
+            # Served from the app's own static files: a government intranet reaches no CDN.
+            render_plugins=[SwaggerRenderPlugin(
+                path="/", js_url="/static/swagger-ui/swagger-ui-bundle.js",
+                css_url="/static/swagger-ui/swagger-ui.css",
+                standalone_preset_js_url="/static/swagger-ui/swagger-ui-standalone-preset.js",
+                favicon="<link rel='icon' type='image/svg+xml' href='/static/favicon.svg'>")],
         ),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
@@ -169,4 +215,5 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
 
 
 def configure_logging(level: str) -> None:
+    logsafety.install()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

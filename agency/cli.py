@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from agency import timeutil
 from agency.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")
@@ -21,7 +22,11 @@ console = Console(stderr=True)
 
 def load_settings() -> Settings:
     try:
-        return get_settings()
+        settings = get_settings()
+        # Every command on the process's clock (AGENCY_TODAY), not only the app: `serve --demo` loads before
+        # the app exists; the worker and the operator commands have no app.
+        timeutil.use_offset(settings.clock_offset_seconds)
+        return settings
     except SettingsError as error:
         # One line naming the variable, no traceback: the operator fixes the environment and retries.
         click.echo(f"agency: configuration error: {error}", err=True)
@@ -29,15 +34,29 @@ def load_settings() -> Settings:
 
 
 async def in_session(work: Callable[[Any], Awaitable[T]], settings: Settings) -> T:
-    """Runs ``work`` in one committed transaction on a short-lived engine of its own."""
+    """Runs ``work`` in one committed transaction on a short-lived engine of its own, then the jobs it asked
+    for (its papers, the clocks a calendar change moves) to their end."""
+    import storage as blobs
     from agency.db.engine import create_engine, create_sessionmaker
+    from agency.job_handlers import job_runner
+    from agency.jobs import service as jobs
 
     engine = create_engine(settings.database_url, pool_size=2)
+    sessions = create_sessionmaker(engine)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with sessions() as session:
             result = await work(session)
             await session.commit()
-            return result
+            pending = jobs.committed(session)
+        if pending:
+            store = blobs.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
+            try:
+                runner = job_runner(sessions, store, settings)
+                await runner.run_many(pending)
+                await runner.drain()
+            finally:
+                await store.aclose()
+        return result
     finally:
         await engine.dispose()
 
@@ -89,7 +108,8 @@ def serve(host: str, port: int, demo: bool, workers: int, migrate: bool | None) 
         async def load(session: Any) -> str:
             store = blobs.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
             try:
-                return await load_demo(session, settings, store)
+                return await load_demo(session, settings, store, history=settings.demo_history == "year",
+                                       progress=click.echo)
             finally:
                 await store.aclose()
 
@@ -241,8 +261,8 @@ def catalog_import(file: str) -> None:
     except AgencyError as error:
         click.echo(f"agency catalog import: {error.detail}", err=True)
         for problem in error.extra or []:
-            click.echo(f"  - {problem['field']}: {problem['message']}"
-                       + (f" (line {problem['line']})" if problem.get("line") else ""), err=True)
+            # The sentence the admin reads: 第 12 行，事项 xmba 的字段 promised_limit：…
+            click.echo(f"  - {problem.get('text') or problem['message']}", err=True)
         sys.exit(1)
     if summary.get("unchanged"):
         click.echo(f"catalog {summary['version']} is already the current version; nothing imported")
@@ -250,6 +270,10 @@ def catalog_import(file: str) -> None:
     items = summary["items"]
     click.echo(f"catalog {summary['version']} imported: items added {len(items['added'])}, changed "
                f"{len(items['changed'])}, removed {len(items['removed'])}, unchanged {len(items['unchanged'])}")
+    unchecked = summary.get("unchecked_citations") or []
+    click.echo(f"citations not checked against the law's text: {len(unchecked)}")
+    for citation in unchecked:
+        click.echo(f"  - {citation['item']}: {citation['cite']}")
 
 
 @main.group("calendar")
@@ -263,48 +287,58 @@ def calendar_import(file: str) -> None:
     """Load a year's official schedule (docs/calendar-format.md); its due dates stop being provisional."""
 
     from agency.access import SYSTEM
+    from agency.approvals import calendar_change
     from agency.calendar import service
     from agency.errors import AgencyError
+    from agency.supervision import provisional
 
     settings = load_settings()
     text = Path(file).read_text(encoding="utf-8")
 
     async def work(session: Any) -> dict[str, object]:
         await service.ensure_seeded(session)
-        return await service.import_file(session, SYSTEM, text)
+        summary, change = await service.import_file(session, SYSTEM, text)
+        await calendar_change.after_import(session, SYSTEM, change)
+        # Firings made on the estimate of this year, judged again on the real calendar.
+        summary |= await provisional.reevaluate(session, SYSTEM)
+        return summary
 
     try:
         summary = run_with_session(work, settings)
     except AgencyError as error:
         click.echo(f"agency calendar import: {error.detail}", err=True)
         sys.exit(1)
-    click.echo(f"calendar {summary['year']} imported ({summary['source']}): {summary['days']} dates")
+    click.echo(f"calendar {summary['year']} imported ({summary['source']}): {summary['days']} dates, "
+               f"{summary['changed_days']} changed; the clocks they move are recomputed; provisional "
+               f"escalations: {summary['kept']} kept, {summary['withdrawn']} withdrawn")
 
 
 @main.group("clocks")
 def clocks_group() -> None:
-    """The open clocks: derived sums of every running or paused clock, kept in step with each write."""
+    """The clock rows: every running or paused clock as its events make it, written where it changes."""
 
 
 @clocks_group.command("check")
 def clocks_check() -> None:
-    """Compare the open clocks with what the clock events give now; exit 1 if any row differs."""
-    from agency.approvals import open_clocks
+    """Compare the clock rows with what the clock events give now; exit 1 if any row differs."""
+    from agency import timeutil
+    from agency.approvals import clock_rows
 
-    differing = run_with_session(open_clocks.differences, load_settings())
+    differing = run_with_session(lambda session: clock_rows.differences(session, timeutil.today()), load_settings())
     if differing:
-        click.echo(f"open clocks: {differing} rows differ from the clock events (run `agency clocks rebuild`)")
+        click.echo(f"clock rows: {differing} differ from the clock events (run `agency clocks rebuild`)")
         sys.exit(1)
-    click.echo("open clocks agree with the clock events")
+    click.echo("clock rows agree with the clock events")
 
 
 @clocks_group.command("rebuild")
 def clocks_rebuild() -> None:
-    """Recompute every open clock from the clock events (after SQL written outside Agency)."""
-    from agency.approvals import open_clocks
+    """Recompute every clock row from the clock events (after SQL written outside Agency)."""
+    from agency import timeutil
+    from agency.approvals import clock_rows
 
-    run_with_session(open_clocks.rebuild, load_settings())
-    click.echo("open clocks rebuilt from the clock events")
+    count = run_with_session(lambda session: clock_rows.rebuild(session, timeutil.today()), load_settings())
+    click.echo(f"clock rows rebuilt from the clock events of {count} approvals")
 
 
 @main.group("storage")
@@ -315,9 +349,10 @@ def storage_group() -> None:
 @storage_group.command("check")
 @click.option("--repair-orphans", is_flag=True, help="Delete objects no row refers to (older than an hour).")
 def storage_check(repair_orphans: bool) -> None:
-    """Compare file rows with stored objects: missing objects, orphans and sha256 mismatches."""
+    """Compare the rows that name objects (files, papers, template versions) with the stored objects:
+    missing objects, orphans and sha256 mismatches."""
     import storage as blobs
-    from agency.files.integrity import check
+    from agency.ops.storage_check import check
 
     settings = load_settings()
     store = blobs.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
@@ -333,10 +368,10 @@ def storage_check(repair_orphans: bool) -> None:
 
         result = run_with_session(work, settings)
     click.echo(f"checked {result.checked_rows} file rows and {result.checked_objects} objects")
-    for file_id, key in result.missing:
-        click.echo(f"MISSING object for file #{file_id}: {key}")
-    for file_id, key, actual in result.mismatched:
-        click.echo(f"SHA256 MISMATCH for file #{file_id}: {key} now hashes to {actual}")
+    for what, key in result.missing:
+        click.echo(f"MISSING object for {what}: {key}")
+    for what, key, actual in result.mismatched:
+        click.echo(f"SHA256 MISMATCH for {what}: {key} now hashes to {actual}")
     for key in result.orphans:
         click.echo(f"ORPHAN object (no row): {key}")
     if result.removed_orphans:
@@ -409,6 +444,15 @@ def restore_command(folder: Path, verify_only: bool) -> None:
     click.echo("next: `agency db upgrade` if this release is newer, then `agency audit verify` and "
                "`agency storage check` (both must be clean)")
 
+
+def _add_commands() -> None:
+    from agency.sync.commands import integration_group, sync_group
+
+    main.add_command(integration_group)
+    main.add_command(sync_group)
+
+
+_add_commands()
 
 if __name__ == "__main__":
     main()

@@ -18,12 +18,14 @@ from agency.accounts.models import User
 from agency.accounts.schemas import UserCreateIn
 from agency.calendar.service import ensure_seeded
 from agency.catalog import service as catalog
+from agency.demo_history import Progress, load_history
 from agency.demo_office import DEMO_ENTERPRISE_EXTRA, load_office
 from agency.documents.service import Papers
 from agency.enterprises import service as enterprises
 from agency.enterprises.models import Enterprise
 from agency.enterprises.schemas import EnterpriseIn
 from agency.settings import Settings
+from agency.sites import service as sites
 from agency.timeutil import today_local
 
 DEMO_ENTERPRISES = [
@@ -45,7 +47,10 @@ async def ensure_user(session: AsyncSession, settings: Settings, username: str, 
     return True
 
 
-async def load_demo(session: AsyncSession, settings: Settings, store: storage.BlobStore | None = None) -> str:
+async def load_demo(session: AsyncSession, settings: Settings, store: storage.BlobStore | None = None, *,
+                    history: bool = False, progress: Progress = print) -> str:
+    """``history``: a year of the office replayed up to today (agency/demo_history.py), as `agency serve --demo`
+    loads it; the tests' demo has only the dossiers of today's office."""
     done: list[str] = []
     await ensure_seeded(session)
     if await catalog.current_version(session) is None:
@@ -74,6 +79,8 @@ async def load_demo(session: AsyncSession, settings: Settings, store: storage.Bl
         done.append(f"{created} accounts")
     clerk_id = (await session.execute(select(User.id).where(User.username == "clerk"))).scalar_one()
     clerk = Actor(user_id=clerk_id, username="clerk", role=Role.CLERK)
+    if store is not None and history:
+        done += await _history(session, settings, Papers(store, settings), clerk, progress)
     if store is not None:
         admin_id = (await session.execute(select(User.id).where(User.username == "admin"))).scalar_one()
         leader_id = (await session.execute(select(User.id).where(User.username == "leader"))).scalar_one()
@@ -82,3 +89,27 @@ async def load_demo(session: AsyncSession, settings: Settings, store: storage.Bl
                                    Papers(store, settings), [f.id for f in firms], today_local())
         done += [f"project {name}" for name in opened]
     return "demo data: " + ", ".join(done) if done else "demo data already loaded"
+
+
+TOWNSHIP = ("linxi", "临溪镇便民服务中心")
+
+
+async def _history(session: AsyncSession, settings: Settings, papers: Papers, clerk: Actor,
+                   progress: Progress) -> list[str]:
+    """The year before today, with a township hall whose clerk opens some of its dossiers."""
+    admin = await _actor(session, "admin", Role.ADMIN)
+    if not await sites.exists(session, TOWNSHIP[0]):
+        await sites.save(session, admin, TOWNSHIP[0], name=TOWNSHIP[1], kind="township_hall")
+    await ensure_user(session, settings, f"clerk-{TOWNSHIP[0]}", "clerk", "赵代办（临溪镇）", phone="0571-88005678",
+                      site_code=TOWNSHIP[0])
+    township = await _actor(session, f"clerk-{TOWNSHIP[0]}", Role.CLERK)
+    leader = await _actor(session, "leader", Role.LEADER)
+    counts = await load_history(session, settings, papers, clerk, township, leader, progress)
+    if counts is None:
+        return []
+    return ["一年办理历史（" + "，".join(f"{k} {v}" for k, v in counts.items()) + "）"]
+
+
+async def _actor(session: AsyncSession, username: str, role: Role) -> Actor:
+    user_id = (await session.execute(select(User.id).where(User.username == username))).scalar_one()
+    return Actor(user_id=user_id, username=username, role=role)

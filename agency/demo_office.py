@@ -16,14 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import storage
 from agency.access import SYSTEM, Actor
+from agency.approvals import materials
 from agency.approvals import service as approvals
+from agency.approvals.models import Approval
 from agency.approvals.schemas import ActionIn
 from agency.calendar.service import get_calendar
 from agency.catalog.models import Department
+from agency.coordination import meetings
+from agency.coordination import service as problems
 from agency.documents.service import Papers
-from agency.files import service as files
-from agency.projects import service as projects
-from agency.projects.models import Approval, Project
+from agency.dossiers import service as projects
+from agency.projects.models import Project
 
 # A minimal, valid one-page PDF: enough for the sniffing, the sha256 and the archives.
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
@@ -111,14 +114,14 @@ async def _scan_all(session: AsyncSession, clerk: Actor, store: storage.BlobStor
         if not material.get("required", True):
             continue
         blob = await store.put(_one(PDF + material["code"].encode()), max_size=1024 * 1024)
-        await files.record_upload(session, clerk, approval, material["code"], blob, f"{material['name']}.pdf")
+        await materials.record_upload(session, clerk, approval, material["code"], blob, f"{material['name']}.pdf")
 
 
 async def _act(session: AsyncSession, actor: Actor, approval: Approval, action: str, today: date, papers: Papers,
                **fields: object) -> None:
     await session.refresh(approval)
     data = ActionIn(action=action, version=approval.version, **fields)  # type: ignore[arg-type]
-    await approvals.act(session, actor, approval.id, data, today, papers)
+    await approvals.act(session, actor, approval.id, data, today)
 
 
 async def _walk(session: AsyncSession, clerk: Actor, admin: Actor, store: storage.BlobStore, papers: Papers,
@@ -160,19 +163,37 @@ async def load_office(session: AsyncSession, clerk: Actor, admin: Actor, leader:
         exists = (await session.execute(select(Project.id).where(Project.name == scenario.name))).scalar_one_or_none()
         if exists:
             continue
-        from agency.projects.schemas import ProjectIn
+        from agency.dossiers.schemas import ProjectIn
 
         project = await projects.create(session, clerk, ProjectIn(
             enterprise_id=enterprises[scenario.enterprise % len(enterprises)], name=scenario.name,
             route_code=scenario.route, investment_wan=8000.0 + 1500 * len(opened), location="示范县经济开发区",
-            description=scenario.description))
+            description=scenario.description,
+            # 赋码 by the national platform the year before (备案), entered by the clerk when opening the dossier.
+            investment_code=f"{today.year - 1}-339001-29-03-{900001 + len(opened):06d}"))
         if scenario.green:
             await projects.request_green_channel(session, clerk, project.id, "县重点招商引资项目，须按期投产")
             await projects.decide_green_channel(session, leader, project.id, True, "同意纳入绿色通道")
         for step in scenario.steps:
             await _walk(session, clerk, admin, papers.store, papers, project, step, today)
+        if scenario.green:
+            await _coordination(session, clerk, leader, project, today)
         opened.append(scenario.name)
     return opened
+
+
+async def _coordination(session: AsyncSession, clerk: Actor, leader: Actor, project: Project, today: date) -> None:
+    """The key project's problem ledger and one coordination meeting whose decision became a problem."""
+    calendar = await get_calendar(session)
+    await problems.log(session, clerk, project.id, title="厂区东侧3亩地块征收补偿未完成", category="land",
+                       description="涉及2户，补偿协议尚未签订，影响土地交付。", department_code="zrzy",
+                       due_on=calendar.add_workdays(today, 5), approval_ids=[], today=today)
+    meeting = await meetings.call(session, leader, title=f"{project.name}协调会（第1次）", planned_on=today,
+                                  project_ids=[project.id], today=today)
+    await meetings.record_minutes(session, leader, meeting.id, held_on=today,
+                                  attendees=["县政府分管副县长", "自然资源和规划局", "供电公司", "代办员"],
+                                  decisions=[meetings.Decision("供电公司出具10kV专线接入方案并明确送电时间", "gdgs",
+                                                               calendar.add_workdays(today, 10))], today=today)
 
 
 __all__ = ["DEMO_ENTERPRISE_EXTRA", "SCENARIOS", "SYSTEM", "load_office"]

@@ -12,12 +12,14 @@ from typing import Any
 class AgencyError(Exception):
     status_code = 400
 
-    def __init__(self, detail: str, *, field: str | None = None, extra: Any = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, extra: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         if extra is None and field is not None:
             extra = [{"field": field, "message": detail}]
         self.extra = extra
+        self.headers = headers or {}
 
 
 class BadRequest(AgencyError):

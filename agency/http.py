@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -34,6 +34,17 @@ _HTTP_DETAILS = {
     401: "未登录或登录已失效（Not authenticated）",
     403: "无权执行该操作（Forbidden）",
 }
+
+
+class AgencyRequest(Request[Any, Any, Any]):
+    """The request of every route: a JSON body nested deeper than the decoder recurses (``[[[[…]]]]``, even
+    unauthenticated, on the login) is the client's error, a 400, not a RecursionError and a 500."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError:
+            raise ClientException("JSON 嵌套层数过多（JSON nested too deeply）") from None
 
 
 def error_response(status_code: int, detail: str, extra: Any = None) -> Response[dict[str, Any]]:
@@ -96,7 +107,9 @@ def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Respons
 
 
 def agency_handler(request: Request[Any, Any, Any], exc: AgencyError) -> Response[dict[str, Any]]:
-    return error_response(exc.status_code, exc.detail, exc.extra)
+    response = error_response(exc.status_code, exc.detail, exc.extra)
+    response.headers.update(exc.headers)  # Retry-After of a 429 or a 423
+    return response
 
 
 def database_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:

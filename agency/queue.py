@@ -19,17 +19,20 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import storage
-from agency.documents.service import Papers, render_here
-from agency.escalation import service as escalation
+from agency.documents.service import render_here
+from agency.job_handlers import job_runner
+from agency.jobs.runner import JobRunner
 from agency.notifications.channels import channels_from_settings
 from agency.notifications.delivery import deliver_due
 from agency.settings import Settings
+from agency.supervision import service as supervision
 from agency.timeutil import today_local
 
 log = logging.getLogger("agency.queue")
 DELIVERY_JOB = "deliver_outbox"
 SWEEP_JOB = "sweep_escalations"
 RENDER_JOB = "render_paper"
+JOBS_JOB = "run_due_jobs"
 HEALTH_KEY = "arq:queue:health-check"  # written by live arq workers on the default queue
 RENDER_TIMEOUT = 120
 
@@ -41,10 +44,12 @@ class Queue(Protocol):
 
 
 async def run_sweep(sessions: async_sessionmaker[AsyncSession], store: storage.BlobStore, settings: Settings,
-                    as_of: date | None = None) -> dict[str, Any]:
+                    as_of: date | None = None, jobs: JobRunner | None = None) -> dict[str, Any]:
     async with sessions() as session:
-        result = await escalation.run(session, as_of or today_local(), settings, Papers(store, settings))
+        result = await supervision.run(session, as_of or today_local(), settings)
         await session.commit()
+        # Its supervision notices, now that the red cards are committed.
+        await (jobs or job_runner(sessions, store, settings)).after_commit(session)
     log.info("sweep: checked %s, fired %s", result.checked, result.fired)
     return {"checked": result.checked, "fired": result.fired}
 
@@ -115,6 +120,11 @@ class InProcessQueue:
         self._sessions, self._store, self._settings = sessions, store, settings
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._jobs: JobRunner | None = None
+
+    def attach_jobs(self, jobs: JobRunner) -> None:
+        """The app's job runner: the scheduler retries its failed jobs and takes those nobody ran."""
+        self._jobs = jobs
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="agency-scheduler")
@@ -132,9 +142,12 @@ class InProcessQueue:
         next_sweep = 0.0
         while True:
             if time.monotonic() >= next_sweep:
-                await self._guarded("sweep", lambda: run_sweep(self._sessions, self._store, self._settings))
+                await self._guarded("sweep", lambda: run_sweep(self._sessions, self._store, self._settings,
+                                                               jobs=self._jobs))
                 next_sweep = time.monotonic() + self._settings.sweep_interval_seconds
             await self._guarded("delivery", lambda: run_delivery(self._sessions, self._settings))
+            if self._jobs is not None:
+                await self._guarded("jobs", self._jobs.run_due)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 30)

@@ -25,6 +25,11 @@ class Page(ResponseBody, Generic[T]):
     page_size: int
 
 
+# The largest id a row can have (a signed 64-bit column): a bigger number names nothing and is refused
+# as input (422 naming the field), never sent to the database.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+
 MAX_PAGE_SIZE = 200
 
 # The pagination query parameters every list endpoint takes.

@@ -11,20 +11,23 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
                "object-src 'none'")
-# The interactive API reference loads its viewer from its own CDN; everything else is held to the policy.
-UNRESTRICTED = ("/schema",)
+# The interactive API reference (/schema) is served from this app's own static files, like every page; its
+# viewer starts from one inline script it writes itself, so that page alone allows inline scripts.
+REFERENCE = "/schema"
+REFERENCE_POLICY = PAGE_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
 _ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
            (b"x-frame-options", b"DENY"), (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"))
 _POLICY = ((b"content-security-policy", PAGE_POLICY.encode()),)
+_REFERENCE_POLICY = ((b"content-security-policy", REFERENCE_POLICY.encode()),)
 
 
 class SecurityHeaders(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        wanted = _ALWAYS if scope.get("path", "").startswith(UNRESTRICTED) else _ALWAYS + _POLICY
+        wanted = _ALWAYS + (_REFERENCE_POLICY if scope.get("path", "").startswith(REFERENCE) else _POLICY)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

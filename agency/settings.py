@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit
 
 PREFIX = "AGENCY_"
 DEFAULT_DEMO_PASSWORD = "Agency@2026"
+DEFAULT_RANKING_WEIGHTS = (("on_time_rate", 0.4), ("speedup_rate", 0.2), ("satisfaction_rate", 0.3),
+                           ("same_day_rate", 0.1))
 
 
 class SettingsError(ValueError):
@@ -38,6 +41,7 @@ class Settings:
     lockout_threshold: int
     lockout_minutes: int
     login_failures_per_address: int
+    login_failures_per_address_and_user: int
     demo_password: str
     log_level: str
     sweep_interval_seconds: int
@@ -54,8 +58,33 @@ class Settings:
     outbox_max_attempts: int = 8
     center_leaders: tuple[str, ...] = ()
     county_leaders: tuple[str, ...] = ()
+    # Days before an obligation's due date at which the clerk and the enterprise are reminded.
+    obligation_reminder_days: tuple[int, ...] = (30, 10, 3)
+    # The monthly rankings (agency/reports/rankings.py, docs/obligations.md): the weights of the four rates, the points
+    # taken per violation or overdue rectification, the score a 红旗窗口 / 服务标兵 needs and the items it must
+    # have completed. Printed with every ranking.
+    ranking_weights: tuple[tuple[str, float], ...] = DEFAULT_RANKING_WEIGHTS
+    ranking_penalty: int = 5
+    ranking_flag_at_least: int = 90
+    ranking_model_at_least: int = 90
+    ranking_min_completed: int = 1
+    # The fee account (收费专户: the finance bureau's non-tax collection account) printed on payment notices.
+    fee_account_name: str = "示范县财政局非税收入汇缴结算户"
+    fee_account_bank: str = "中国工商银行示范县支行"
+    fee_account_no: str = "1702025009200012345"
     scheduler: Literal["auto", "off"] = "auto"
+    # `serve --demo`: "year" replays a year of the office before today (agency/demo_history.py, about a
+    # minute and a half); "today" loads only the current dossiers (what the browser tests walk).
+    demo_history: Literal["year", "today"] = "year"
     public_url: str | None = None
+    # The seal (docs/SECURITY.md, "Sealed papers"): a PKCS#12 key and certificate; without one, a demo
+    # certificate generated into the data folder at first use.
+    seal_p12: Path | None = None
+    seal_password: str | None = None
+    verify_requests_per_minute: int = 30
+    # Seconds added to the real time by this process's clock (agency.timeutil): AGENCY_TODAY runs a
+    # server on another day (training, a rehearsal of a holiday); the tests pass their day on this way.
+    clock_offset_seconds: float | None = None
     embedded: bool = field(default=True)
 
     @property
@@ -84,6 +113,7 @@ class Settings:
                     "print(secrets.token_urlsafe(48))'`)"
                 )
             secret_key = _embedded_secret(data_dir)
+        today = reader.parse("TODAY", _day, None)
         return cls(
             data_dir=data_dir,
             database_url=database_url,
@@ -96,7 +126,11 @@ class Settings:
             upload_limit_mb=reader.integer("UPLOAD_LIMIT_MB", 100, 1, 10 * 1024),
             lockout_threshold=reader.integer("LOCKOUT_THRESHOLD", 5, 1, 100),
             lockout_minutes=reader.integer("LOCKOUT_MINUTES", 30, 1, 24 * 60),
-            login_failures_per_address=reader.integer("LOGIN_FAILURES_PER_ADDRESS", 30, 1, 1_000_000),
+            # docs/SECURITY.md says why these figures: the strict limit is one person at one address, the
+            # per-address one is far above what an office behind one NAT address mistypes.
+            login_failures_per_address=reader.integer("LOGIN_FAILURES_PER_ADDRESS", 200, 1, 1_000_000),
+            login_failures_per_address_and_user=reader.integer("LOGIN_FAILURES_PER_ADDRESS_AND_USER", 10, 1,
+                                                               1_000_000),
             demo_password=reader.text("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD),
             log_level=reader.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             sweep_interval_seconds=reader.integer("SWEEP_INTERVAL_SECONDS", 300, 10, 24 * 3600),
@@ -104,6 +138,9 @@ class Settings:
             change_feed=reader.choice("CHANGE_FEED", "on", ("on", "off")) == "on",
             download_mode=reader.choice("DOWNLOAD_MODE", "stream", ("stream", "redirect")),  # type: ignore[arg-type]
             center_name=reader.text("CENTER_NAME", "示范县行政服务中心"),
+            fee_account_name=reader.text("FEE_ACCOUNT_NAME", "示范县财政局非税收入汇缴结算户"),
+            fee_account_bank=reader.text("FEE_ACCOUNT_BANK", "中国工商银行示范县支行"),
+            fee_account_no=reader.text("FEE_ACCOUNT_NO", "1702025009200012345"),
             reconsideration_body=reader.text("RECONSIDERATION_BODY", "示范县人民政府"),
             court=reader.text("COURT", "示范县人民法院"),
             sms_gateway_url=reader.parse("SMS_GATEWAY_URL", _http_url, None),
@@ -113,8 +150,19 @@ class Settings:
             outbox_max_attempts=reader.integer("OUTBOX_MAX_ATTEMPTS", 8, 1, 50),
             center_leaders=reader.parse("CENTER_LEADERS", _usernames, ()),
             county_leaders=reader.parse("COUNTY_LEADERS", _usernames, ()),
+            obligation_reminder_days=reader.parse("OBLIGATION_REMINDER_DAYS", _day_counts, (30, 10, 3)),
+            ranking_weights=reader.parse("RANKING_WEIGHTS", _ranking_weights, DEFAULT_RANKING_WEIGHTS),
+            ranking_penalty=reader.integer("RANKING_PENALTY", 5, 0, 100),
+            ranking_flag_at_least=reader.integer("RANKING_FLAG_AT_LEAST", 90, 0, 100),
+            ranking_model_at_least=reader.integer("RANKING_MODEL_AT_LEAST", 90, 0, 100),
+            ranking_min_completed=reader.integer("RANKING_MIN_COMPLETED", 1, 0, 10_000),
             scheduler=reader.choice("SCHEDULER", "auto", ("auto", "off")),  # type: ignore[arg-type]
+            demo_history=reader.choice("DEMO_HISTORY", "year", ("year", "today")),  # type: ignore[arg-type]
             public_url=reader.parse("PUBLIC_URL", _http_url, None),
+            seal_p12=reader.parse("SEAL_P12", _readable_file, None),
+            seal_password=reader.parse("SEAL_PASSWORD", str, None),
+            verify_requests_per_minute=reader.integer("VERIFY_REQUESTS_PER_MINUTE", 30, 1, 100_000),
+            clock_offset_seconds=_offset_to(today) if today else reader.parse("CLOCK_OFFSET_SECONDS", float, None),
             embedded=embedded,
         )
 
@@ -213,6 +261,54 @@ def _usernames(raw: str) -> tuple[str, ...]:
     if not names:
         raise ValueError("a comma-separated list of usernames")
     return names
+
+
+def _day_counts(raw: str) -> tuple[int, ...]:
+    counts = tuple(sorted({int(n) for n in raw.split(",") if n.strip()}, reverse=True))
+    if not counts or any(not 1 <= n <= 365 for n in counts):
+        raise ValueError("a comma-separated list of days between 1 and 365")
+    return counts
+
+
+RANKED_RATES = ("on_time_rate", "speedup_rate", "satisfaction_rate", "same_day_rate")
+
+
+def _ranking_weights(raw: str) -> tuple[tuple[str, float], ...]:
+    """``on_time_rate:0.4,speedup_rate:0.2,...``: every rate named once, weights of 0 or more, not all 0."""
+    weights: dict[str, float] = {}
+    for part in raw.split(","):
+        name, _, value = part.strip().partition(":")
+        if name not in RANKED_RATES or name in weights:
+            raise ValueError(f"name each of {', '.join(RANKED_RATES)} once as name:weight, got {part.strip()!r}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise ValueError(f"the weight of {name} must be a number, got {value!r}") from None
+        if not 0 <= weights[name] <= 100:
+            raise ValueError(f"the weight of {name} must be between 0 and 100, got {value}")
+    if set(weights) != set(RANKED_RATES) or not sum(weights.values()):
+        raise ValueError(f"name each of {', '.join(RANKED_RATES)} once, the weights not all 0")
+    return tuple((name, weights[name]) for name in RANKED_RATES)
+
+
+def _day(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"must be a date YYYY-MM-DD, got {raw!r}") from None
+
+
+def _offset_to(day: date) -> float:
+    from agency.timeutil import ShiftedClock
+
+    return ShiftedClock.on_day(day).offset.total_seconds()
+
+
+def _readable_file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return path
 
 
 def _secret_key(raw: str) -> str:

@@ -26,27 +26,36 @@ def worker_settings(settings: Settings) -> type:
 
     import storage
     from agency.db.engine import create_engine, create_sessionmaker
-    from agency.queue import DELIVERY_JOB, RENDER_JOB, SWEEP_JOB, render_paper, run_delivery, run_sweep
+    from agency.job_handlers import job_runner
+    from agency.queue import DELIVERY_JOB, JOBS_JOB, RENDER_JOB, SWEEP_JOB, render_paper, run_delivery, run_sweep
 
     async def startup(ctx: dict[str, Any]) -> None:
         # Created in the worker process, after any fork: database pool and storage client.
         ctx["engine"] = create_engine(settings.database_url)
         ctx["sessions"] = create_sessionmaker(ctx["engine"])
         ctx["store"] = storage.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
+        ctx["jobs"] = job_runner(ctx["sessions"], ctx["store"], settings)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        await ctx["jobs"].drain()
         await ctx["store"].aclose()
         await ctx["engine"].dispose()
 
     async def sweep_escalations(ctx: dict[str, Any], as_of: str | None = None) -> dict[str, Any]:
         from datetime import date
 
-        result = await run_sweep(ctx["sessions"], ctx["store"], settings, date.fromisoformat(as_of) if as_of else None)
+        result = await run_sweep(ctx["sessions"], ctx["store"], settings, date.fromisoformat(as_of) if as_of else None,
+                                 jobs=ctx["jobs"])
         await ctx["redis"].enqueue_job(DELIVERY_JOB)
         return result
 
     async def deliver_outbox(ctx: dict[str, Any]) -> dict[str, int]:
         return await run_delivery(ctx["sessions"], settings)
+
+    async def run_due_jobs(ctx: dict[str, Any]) -> int:
+        # Retries of failed jobs, and those a stopped process left behind (agency/jobs/runner.py).
+        ran: int = await ctx["jobs"].run_due()
+        return ran
 
     async def render_job(ctx: dict[str, Any], code: str, template: bytes, context_json: bytes, output: str) -> bytes:
         return await render_paper(code, template, context_json, output)
@@ -54,13 +63,15 @@ def worker_settings(settings: Settings) -> type:
     render_job.__qualname__ = RENDER_JOB
     sweep_escalations.__qualname__ = SWEEP_JOB
     deliver_outbox.__qualname__ = DELIVERY_JOB
+    run_due_jobs.__qualname__ = JOBS_JOB
     every = max(1, settings.sweep_interval_seconds // 60)
 
     class WorkerSettings:
-        functions = [sweep_escalations, deliver_outbox, render_job]
+        functions = [sweep_escalations, deliver_outbox, render_job, run_due_jobs]
         cron_jobs = [
             cron(sweep_escalations, name=SWEEP_JOB, minute=set(range(0, 60, every)), unique=True, timeout=600),
             cron(deliver_outbox, name=f"{DELIVERY_JOB}_cron", unique=True, timeout=300, run_at_startup=True),
+            cron(run_due_jobs, name=JOBS_JOB, unique=True, timeout=3600, run_at_startup=True),
         ]
         on_startup = startup
         on_shutdown = shutdown

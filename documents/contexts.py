@@ -68,7 +68,9 @@ class EnterpriseFacts(_Facts, frozen=True, kw_only=True):
 
 
 class ProjectFacts(_Facts, frozen=True, kw_only=True):
-    code: str
+    code: str  # 档案编号, the dossier number
+    # 项目代码: the 投资项目统一代码 the national platform gave (empty until it is entered)
+    investment_code: str = ""
     name: str
     location: str = ""
     investment_wan: Decimal | None = None
@@ -183,6 +185,11 @@ class TransmittalListContext(PaperContext, frozen=True, kw_only=True):
 
 
 class SupervisionNoticeContext(PaperContext, frozen=True, kw_only=True):
+    """Of an approval past its clock, or of a coordination problem past its due date (``subject``
+    ``problem``: ``item_name`` is the problem, ``accepted_on`` the day it was logged, ``category`` its kind)."""
+
+    subject: Literal["approval", "problem"] = "approval"
+    category: str = ""
     item_name: str
     department: str
     case_number: str = ""
@@ -209,6 +216,10 @@ class RefusalNoticeContext(PaperContext, frozen=True, kw_only=True):
     applied_on: date | None = None
     reason: str
     legal_basis: str
+    # A public-service enterprise (供电, 供水 …) is no administrative organ: its refusal names a complaint
+    # channel, not 行政复议 / 行政诉讼.
+    utility: bool = False
+    complaint_channel: str = ""
 
 
 # --- 办结通知书 ---------------------------------------------------------------------------------------
@@ -227,6 +238,9 @@ class CompletionNoticeContext(PaperContext, frozen=True, kw_only=True):
     completed_on: date
     started_on: date | None = None
     elapsed_workdays: int | None = None
+    # Where the enterprise collects its certificates when not at the center's agency window: the township
+    # service hall (乡镇便民服务大厅) holding the dossier; empty: the center's window.
+    pick_up_place: str = ""
 
 
 # --- 项目进度报告 -------------------------------------------------------------------------------------

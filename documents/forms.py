@@ -76,7 +76,7 @@ def _form(
 
 
 _PROJECT_NAME = FormField("项目名称", "project.name", wide=True)
-_PROJECT_CODE = FormField("项目代码", "project.code")
+_PROJECT_CODE = FormField("项目代码", "project.investment_code")
 _LOCATION = FormField("建设地点", "project.location", wide=True)
 _INVESTMENT = FormField("总投资（万元）", "project.investment_wan", "num")
 _LAND = FormField("用地面积（亩）", "project.land_area_mu", "num")

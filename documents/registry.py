@@ -25,6 +25,21 @@ from documents.contexts import (
     TransmittalListContext,
 )
 from documents.forms import APPLICATION_FORMS, ApplicationFormContext
+from documents.notices import (
+    AcceptanceNoticeContext,
+    CommitmentLetterContext,
+    DeferralNoticeContext,
+    ExtensionNoticeContext,
+    SpecialProcedureNoticeContext,
+    TerminationNoticeContext,
+)
+from documents.office_papers import (
+    MandateEndContext,
+    MandatePauseContext,
+    MandateRenewalContext,
+    MeetingMinutesContext,
+    PaymentNoticeContext,
+)
 
 __all__ = [
     "APPLICATION_FORM_PREFIX",
@@ -112,6 +127,27 @@ def _specs() -> dict[str, TemplateSpec]:
             filename="progress_report.docx",
         ),
     )
+    notices = tuple(
+        TemplateSpec(code=code, name_zh=name, scope="approval", context_type=context, filename=f"{code}.docx")
+        for code, name, context in (
+            ("acceptance_notice", "受理通知书", AcceptanceNoticeContext),
+            ("extension_notice", "延期告知书", ExtensionNoticeContext),
+            ("special_procedure_notice", "特别程序告知书", SpecialProcedureNoticeContext),
+            ("deferral_notice", "容缺受理通知书", DeferralNoticeContext),
+            ("commitment_letter", "告知承诺书", CommitmentLetterContext),
+            ("termination_notice", "终止办理告知书", TerminationNoticeContext),
+        )
+    )
+    office_papers: tuple[tuple[str, str, Scope, type[msgspec.Struct]], ...] = (
+        ("mandate_pause", "代办服务中止单", "project", MandatePauseContext),
+        ("mandate_end", "代办服务终止单", "project", MandateEndContext),
+        ("mandate_renewal", "续办委托书", "project", MandateRenewalContext),
+        # Of a meeting about one or several projects: kept with the first of them.
+        ("meeting_minutes", "会议纪要", "project", MeetingMinutesContext),
+        ("payment_notice", "缴款通知书", "approval", PaymentNoticeContext),
+    )
+    office = tuple(TemplateSpec(code=code, name_zh=name, scope=scope, context_type=context, filename=f"{code}.docx")
+                   for code, name, scope, context in office_papers)
     forms = (
         TemplateSpec(
             code=application_form_code(form.item_code),
@@ -122,7 +158,7 @@ def _specs() -> dict[str, TemplateSpec]:
         )
         for form in APPLICATION_FORMS.values()
     )
-    return {spec.code: spec for spec in (*papers, *forms)}
+    return {spec.code: spec for spec in (*papers, *notices, *office, *forms)}
 
 
 REGISTRY: Final[Mapping[str, TemplateSpec]] = MappingProxyType(_specs())

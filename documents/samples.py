@@ -34,6 +34,8 @@ from documents.contexts import (
     TransmittalListContext,
 )
 from documents.forms import APPLICATION_FORMS, ApplicationFormContext
+from documents.notice_samples import notice_samples
+from documents.office_samples import office_samples
 from documents.registry import APPLICATION_FORM_PREFIX
 
 __all__ = ["SAMPLES", "sample_context", "sample_route", "sample_transmittal"]
@@ -58,7 +60,8 @@ ENTERPRISE: Final = EnterpriseFacts(
 )
 
 PROJECT: Final = ProjectFacts(
-    code="2026-339001-29-03-051234",
+    code="DB-2026-0012",
+    investment_code="2026-339001-29-03-051234",
     name="年产2万吨高性能改性塑料粒子生产线建设项目",
     location="云溪县经济开发区纬三路北侧、经五路东侧",
     investment_wan=Decimal("36000"),
@@ -329,6 +332,8 @@ SAMPLES: Final[Mapping[str, Callable[[], msgspec.Struct]]] = {
     "refusal_notice": _refusal_notice,
     "completion_notice": _completion_notice,
     "progress_report": _progress_report,
+    **notice_samples(CENTER, ENTERPRISE, PROJECT),
+    **office_samples(CENTER, ENTERPRISE, PROJECT),
     **{f"{APPLICATION_FORM_PREFIX}{code}": _application_form(code) for code in APPLICATION_FORMS},
 }
 

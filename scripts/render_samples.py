@@ -4,6 +4,8 @@
 
 Needs LibreOffice for the PDF and poppler-utils (pdftoppm) for the PNG pages; without them only
 the DOCX files are written. Application forms are written as application_form.<item_code>.*.
+Every paper carries a sample verification code and QR code as Agency prints them, and every PDF is sealed
+with a throw-away demo seal (演示用印章，无法律效力), as the embedded default seals them.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from documents import REGISTRY, PdfError, builtin_template_bytes, pdf_available, render, to_pdf
+from documents import REGISTRY, PdfError, builtin_template_bytes, pdf_available, render, seal, to_pdf, verification
 from documents.samples import sample_context
+
+SAMPLE_URL = "http://127.0.0.1:8000"
 
 
 def main() -> int:
@@ -33,17 +37,22 @@ def main() -> int:
     elif pdftoppm is None:
         print("pdftoppm (poppler-utils) not installed: no PNG pages", file=sys.stderr)
     failures = 0
+    signer = seal.PadesSigner(seal.demo_pkcs12("示范县行政服务中心", "samples"), "samples",
+                              seal_text="示范县行政服务中心", demo=True)
     for code, spec in REGISTRY.items():
         if args.only and not any(code.startswith(prefix) for prefix in args.only):
             continue
         stem = spec.filename.removesuffix(".docx")
         docx = render(builtin_template_bytes(code), sample_context(code))
-        (out / f"{stem}.docx").write_bytes(docx)
+        mark = verification.new_code()
+        url = verification.verify_url(SAMPLE_URL, mark)
+        (out / f"{stem}.docx").write_bytes(verification.add_mark(docx, mark, url, pdf=False))
         line = f"{spec.name_zh:<24} {stem}.docx"
         if make_pdf:
             try:
-                pdf = to_pdf(docx)
-            except PdfError as exc:
+                pdf = signer.sign(to_pdf(verification.add_mark(docx, mark, url, pdf=True)), reason="样例",
+                                  location="示范县")
+            except (PdfError, seal.SealError) as exc:
                 print(f"{code}: {exc}", file=sys.stderr)
                 failures += 1
                 continue

@@ -10,6 +10,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ os.environ.setdefault("AGENCY_TEST_FAST_PASSWORD_HASH", "1")
 
 from litestar.testing import AsyncTestClient
 
+from agency import timeutil
 from agency.app import create_app
 from agency.db import migrate
 from agency.db.engine import create_engine, create_sessionmaker
@@ -29,6 +31,36 @@ from tests.support import Api
 PG_ADMIN_URL = os.environ.get("AGENCY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_SERVICES = os.environ.get("AGENCY_REQUIRE_SERVICES") == "1"
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The day the whole run takes place on. No test reads the wall clock: each asks agency.timeutil,
+    whose clock starts at 09:00 (China time) on this day and runs from there. AGENCY_TEST_TODAY picks
+    the day (scripts/test-dates runs the date-sensitive suites on a Sunday, a statutory holiday, a
+    make-up Saturday and New Year's Eve); without it the run takes place on the real date. Servers the
+    tests start as processes get the same clock through AGENCY_CLOCK_OFFSET_SECONDS."""
+    chosen = os.environ.get("AGENCY_TEST_TODAY")
+    day = date.fromisoformat(chosen) if chosen else timeutil.today()
+    clock = timeutil.ShiftedClock.on_day(day)
+    timeutil.set_clock(clock)
+    os.environ["AGENCY_CLOCK_OFFSET_SECONDS"] = str(clock.offset.total_seconds())
+
+
+@pytest.fixture(autouse=True)
+def _today_for_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``@pytest.mark.today("2026-11-30")``: the test's scenario is written in dates of its own (a clock accepted
+    the Friday before National Day…) and takes place on that day, whatever day the run takes place on, in a
+    database of that day (the ``day_database`` fixture)."""
+    marker = request.node.get_closest_marker("today")
+    if marker is None:
+        yield
+        return
+    with timeutil.clock_set_to(timeutil.ShiftedClock.on_day(date.fromisoformat(marker.args[0]))):
+        yield
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"agency: the run takes place on {timeutil.today().isoformat()} ({timeutil.today():%A}, China time)"
 
 
 def service_missing(what: str, error: BaseException) -> None:
@@ -115,6 +147,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: str) -> Settin
         "AGENCY_SCHEDULER": "off",
         # Every test client logs in from the same address; the per-address limit has its own test.
         "AGENCY_LOGIN_FAILURES_PER_ADDRESS": "1000000",
+        "AGENCY_LOGIN_FAILURES_PER_ADDRESS_AND_USER": "1000000",
     }
     env.update(overrides)
     return Settings.from_env(env)
@@ -137,9 +170,37 @@ def migrated_database(backend: str, tmp_path_factory: pytest.TempPathFactory) ->
     drop_database(url)
 
 
+@pytest.fixture(scope="session")
+def databases_of_other_days(backend: str) -> Iterator[dict[date, str]]:
+    """The migrated databases of the tests that take place on a day of their own, one per day and backend."""
+    made: dict[date, str] = {}
+    yield made
+    for url in made.values():
+        drop_database(url)
+
+
 @pytest.fixture
-def settings(migrated_database: str, tmp_path: Path) -> Settings:
-    return make_settings(migrated_database, tmp_path)
+def day_database(request: pytest.FixtureRequest, migrated_database: str, databases_of_other_days: dict[date, str],
+                 backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The run's shared database, or for a test on a day of its own (``@pytest.mark.today``) that day's: what
+    such a test records is dated on its day, which may lie after the run's day; in the shared database it
+    would be in the future of every test that follows (a worklist refuses an act recorded after its day),
+    and what the others record would be in its future."""
+    marker = request.node.get_closest_marker("today")
+    if marker is None:
+        return migrated_database
+    day = date.fromisoformat(marker.args[0])
+    if day not in databases_of_other_days:
+        url = new_database(backend, tmp_path_factory.mktemp("db"))
+        migrate.upgrade(url)
+        asyncio.run(seed_reference_data(url))
+        databases_of_other_days[day] = url
+    return databases_of_other_days[day]
+
+
+@pytest.fixture
+def settings(day_database: str, tmp_path: Path) -> Settings:
+    return make_settings(day_database, tmp_path)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agency import timeutil
 from agency.access import SYSTEM
 from agency.accounts import service as accounts
 from agency.accounts.models import User
@@ -28,6 +30,13 @@ from agency.settings import Settings
 PASSWORD = "Test@2026pass"
 REPOSITORY = Path(__file__).resolve().parents[1]
 _counter = itertools.count(1)
+
+
+def same_clock() -> dict[str, str]:
+    """The environment that puts a process a test starts (a server, a worker, an operator command) on the test's
+    clock: the same day, whatever day the run or the test takes place on (tests/conftest.py)."""
+    offset = timeutil.now() - datetime.now(UTC)
+    return {"AGENCY_CLOCK_OFFSET_SECONDS": str(offset.total_seconds())}
 
 
 def unique(prefix: str) -> str:
@@ -71,10 +80,10 @@ class Api:
 
     async def expire_lock(self, username: str) -> None:
         """Stands for the 30 minutes passing: the lock's end moves into the past."""
-        from datetime import UTC, datetime, timedelta
+        from datetime import timedelta
 
         await self.execute(update(User).where(User.username == username)
-                           .values(locked_until=datetime.now(UTC) - timedelta(seconds=1)))
+                           .values(locked_until=timeutil.now() - timedelta(seconds=1)))
 
 
 def valid_credit_code() -> str:
@@ -134,7 +143,9 @@ def demo_server(data: Path, **env_overrides: str) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENCY_")}
-    env.update(AGENCY_DATA_DIR=str(data), AGENCY_SCHEDULER="off", **env_overrides)
+    # The current dossiers only: the walks know them; the replayed year has its own test (test_demo_history).
+    env.update(AGENCY_DATA_DIR=str(data), AGENCY_SCHEDULER="off", AGENCY_DEMO_HISTORY="today", **same_clock(),
+               **env_overrides)
     # cwd is the repository: the data folder holds a "storage" directory that must not shadow the package.
     process = subprocess.Popen([sys.executable, "-m", "agency.cli", "serve", "--demo", "--port", str(port)],
                                cwd=REPOSITORY, env=env, stdout=(data / "log").open("wb"), stderr=subprocess.STDOUT)
@@ -152,3 +163,21 @@ def demo_server(data: Path, **env_overrides: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def import_calendar(url: str, file: Path, data_dir: Path, monkeypatch: Any) -> tuple[int, str]:
+    """`agency calendar import FILE` against the database ``url``, as an operator runs it: (exit code, output)."""
+    from click.testing import CliRunner
+
+    from agency.cli import main
+    from agency.settings import get_settings
+
+    monkeypatch.setenv("AGENCY_DATABASE_URL", url)
+    monkeypatch.setenv("AGENCY_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("AGENCY_SECRET_KEY", "x" * 40)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["calendar", "import", str(file)])
+    finally:
+        get_settings.cache_clear()
+    return result.exit_code, result.output

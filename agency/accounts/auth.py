@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request
@@ -12,13 +13,15 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
-from agency.access import ROLE_NAMES_ZH, Actor, Role
-from agency.accounts import service, token_cache
+from agency.access import Actor, Role
+from agency.accounts import integration, service, token_cache
 from agency.errors import Forbidden
 from agency.settings import Settings
 
 # Routes a user with an initial password may still use: to see himself, change it, or log out.
 ALLOW_INITIAL_PASSWORD = "allow_initial_password"
+# Routes an integration key opens (the sync's records): every other route refuses the integration role.
+OPEN_TO_INTEGRATION = "open_to_integration"
 
 
 async def _retrieve_actor(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:
@@ -47,8 +50,13 @@ class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
 
     async def authenticate_token(self, encoded_token: str,
                                  connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        if encoded_token.startswith(integration.KEY_PREFIX):
+            return await _authenticate_key(encoded_token, connection)
         token = self._verified.get((self.token_secret, encoded_token))
-        if token is None or token.exp <= datetime.now(UTC):
+        # ``exp`` was set by Litestar from the real time and is checked by PyJWT against it when the token is
+        # verified; a remembered token is held to the same real time. Agency's own expiry of the token (the
+        # auth_tokens row) follows agency.timeutil's clock.
+        if token is None or token.exp.timestamp() <= time.time():
             return await self._verify(encoded_token, connection)
         user = await self.retrieve_user_handler(token, connection)
         if not user:
@@ -65,6 +73,16 @@ class RememberingJWTMiddleware(JWTAuthenticationMiddleware):
         return result
 
 
+async def _authenticate_key(key: str, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    """An outside system's key (not a login token): looked up by its sha256 on every request."""
+    client = connection.client.host if connection.client else None
+    async with connection.app.state.sessionmaker() as session:
+        actor = await integration.actor_for_key(session, key, client)
+    if actor is None:
+        raise NotAuthorizedException("接口密钥无效或已吊销（invalid or revoked integration key）")
+    return AuthenticationResult(user=actor, auth=None)
+
+
 def build_jwt_auth(settings: Settings) -> JWTAuth[Actor, Token]:
     return JWTAuth[Actor, Token](
         authentication_middleware_class=RememberingJWTMiddleware,
@@ -73,7 +91,7 @@ def build_jwt_auth(settings: Settings) -> JWTAuth[Actor, Token]:
         default_token_expiration=timedelta(minutes=settings.token_ttl_minutes),
         # Pages (/, /login, /logout, /app/…, /rate/…) authenticate with the web session cookie instead.
         exclude=["^/health", "^/schema", "^/api/auth/login", "^/static/", "^/favicon", "^/$", "^/login", "^/logout",
-                 "^/app", "^/rate/", "^/api/ratings/"],
+                 "^/app", "^/rate/", "^/api/ratings/", "^/verify/", "^/api/verify/"],
         require_claims=["jti", "exp", "sub"],
         description="登录后取得的令牌：Authorization: Bearer <token>",
     )
@@ -90,21 +108,12 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 
 # Guards are coroutines: Litestar runs a plain function guard in a worker thread, on every request.
 async def initial_password_guard(connection: ASGIConnection[Any, Actor, Any, Any], handler: BaseRouteHandler) -> None:
-    if "user" not in connection.scope or handler.opt.get(ALLOW_INITIAL_PASSWORD):
+    if "user" not in connection.scope:
+        return
+    if connection.user.role is Role.INTEGRATION and not handler.opt.get(OPEN_TO_INTEGRATION):
+        raise Forbidden("外部系统接口密钥只能调用同步接口（an integration key opens the sync endpoint only）")
+    if handler.opt.get(ALLOW_INITIAL_PASSWORD):
         return
     if connection.user.must_change_password:
         raise Forbidden("请先修改初始密码（POST /api/me/password）后再继续（initial password must be changed）",
                         extra={"must_change_password": True})
-
-
-def require_roles(*roles: Role) -> Any:
-    allowed = ", ".join(ROLE_NAMES_ZH[r] for r in roles)
-
-    async def guard(connection: ASGIConnection[Any, Actor, Any, Any], _: BaseRouteHandler) -> None:
-        if "user" not in connection.scope:
-            # Only the generated OPTIONS answers get here unauthenticated: they reveal nothing but "Allow".
-            return
-        if connection.user.role not in roles:
-            raise Forbidden(f"该操作仅限{allowed}（role {connection.user.role} may not do this）")
-
-    return guard

@@ -4,17 +4,17 @@ from datetime import timedelta
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role
-from agency.accounts import service
-from agency.accounts.auth import ALLOW_INITIAL_PASSWORD, encode_token, require_roles
+from agency.access import Actor, Role, require_roles
+from agency.accounts import editing, service
+from agency.accounts.auth import ALLOW_INITIAL_PASSWORD, encode_token
 from agency.accounts.models import User
-from agency.accounts.schemas import LoginIn, LoginOut, PasswordChangeIn, Secret, UserCreateIn, UserOut
+from agency.accounts.schemas import LoginIn, LoginOut, PasswordChangeIn, Secret, UserCreateIn, UserOut, UserPatch
 from agency.privacy import mask_phone
 from agency.schemas import Page, PageNo, PageSize
 
@@ -27,6 +27,7 @@ def user_out(user: User, *, reveal: bool = False) -> UserOut:
         role=user.role,  # type: ignore[arg-type]
         department_code=user.department_code,
         enterprise_id=user.enterprise_id,
+        site_code=user.site_code,
         phone=user.phone if reveal else mask_phone(user.phone),
         email=user.email,
         must_change_password=user.must_change_password,
@@ -34,6 +35,7 @@ def user_out(user: User, *, reveal: bool = False) -> UserOut:
         locked_until=user.locked_until,
         last_login_at=user.last_login_at,
         created_at=user.created_at,
+        version=user.version,
     )
 
 
@@ -103,14 +105,24 @@ class UserController(Controller):
     @get("")
     async def list_users(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                          q: FromQuery[str | None] = None, role: FromQuery[str | None] = None,
+                         site_code: FromQuery[str | None] = None,
                          page: PageNo = 1, page_size: PageSize = 50) -> Page[UserOut]:
-        users, total = await service.list_users(db, actor, q=q, role=role, page=page, page_size=page_size)
+        users, total = await service.list_users(db, actor, q=q, role=role, site_code=site_code, page=page,
+                                                page_size=page_size)
         return Page(items=[user_out(u) for u in users], total=total, page=page, page_size=page_size)
 
     @get("/{user_id:int}")
     async def get_one(self, actor: NamedDependency[Actor], user_id: FromPath[int],
                       db: NamedDependency[AsyncSession]) -> UserOut:
         return user_out(await service.get_user(db, actor, user_id))
+
+    @patch("/{user_id:int}")
+    async def update(self, actor: NamedDependency[Actor], user_id: FromPath[int], data: JSONBody[UserPatch],
+                     db: NamedDependency[AsyncSession]) -> UserOut:
+        """Edit a user: name, phone, role, department, enterprise, site, active. A new role drops the department
+        or enterprise it does not have and needs the one it has (422 naming the field); a changed role or
+        binding, or ``is_active`` false, ends the user's sessions. ``version`` (optional): 409 when stale."""
+        return user_out(await editing.update_user(db, actor, user_id, data))
 
     @post("/{user_id:int}/password", status_code=200)
     async def reset_password(self, actor: NamedDependency[Actor], user_id: FromPath[int],
@@ -121,5 +133,19 @@ class UserController(Controller):
     @post("/{user_id:int}/lock", status_code=200)
     async def lock(self, actor: NamedDependency[Actor], user_id: FromPath[int], data: JSONBody[LockIn], state: State,
                    db: NamedDependency[AsyncSession]) -> UserOut:
-        """Lock (``locked: true``) or unlock an account; unlocking also clears the failure count."""
+        """Lock (``locked: true``) or unlock an account; locking ends every token and web session of the user,
+        unlocking also clears the failure count."""
         return user_out(await service.set_locked(db, actor, user_id, locked=data.locked, settings=state.settings))
+
+    @post("/{user_id:int}/deactivate", status_code=200)
+    async def deactivate(self, actor: NamedDependency[Actor], user_id: FromPath[int],
+                         db: NamedDependency[AsyncSession]) -> UserOut:
+        """``is_active`` false: no login, and every token and web session of the user ends (within 5 s on
+        every server process)."""
+        return user_out(await service.set_active(db, actor, user_id, active=False))
+
+    @post("/{user_id:int}/activate", status_code=200)
+    async def activate(self, actor: NamedDependency[Actor], user_id: FromPath[int],
+                       db: NamedDependency[AsyncSession]) -> UserOut:
+        """``is_active`` true again: the user may log in (his old sessions stay ended)."""
+        return user_out(await service.set_active(db, actor, user_id, active=True))

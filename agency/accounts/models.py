@@ -22,6 +22,8 @@ class User(TimestampMixin, Base):
     display_name: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
     department_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The service site the user works at (agency/sites); none: the county center.
+    site_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("sites.code"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(IdType, index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(128))
@@ -51,3 +53,17 @@ class AuthToken(Base):
     client_addr: Mapped[str | None] = mapped_column(String(64))
     # Web sessions end after AGENCY_SESSION_IDLE_MINUTES without a request.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IntegrationKey(Base):
+    """A long-lived bearer key of an outside system (role ``integration``): only its sha256 is kept."""
+
+    __tablename__ = "integration_keys"
+
+    id: Mapped[IntPK]
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -32,17 +32,18 @@ def character_classes(password: str) -> int:
     return sum(classes)
 
 
+# The one password rule of the service, in the words every form and error shows (create, change, reset).
+RULE_ZH = f"至少 {MIN_LENGTH} 位，含大写字母、小写字母、数字、符号中的至少三类，不能包含用户名"
+
+
 def check_policy(password: str, *, username: str | None = None, field: str = "password") -> None:
+    """Raises Invalid naming ``field`` with the rule itself, so the message says what would pass."""
     if len(password) < MIN_LENGTH:
-        raise Invalid(f"密码至少 {MIN_LENGTH} 位（password must have at least {MIN_LENGTH} characters）",
-                      field=field)
+        raise Invalid(f"密码太短（{len(password)} 位）。密码规则：{RULE_ZH}。", field=field)
     if character_classes(password) < MIN_CLASSES:
-        raise Invalid(
-            "密码须包含大写字母、小写字母、数字、符号中的至少三类（password needs 3 of: upper, lower, digit, symbol）",
-            field=field,
-        )
+        raise Invalid(f"密码的字符种类不足。密码规则：{RULE_ZH}。", field=field)
     if username and username.lower() in password.lower():
-        raise Invalid("密码不能包含用户名（password must not contain the username）", field=field)
+        raise Invalid(f"密码不能包含用户名。密码规则：{RULE_ZH}。", field=field)
 
 
 def hash_password(password: str) -> str:

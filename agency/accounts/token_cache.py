@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from agency import timeutil
 from agency.access import Actor
 from agency.accounts.models import AuthToken, User
 from agency.db.hooks import forget_when_written
@@ -31,7 +32,7 @@ def lookup(token_id: str, client_addr: str | None) -> Actor | None:
 
 
 def remember(token_id: str, actor: Actor, expires_at: datetime) -> None:
-    _actors.put(token_id, actor, (expires_at - datetime.now(expires_at.tzinfo)).total_seconds())
+    _actors.put(token_id, actor, (expires_at - timeutil.now()).total_seconds())
 
 
 def forget_all() -> None:

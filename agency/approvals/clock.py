@@ -210,13 +210,18 @@ def _span(calendar: WorkCalendar, s: date, e: date, unit: Unit) -> int:
 
 
 def _due(calendar: WorkCalendar, tl: _Timeline, limit: Limit) -> date:
+    return _due_and_fixed(calendar, tl, limit)[0]
+
+
+def _due_and_fixed(calendar: WorkCalendar, tl: _Timeline, limit: Limit) -> tuple[date, bool]:
+    """The due date, and whether a closed run already reached it (it then stays, whatever comes after)."""
     budget = limit.count + tl.extension
     for s, e in tl.runs:
         length = _span(calendar, s, e, limit.unit)
         if length >= budget:
-            return due_date(calendar, s, Limit(budget, limit.unit))
+            return due_date(calendar, s, Limit(budget, limit.unit)), True
         budget -= length
-    return due_date(calendar, tl.tail_from, Limit(budget, limit.unit))
+    return due_date(calendar, tl.tail_from, Limit(budget, limit.unit)), False
 
 
 def _counted_runs(tl: _Timeline, today: date) -> list[tuple[date, date]]:
@@ -296,3 +301,70 @@ def compute_clock(
         allowed=allowed,
         due_soon=due_soon,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ClockConstants:
+    """A running or paused clock, reduced to what does not depend on the day it is read on.
+
+    ``compute_clock`` read on ``anchor_on`` (the day of the last event) gives these numbers; on any later
+    day T the clock follows from them and the calendar alone (agency/approvals/clock_sql.py does it in
+    SQL for a whole worklist):
+
+    * running: ``remaining(T) = remaining_at_anchor − (working days in (anchor_on, T])`` — every working
+      day counted takes one off, before and after the due date alike; ``used(T)`` is ``allowed −
+      remaining(T)`` for a working-day limit, ``used_at_anchor + calendar days in (anchor_on, T]`` for a
+      calendar-day one; the due dates stay;
+    * paused: the numbers stay as they are; a due date that a closed run had already reached stays too,
+      any other is a projection ("if resumed today") that moves every day — None here, for the pure
+      function; so is the remaining count of a calendar-day limit then, which moves with the holidays
+      (and with the days, while a due date reached before the pause still lies ahead of it).
+
+    ``horizon_on`` is the last date the numbers depend on (None: they move with every day): a change
+    of the calendar on a day outside ``[accepted_on, horizon_on]`` leaves them as they are.
+    """
+
+    state: Literal["running", "paused"]
+    unit: Unit
+    allowed: int
+    accepted_on: date
+    paused_on: date | None
+    due_on: date | None
+    statutory_due_on: date | None
+    anchor_on: date
+    remaining_at_anchor: int | None
+    used_at_anchor: int
+    horizon_on: date | None
+
+
+def clock_constants(promised: Limit, statutory: Limit | None, events: Sequence[ClockEvent],
+                    calendar: WorkCalendar) -> ClockConstants | None:
+    """The constants of a running or paused clock; None when it has not started or has stopped.
+    Raises :class:`ClockError` for a sequence ``compute_clock`` refuses."""
+    if not events:
+        return None
+    anchor = max(e.on for e in events)
+    state = compute_clock(promised, statutory, events, anchor, calendar)
+    if state.accepted_on is None or state.finished_on is not None:
+        return None
+    assert state.due_on is not None and state.remaining_workdays is not None
+    if not state.paused:
+        horizon: date | None = max(d for d in (state.due_on, state.statutory_due_on, anchor) if d is not None)
+        return ClockConstants("running", promised.unit, state.allowed, state.accepted_on, None, state.due_on,
+                              state.statutory_due_on, anchor, state.remaining_workdays, state.used, horizon)
+    tl = _reduce(events, anchor)
+    assert tl is not None
+    due_fixed = _due_and_fixed(calendar, tl, promised)[1]
+    statutory_fixed = statutory is not None and _due_and_fixed(calendar, tl, statutory)[1]
+    due = state.due_on if due_fixed else None
+    statutory_due = state.statutory_due_on if statutory_fixed else None
+    # A calendar-day due date reached by a closed run may still lie after the pause day (the run's last day fell
+    # on a holiday: the due date moved to the next working day, inside the pause): the working days left to it
+    # then count down while the clock stands still — left to the pure function, like a projection.
+    steady = promised.unit == "workday" or (due_fixed and due is not None and tl.paused_on is not None
+                                            and due <= tl.paused_on)
+    remaining = state.remaining_workdays if steady else None
+    moving = not due_fixed or (statutory is not None and not statutory_fixed)
+    horizon = None if moving else max(d for d in (due, statutory_due, anchor) if d is not None)
+    return ClockConstants("paused", promised.unit, state.allowed, state.accepted_on, tl.paused_on, due,
+                          statutory_due, anchor, remaining, state.used, horizon)

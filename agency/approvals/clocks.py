@@ -1,11 +1,12 @@
-"""The clocks of approvals, from their clock events, the calendar and the route's thresholds."""
+"""Reading an approval's clock: its limits, its dossier's thresholds, its events, and the one function
+(``read_clock``) every view reads it through."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +21,10 @@ from agency.approvals.clock import (
     Thresholds,
     compute_clock,
 )
-from agency.approvals.models import ClockEventRow
+from agency.approvals.models import Approval, ClockEventRow
 from agency.calendar.workdays import WorkCalendar
+from agency.catalog.models import Route
 from agency.errors import Conflict
-from agency.projects.models import Approval
-from agency.projects.planning import limit_of
 
 _BATCH = 5000
 
@@ -32,6 +32,13 @@ _BATCH = 5000
 # A green-channel project is watched more closely unless its route says otherwise: yellow earlier,
 # the prompt a day sooner (and any red on it is L3, by the clock's own rule).
 GREEN_DEFAULTS = {"yellow_ratio": 0.6, "prompt_days": 2}
+
+
+def limit_of(snapshot: Mapping[str, object], name: str) -> Limit | None:
+    value = snapshot.get(name)
+    if not isinstance(value, Mapping):
+        return None
+    return Limit(int(value["count"]), value["unit"])
 
 
 def thresholds_of(route_definition: Mapping[str, Any] | None, green_channel: bool) -> Thresholds:
@@ -51,14 +58,48 @@ def thresholds_of(route_definition: Mapping[str, Any] | None, green_channel: boo
                       l3_after_workdays=int(pick("l3_after_workdays", DEFAULT_THRESHOLDS.l3_after_workdays)))
 
 
-def clock_of(approval: Approval, events: Sequence[ClockEvent], calendar: WorkCalendar, today: date, *,
-             green_channel: bool, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> ClockState:
-    promised = limit_of(approval.snapshot, "promised_limit") or Limit(0, "workday")
+def promised_of(snapshot: Mapping[str, object]) -> Limit:
+    """The promised limit of an approval's snapshot; none given counts as 0 working days (即办)."""
+    return limit_of(snapshot, "promised_limit") or Limit(0, "workday")
+
+
+def statutory_of(snapshot: Mapping[str, object]) -> Limit | None:
+    return limit_of(snapshot, "statutory_limit")
+
+
+class Dossier(Protocol):
+    """What a clock needs of its dossier (a Project, or a list's row of one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def route_id(self) -> int: ...
+
+    @property
+    def green_channel_status(self) -> str: ...
+
+
+def read_clock(approval: Approval, project: Dossier, route_definition: Mapping[str, Any] | None,
+               events: Sequence[ClockEvent], calendar: WorkCalendar, today: date) -> ClockState:
+    """The clock of one approval on ``today``: THE one function every view reads a clock through (detail,
+    worklist, inbox, dashboard, portal, papers), always with its dossier's thresholds — the route's, the
+    stricter ones on the green channel. The worklist and the sweep compute the same in SQL for many
+    approvals at once (clock_sql.py), from rows this function's reduction wrote; tests hold them equal."""
+    green = project.green_channel_status == "approved"
     try:
-        return compute_clock(promised, limit_of(approval.snapshot, "statutory_limit"), events, today, calendar,
-                             green_channel=green_channel, thresholds=thresholds)
+        return compute_clock(promised_of(approval.snapshot), statutory_of(approval.snapshot), events, today,
+                             calendar, green_channel=green, thresholds=thresholds_of(route_definition, green))
     except ClockError as error:
         raise Conflict(f"事项 {approval.id} 的时限记录不一致：{error}（inconsistent clock events）") from None
+
+
+async def route_definitions(session: AsyncSession, route_ids: Iterable[int]) -> dict[int, Mapping[str, Any] | None]:
+    wanted = set(route_ids)
+    if not wanted:
+        return {}
+    return {route_id: definition for route_id, definition in
+            (await session.execute(select(Route.id, Route.definition).where(Route.id.in_(wanted)))).all()}
 
 
 async def events_of(session: AsyncSession, approval_ids: Sequence[int]) -> dict[int, list[ClockEvent]]:
@@ -73,9 +114,10 @@ async def events_of(session: AsyncSession, approval_ids: Sequence[int]) -> dict[
     return grouped
 
 
-async def load_clocks(session: AsyncSession, approvals: Sequence[Approval], calendar: WorkCalendar, today: date,
-                      *, green_channel: bool = False, thresholds: Thresholds = DEFAULT_THRESHOLDS
-                      ) -> dict[int, ClockState]:
+async def load_clocks(session: AsyncSession, approvals: Sequence[Approval], projects: Mapping[int, Dossier],
+                      calendar: WorkCalendar, today: date) -> dict[int, ClockState]:
+    """The clocks of ``approvals`` (each project among ``projects``), read through ``read_clock``."""
     events = await events_of(session, [a.id for a in approvals])
-    return {a.id: clock_of(a, events[a.id], calendar, today, green_channel=green_channel, thresholds=thresholds)
-            if events.get(a.id) else NOT_STARTED for a in approvals}
+    routes = await route_definitions(session, {projects[a.project_id].route_id for a in approvals})
+    return {a.id: read_clock(a, projects[a.project_id], routes.get(projects[a.project_id].route_id), events[a.id],
+                             calendar, today) if events.get(a.id) else NOT_STARTED for a in approvals}

@@ -1,13 +1,129 @@
+"""Approvals — one catalog item inside one dossier, owned by one department — their prerequisites and
+their clock events, and who may see them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, exists, false, or_, select, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agency.db.base import Base, IdType, IntPK, UTCDateTime
+from agency.access import Actor, Role, Visibility, VisibilityRule
+from agency.db.base import Base, IdType, IntPK, JSONType, TimestampMixin, UTCDateTime
+from agency.enterprises.models import Enterprise
+from agency.files.models import StoredFile
+from agency.projects.handover import site_scope
+from agency.projects.models import Project, in_values
 
+APPROVAL_STATUSES = ("planned", "preparing", "submitted", "accepted", "supplement_requested", "suspended",
+                     "approved", "rejected", "refused", "withdrawn", "terminated")
 CLOCK_EVENT_KINDS = ("started", "paused", "resumed", "extended", "stopped")
+
+
+class Approval(TimestampMixin, Base):
+    """One catalog item inside one project, owned by one department."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (CheckConstraint(in_values("status", APPROVAL_STATUSES), name="status"),)
+
+    id: Mapped[IntPK]
+    project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    catalog_item_id: Mapped[int] = mapped_column(IdType, ForeignKey("catalog_items.id"))
+    item_code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str] = mapped_column(String(32), ForeignKey("departments.code"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(24), default="planned", index=True)
+    required: Mapped[bool] = mapped_column(default=True)
+    # Limits, materials and rules as they were when the project was planned (the item snapshot).
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # Route milestones this approval waits for, besides its prerequisite approvals.
+    waits_for_milestones: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    handler_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    decided_on: Mapped[date | None]
+    submitted_on: Mapped[date | None]
+    # The open one-time notice (一次性告知): what the department asked for, each material's defect, and by when
+    # the enterprise is to answer (due_on), until it is answered.
+    pending_supplement: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Every one-time notice of this approval, answered or not (requested_on, requested_at, materials): a
+    # later one that asks again for a material provided and unchanged since is a violation.
+    supplement_rounds: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # Accepted by law (行政许可法 第三十二条): the department neither accepted, refused nor asked for a
+    # supplement within 5 working days of receiving the application.
+    deemed: Mapped[bool] = mapped_column(default=False)
+    # A commitment (告知承诺) of this approval was found false at the department's check: for the leader to act on.
+    commitment_breached: Mapped[bool] = mapped_column(default=False)
+    # The (effective) date of the last status change: the floor for a backdated act, and what the
+    # stall rules measure ("preparing untouched for 5 working days").
+    status_since: Mapped[date | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ApprovalPrerequisite(Base):
+    __tablename__ = "approval_prerequisites"
+
+    approval_id: Mapped[int] = mapped_column(IdType, ForeignKey("approvals.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    prerequisite_id: Mapped[int] = mapped_column(IdType, ForeignKey("approvals.id", ondelete="CASCADE"),
+                                                 primary_key=True, index=True)
+
+
+MATERIAL_STATES = ("missing", "provided", "deferred", "committed", "reused", "shared", "exempt")
+
+
+class MaterialState(Base):
+    """A material that stands without (or beside) its files, as decided for this approval: accepted for now
+    against a promised date (容缺, ``deferred``), replaced by a signed commitment (告知承诺, ``committed``),
+    satisfied by a decision issued earlier in the dossier (``reused``), obtained by the department through
+    data sharing (``shared``) or exempt. ``missing`` and ``provided`` are not stored: they follow from the
+    material's current files (agency/approvals/materials.py)."""
+
+    __tablename__ = "material_states"
+    __table_args__ = (CheckConstraint("state IN ('deferred','committed','reused','shared','exempt')", name="state"),)
+
+    approval_id: Mapped[int] = mapped_column(IdType, ForeignKey("approvals.id", ondelete="CASCADE"), primary_key=True)
+    material_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12))
+    promised_on: Mapped[date | None]  # deferred: when the enterprise will bring it
+    reused_from_approval_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("approvals.id"))
+    source: Mapped[str | None] = mapped_column(String(200))  # shared: where the department obtained it
+    reference: Mapped[str | None] = mapped_column(String(200))  # shared: its reference there
+    reason: Mapped[str | None] = mapped_column(Text)  # exempt: why; the others: a note
+    set_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+CHECK_STATUSES = ("open", "confirmed", "false")
+
+
+class CommitmentCheck(Base):
+    """The department's check (事后核查) of a commitment that stood in for a material (告知承诺, 国办发〔2020〕42号):
+    opened when the approval is decided, due some months later (the catalog's ``verify_within_months``), and
+    watched by the sweep like a clock (escalations with subject ``verification``)."""
+
+    __tablename__ = "commitment_checks"
+    __table_args__ = (CheckConstraint(in_values("status", CHECK_STATUSES), name="status"),
+                      Index("uq_commitment_checks_material", "approval_id", "material_code", unique=True),
+                      Index("ix_commitment_checks_open", "status", "due_on"))
+
+    id: Mapped[IntPK]
+    approval_id: Mapped[int] = mapped_column(IdType, ForeignKey("approvals.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id"), index=True)
+    department_code: Mapped[str] = mapped_column(String(32), ForeignKey("departments.code"), index=True)
+    material_code: Mapped[str] = mapped_column(String(64))
+    opened_on: Mapped[date]
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    finding: Mapped[str | None] = mapped_column(Text)
+    checked_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
+    checked_on: Mapped[date | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ClockEventRow(Base):
@@ -28,23 +144,28 @@ class ClockEventRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class OpenClock(Base):
-    """Derived data, never the truth: the clock events of one approval whose clock runs or is paused,
-    reduced to the few numbers its due date, time used and level follow from on any day — so the
-    worklist and the sweep read one narrow row per open clock instead of every event of the book.
+class ApprovalClock(Base):
+    """The clock of one approval that runs or is paused, as the action that last moved it left it.
 
-    ``agency/approvals/open_clocks.py`` keeps it in step with every write of clock events, approval
-    statuses, green channels and the calendar, in the writer's transaction; ``clock_sql.reduction``
-    says what each column holds. A clock that stopped cleanly has no row; one whose events the
-    reduction cannot read keeps a row with ``readable`` false, for the pure function to judge.
+    Written explicitly, in the same transaction, by whatever changes it — an action on the approval
+    (agency/approvals/service.py), the green-channel decision of its dossier, the calendar's background
+    recompute — from the one pure reduction of its clock events (``clock.clock_constants``). Readers of
+    many clocks at once (the worklist, the workbench counts, the sweep) add the day they ask for in SQL
+    (clock_sql.py); one approval's page reads its events through the pure function. A clock that has not
+    started or has stopped has no row.
+
+    ``calendar_revision`` is the calendar the numbers were computed with: while a later change of the
+    calendar falls inside ``[accepted_on, horizon_on]`` the row is stale, and readers compute that clock
+    through the pure function until the recompute has reached it.
     """
 
-    __tablename__ = "open_clocks"
+    __tablename__ = "approval_clocks"
     # The day's urgency, most urgent first: the clerk's worklist and a department's inbox read a page of
     # it from these indexes instead of ranking every open clock.
-    __table_args__ = (Index("ix_open_clocks_urgency", "key_rank", "key_remaining", "approval_id"),
-                      Index("ix_open_clocks_department_urgency", "department_code", "key_rank", "key_remaining",
-                            "approval_id"))
+    __table_args__ = (Index("ix_approval_clocks_urgency", "key_rank", "key_remaining", "approval_id"),
+                      Index("ix_approval_clocks_department_urgency", "department_code", "key_rank", "key_remaining",
+                            "approval_id"),
+                      CheckConstraint("state IN ('running','paused')", name="state"))
 
     approval_id: Mapped[int] = mapped_column(IdType, ForeignKey("approvals.id", ondelete="CASCADE"),
                                              primary_key=True)
@@ -54,27 +175,89 @@ class OpenClock(Base):
     status: Mapped[str] = mapped_column(String(24))
     route_id: Mapped[int] = mapped_column(IdType)
     green: Mapped[bool]
-    # The promised limit of the approval's snapshot (no unit: none was given, 0 working days).
+    # False: the events form no sequence the life cycle can produce; the pure function says why (409).
+    readable: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[str | None] = mapped_column(String(8))
     unit: Mapped[str | None] = mapped_column(String(16))
-    limit_count: Mapped[int]
-    # The current run: everything from the last "started" on.
-    extension: Mapped[int]
+    allowed: Mapped[int | None]
     accepted_on: Mapped[date | None]
-    pausing: Mapped[bool]  # a pause is open
     paused_on: Mapped[date | None]
-    # Fixed while the clock runs, or when it passed before the pause; else NULL (a daily projection).
-    due_on: Mapped[date | None]
-    # Remaining working days = remaining_base − the day's working-day ordinal while running, remaining_base
-    # while paused (NULL: a paused calendar-day clock, whose count moves with the holidays).
-    remaining_base: Mapped[int | None]
-    # Time used (in the limit's unit) = the day's number − used_base while running, used_base while paused.
-    used_base: Mapped[int | None]
-    absorbed_pause: Mapped[date | None]  # the pause after a due date reached in a closed run
-    last_event_on: Mapped[date]
-    readable: Mapped[bool]
-    # The worklist's key (level rank, remaining working days) on ``key_day``, as ``urgency.keys`` computes
-    # it; rank NULL: SQL cannot key this clock exactly, the pure function does. Set with every refresh and
-    # for each new day by the sweep; a worklist asked for another day computes its keys itself.
+    due_on: Mapped[date | None]  # None while paused and not yet reached: a projection that moves daily
+    statutory_due_on: Mapped[date | None]
+    anchor_on: Mapped[date | None]  # the day of the last clock event: the day the numbers below were read on
+    remaining_at_anchor: Mapped[int | None]
+    used_at_anchor: Mapped[int | None]
+    horizon_on: Mapped[date | None]  # the last date the numbers depend on; None: they move every day
+    calendar_revision: Mapped[int]
+    # The worklist's key (level rank, remaining working days) on ``key_day``, as ``urgency.keys`` computes it;
+    # rank NULL: this clock is read through the pure function. Set with every write and for each new day by
+    # the sweep; a worklist asked for another day computes its keys itself.
     key_day: Mapped[date | None] = mapped_column(index=True)
     key_rank: Mapped[int | None]
     key_remaining: Mapped[int | None]
+
+
+# Who may see what ------------------------------------------------------------------------------------
+# A department officer sees his own department's approvals, and through them their dossiers, enterprises
+# and files; that is why the rules of those models are registered here, with the approvals they go through.
+
+
+def _project_visibility(actor: Actor) -> ColumnElement[bool]:
+    scope = site_scope(actor)  # a site's clerk: his site's dossiers, those it handed over; the center: all
+    if scope is not None:
+        return scope
+    if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
+        return true()
+    if actor.role is Role.ENTERPRISE:
+        return Project.enterprise_id == actor.enterprise_id if actor.enterprise_id is not None else false()
+    return exists(select(Approval.id).where(Approval.project_id == Project.id,
+                                            Approval.department_code == actor.department_code))
+
+
+def _approvals_visibility(project_id: Any, department_code: Any) -> VisibilityRule:
+    """The rule for rows of approvals (or of what belongs to one approval), by their project and department."""
+
+    def rule(actor: Actor) -> ColumnElement[bool]:
+        if actor.role is Role.DEPARTMENT:
+            # A department officer sees his own department's approvals, not the rest of the dossier.
+            return department_code == actor.department_code  # type: ignore[no-any-return]
+        if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER) and site_scope(actor) is None:
+            return true()  # every dossier: no condition for the planner to join projects for
+        return project_id.in_(select(Project.id).where(_project_visibility(actor)))  # type: ignore[no-any-return]
+
+    return rule
+
+
+def _enterprise_visibility(actor: Actor) -> ColumnElement[bool]:
+    if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
+        return true()
+    if actor.role is Role.ENTERPRISE:
+        return Enterprise.id == actor.enterprise_id if actor.enterprise_id is not None else false()
+    # A department sees the enterprises whose projects hold one of its approvals.
+    return exists(select(Approval.id).join(Project, Project.id == Approval.project_id).where(
+        Project.enterprise_id == Enterprise.id, Approval.department_code == actor.department_code))
+
+
+def _file_visibility(actor: Actor) -> ColumnElement[bool]:
+    if site_scope(actor) is not None:
+        projects_of_site = select(Project.id).where(_project_visibility(actor))
+        return or_(StoredFile.project_id.in_(projects_of_site), StoredFile.approval_id.in_(
+            select(Approval.id).where(Approval.project_id.in_(projects_of_site))))
+    if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
+        return true()
+    approvals = select(Approval.id).where(Visibility.condition(Approval, actor))
+    if actor.role is Role.DEPARTMENT:
+        return StoredFile.approval_id.in_(approvals)
+    projects = select(Project.id).where(Visibility.condition(Project, actor)) if actor.enterprise_id else None
+    if projects is None:
+        return false()
+    return or_(StoredFile.approval_id.in_(approvals), StoredFile.project_id.in_(projects))
+
+
+Visibility.register(Project, _project_visibility)
+Visibility.register(Approval, _approvals_visibility(Approval.project_id, Approval.department_code))
+Visibility.register(ApprovalClock, _approvals_visibility(ApprovalClock.project_id, ApprovalClock.department_code))
+Visibility.register(Enterprise, _enterprise_visibility)
+Visibility.register(StoredFile, _file_visibility)
+# The enterprise sees the checks of its own dossiers too: it made the commitment.
+Visibility.register(CommitmentCheck, _approvals_visibility(CommitmentCheck.project_id, CommitmentCheck.department_code))

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from agency.access import Actor, Visibility, get_visible, visible
+from agency.access import Actor, Visibility, not_visible, visible
 from agency.accounts.models import User
-from agency.approvals import open_clocks
+from agency.approvals import decisions, intake, materials, notice_list
 from agency.approvals.clock import ClockEvent, ClockState
-from agency.approvals.clocks import clock_of, events_of, thresholds_of
-from agency.approvals.models import OpenClock
+from agency.approvals.clocks import events_of, read_clock
+from agency.approvals.materials import MaterialView
+from agency.approvals.models import Approval, ApprovalClock, ApprovalPrerequisite
 from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
 from agency.approvals.urgency import LEVEL_ORDER as LEVEL_ORDER
 from agency.approvals.urgency import clocked_page, day_keys
@@ -26,9 +27,9 @@ from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Department, Route
 from agency.enterprises.models import Enterprise
 from agency.escalation.models import Escalation
-from agency.escalation.sweep import open_for
+from agency.escalation.service import open_for
 from agency.files.models import StoredFile
-from agency.projects.models import Approval, ApprovalPrerequisite, Project
+from agency.projects.models import Project
 
 _BATCH = 5000  # ids per IN list: PostgreSQL takes at most 32,767 bound parameters
 
@@ -43,36 +44,77 @@ class ApprovalView:
     handler: User | None
     prerequisites: list[int]
     clock: ClockState
-    files: dict[str, list[StoredFile]]
+    materials: list[MaterialView]
     escalations: list[Escalation]
+    # The last day the department may still decide on intake (第三十二条), while it is awaited.
+    intake_answer_by: date | None = None
+    decision_files: list[StoredFile] = field(default_factory=list)
+    # The papers the flow issued to the enterprise about it (受理通知书 …): template, document_id, number, status.
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Head:
+    approval: Approval
+    project: Project
+    department: Department
+    enterprise: Enterprise
+    handler: User | None
+    route_definition: Any
+    prerequisites: list[int]
+    acting: User | None = None  # the actor as a user, when asked for (he may become the handler)
+
+
+async def head(session: AsyncSession, actor: Actor, approval_id: int, *, with_actor: bool = False) -> Head:
+    """The approval (if the actor may see it) with its dossier, department, enterprise, handler and route, in
+    one statement."""
+    acting = aliased(User, name="acting")
+    # The prerequisites' ids as one string ("3,7"): the same statement, on either database.
+    prerequisites = (select(func.aggregate_strings(cast(ApprovalPrerequisite.prerequisite_id, String), ","))
+                     .where(ApprovalPrerequisite.approval_id == Approval.id).scalar_subquery())
+    query = (visible(Approval, actor).add_columns(Project, Department, Enterprise, User, Route.definition,
+                                                  prerequisites)
+             .join(Project, Project.id == Approval.project_id)
+             .join(Department, Department.code == Approval.department_code)
+             .join(Enterprise, Enterprise.id == Project.enterprise_id).join(Route, Route.id == Project.route_id)
+             .outerjoin(User, User.id == Approval.handler_id).where(Approval.id == approval_id))
+    if with_actor:
+        query = query.add_columns(acting).outerjoin(acting, acting.id == actor.user_id)
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        raise not_visible("审批事项")
+    ids = sorted(int(i) for i in (row[6] or "").split(",") if i)
+    return Head(row[0], row[1], row[2], row[3], row[4], row[5], ids, row[7] if with_actor else None)
 
 
 async def approval_view(session: AsyncSession, actor: Actor, approval_id: int, today: date) -> ApprovalView:
-    approval = await get_visible(session, Approval, approval_id, actor, what="审批事项")
-    project = await session.get_one(Project, approval.project_id)
-    route = await session.get(Route, project.route_id)
-    green = project.green_channel_status == "approved"
-    events = (await events_of(session, [approval.id]))[approval.id]
-    clock = clock_of(approval, events, await get_calendar(session), today, green_channel=green,
-                     thresholds=thresholds_of(route.definition if route else None, green))
-    prerequisites = list((await session.execute(select(ApprovalPrerequisite.prerequisite_id).where(
-        ApprovalPrerequisite.approval_id == approval.id))).scalars())
-    files: dict[str, list[StoredFile]] = defaultdict(list)
-    for stored in (await session.execute(select(StoredFile).where(StoredFile.approval_id == approval.id)
-                                         .order_by(StoredFile.material_code, StoredFile.version))).scalars():
-        files[stored.material_code or ""].append(stored)
-    return ApprovalView(
-        approval=approval, project=project, enterprise=await session.get_one(Enterprise, project.enterprise_id),
-        department=await session.get_one(Department, approval.department_code),
-        handler=await session.get(User, approval.handler_id) if approval.handler_id else None,
-        prerequisites=prerequisites, clock=clock, files=files,
-        escalations=list((await session.execute(open_for([approval.id]))).scalars()))
+    h = await head(session, actor, approval_id)
+    events = (await events_of(session, [h.approval.id])).get(h.approval.id, [])
+    clock = read_clock(h.approval, h.project, h.route_definition, events, await get_calendar(session), today)
+    return await complete_view(session, h.approval, h.project, h.department, h.enterprise, h.handler,
+                               h.prerequisites, clock)
+
+
+async def complete_view(session: AsyncSession, approval: Approval, project: Project, department: Department,
+                        enterprise: Enterprise, handler: User | None, prerequisites: list[int],
+                        clock: ClockState, material_views: list[MaterialView] | None = None) -> ApprovalView:
+    """The view of an approval whose head and clock are known (an action has them): what else it shows
+    (its materials too, unless the action read them already)."""
+    answer_by = (intake.answer_by(await get_calendar(session), approval.submitted_on)
+                 if intake.applies(approval, department) and approval.submitted_on is not None else None)
+    return ApprovalView(approval=approval, project=project, enterprise=enterprise, department=department,
+                        handler=handler, prerequisites=prerequisites, clock=clock,
+                        materials=material_views if material_views is not None
+                        else await materials.views(session, approval),
+                        escalations=list((await session.execute(open_for([approval.id]))).scalars()),
+                        intake_answer_by=answer_by, decision_files=await decisions.files_of(session, approval),
+                        notices=await notice_list.notices_of(session, approval))
 
 
 def allowed_actions(view: ApprovalView, actor: Actor) -> list[str]:
     offline = view.department.mode == "offline"
     result = []
-    for action in allowed_from(view.approval.status):
+    for action in allowed_from(view.approval.status, view.approval.pending_supplement):
         side = RULES[action].side
         if (side == "clerk" and actor.role.value in ("clerk", "admin")) or (side == "department" and (
             (actor.role.value == "department" and actor.department_code == view.approval.department_code)
@@ -89,10 +131,37 @@ class WorkRow:
     clock: ClockState
 
 
+Statuses = str | tuple[str, ...] | None
+Levels = str | tuple[str, ...] | None
+# 待补正 (``awaiting_supplement``): True keeps only those items, False leaves them out (待报送 is what is
+# ready to go, not what waits for a supplement), None does not ask.
+Supplement = bool | None
+
+
+def awaiting_supplement(status_column: Any, notice_column: Any | None = None) -> ColumnElement[bool]:
+    """待补正: a one-time notice not yet answered — after acceptance (``supplement_requested``, clock paused), or
+    before it (status ``preparing`` with the notice). Every list and counter of 待补正 uses this condition.
+    ``notice_column`` absent (the clock rows): only the first can have a clock."""
+    after: ColumnElement[bool] = status_column == "supplement_requested"
+    if notice_column is None:
+        return after
+    # A notice answered is written back as JSON null on one database and SQL NULL on the other: both mean none.
+    before = and_(status_column == "preparing", notice_column.is_not(None),
+                  func.coalesce(cast(notice_column, String), "null") != "null")
+    return or_(after, before)
+
+
 def _filters(status_column: Any, department_column: Any, project_column: Any, *, department_code: str | None,
-             status: str | None, project_id: int | None) -> list[ColumnElement[bool]]:
-    # A worklist is about open items unless a status is asked for.
-    conditions = [status_column == status if status else status_column.in_(OPEN_STATES)]
+             status: Statuses, project_id: int | None, supplement: Supplement = None,
+             notice_column: Any | None = None) -> list[ColumnElement[bool]]:
+    # A worklist is about open items unless a status (or a group of them) is asked for.
+    if isinstance(status, tuple):
+        conditions = [status_column.in_(status)]
+    else:
+        conditions = [status_column == status if status else status_column.in_(OPEN_STATES)]
+    if supplement is not None:
+        awaiting = awaiting_supplement(status_column, notice_column)
+        conditions.append(awaiting if supplement else ~awaiting)
     if department_code:
         conditions.append(department_column == department_code)
     if project_id is not None:
@@ -100,30 +169,34 @@ def _filters(status_column: Any, department_column: Any, project_column: Any, *,
     return conditions
 
 
-def worklist_scope(actor: Actor, *, department_code: str | None = None, status: str | None = None,
-                   project_id: int | None = None) -> Select[Any]:
-    """The open approvals (or those of ``status``) the actor may see, with their project and enterprise name."""
+def worklist_scope(actor: Actor, *, department_code: str | None = None, status: Statuses = None,
+                   project_id: int | None = None, supplement: Supplement = None) -> Select[Any]:
+    """The open approvals (or those of ``status``; with ``supplement``, those 待补正) the actor may see, with their
+    project and enterprise name."""
     return (visible(Approval, actor).add_columns(Project, Enterprise.name)
             .join(Project, Project.id == Approval.project_id).join(Enterprise, Enterprise.id == Project.enterprise_id)
             .where(*_filters(Approval.status, Approval.department_code, Approval.project_id,
-                             department_code=department_code, status=status, project_id=project_id)))
+                             department_code=department_code, status=status, project_id=project_id,
+                             supplement=supplement, notice_column=Approval.pending_supplement)))
 
 
-def worklist_count(actor: Actor, *, department_code: str | None = None, status: str | None = None,
-                   project_id: int | None = None) -> Select[tuple[int]]:
+def worklist_count(actor: Actor, *, department_code: str | None = None, status: Statuses = None,
+                   project_id: int | None = None, supplement: Supplement = None) -> Select[tuple[int]]:
     """How many approvals ``worklist_scope`` holds — counted on the approvals alone, an index's work."""
     return select(func.count()).select_from(Approval).where(
         Visibility.condition(Approval, actor), *_filters(Approval.status, Approval.department_code,
                                                          Approval.project_id, department_code=department_code,
-                                                         status=status, project_id=project_id))
+                                                         status=status, project_id=project_id, supplement=supplement,
+                                                         notice_column=Approval.pending_supplement))
 
 
-def open_clocks_in_scope(actor: Actor, *, department_code: str | None = None, status: str | None = None,
-                         project_id: int | None = None) -> ColumnElement[bool]:
-    """Which open clocks belong to the approvals of ``worklist_scope``."""
-    return and_(Visibility.condition(OpenClock, actor),
-                *_filters(OpenClock.status, OpenClock.department_code, OpenClock.project_id,
-                          department_code=department_code, status=status, project_id=project_id))
+def clocks_in_scope(actor: Actor, *, department_code: str | None = None, status: Statuses = None,
+                    project_id: int | None = None, supplement: Supplement = None) -> ColumnElement[bool]:
+    """Which clock rows belong to the approvals of ``worklist_scope``."""
+    return and_(Visibility.condition(ApprovalClock, actor),
+                *_filters(ApprovalClock.status, ApprovalClock.department_code, ApprovalClock.project_id,
+                          department_code=department_code, status=status, project_id=project_id,
+                          supplement=supplement))
 
 
 async def _routes(session: AsyncSession) -> dict[int, Any]:
@@ -137,10 +210,8 @@ def _loader(session: AsyncSession, query: Select[Any], calendar: WorkCalendar, r
     """How to make a row with its clock, and how to load the rows of some approval ids."""
 
     def row_of(approval: Approval, project: Project, enterprise_name: str, events: list[ClockEvent]) -> WorkRow:
-        green = project.green_channel_status == "approved"
         return WorkRow(approval, project, enterprise_name,
-                       clock_of(approval, events, calendar, today, green_channel=green,
-                                thresholds=thresholds_of(routes.get(project.route_id), green)))
+                       read_clock(approval, project, routes.get(project.route_id), events, calendar, today))
 
     async def load(ids: Sequence[int]) -> dict[int, WorkRow]:
         rows: dict[int, WorkRow] = {}
@@ -162,9 +233,8 @@ class WorkCounts:
 
 async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> WorkCounts:
     """The workbench's counts in two statements, whatever the size of the book."""
-    await open_clocks.settle(session)
     routes = await _routes(session)
-    k = (await day_keys(session, today, open_clocks_in_scope(actor), routes))[0].subquery("keys")
+    k = (await day_keys(session, today, clocks_in_scope(actor), routes))[0].subquery("keys")
     levels = dict.fromkeys(LEVEL_ORDER, 0)
     names = {rank: level for level, rank in LEVEL_ORDER.items()}
     inexact = 0
@@ -186,32 +256,58 @@ async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> Wo
     return WorkCounts(levels=levels, statuses=statuses)
 
 
-async def worklist(session: AsyncSession, actor: Actor, *, department_code: str | None, status: str | None,
-                   level: str | None, project_id: int | None, today: date, page: int,
-                   page_size: int) -> tuple[list[WorkRow], int]:
-    """Approvals the actor may see, most urgent first (by level, then remaining working days)."""
-    await open_clocks.settle(session)
-    query = worklist_scope(actor, department_code=department_code, status=status, project_id=project_id)
+async def worklist(session: AsyncSession, actor: Actor, *, department_code: str | None, status: Statuses,
+                   level: Levels, project_id: int | None, today: date, page: int,
+                   page_size: int, supplement: Supplement = None) -> tuple[list[WorkRow], int]:
+    """Approvals the actor may see, most urgent first (by level, then remaining working days). ``status`` and
+    ``level`` may each name a group (a tuple); ``page_size`` 0 only counts (the total, as the list has it);
+    ``supplement`` True: only those 待补正 (``awaiting_supplement``), False: all but those."""
+    query = worklist_scope(actor, department_code=department_code, status=status, project_id=project_id,
+                           supplement=supplement)
     routes = await _routes(session)
     row_of, load = _loader(session, query, await get_calendar(session), routes, today)
 
     # Approvals with an open clock are ordered by their clocks' urgency, keyed and paged in SQL (urgency.py).
     start, end = (page - 1) * page_size, page * page_size
-    where = open_clocks_in_scope(actor, department_code=department_code, status=status, project_id=project_id)
-    count = worklist_count(actor, department_code=department_code, status=status, project_id=project_id)
+    where = clocks_in_scope(actor, department_code=department_code, status=status, project_id=project_id,
+                            supplement=supplement)
+    count = worklist_count(actor, department_code=department_code, status=status, project_id=project_id,
+                           supplement=supplement)
     clocked = await clocked_page(session, where, today=today, level=level, start=start, end=end, routes=routes,
                                  load=load, count_in_scope=count if level in (None, "none") else None,
-                                 counts_key=(actor.role, actor.department_code, actor.enterprise_id, department_code,
-                                             status, project_id, level, today))
+                                 counts_key=(actor.role, actor.department_code, actor.enterprise_id, actor.site_code,
+                                             department_code,
+                                             status, project_id, level, today, supplement))
     result = clocked.rows
     if clocked.clockless is None:
         return result, clocked.total
     # The rest (planned, in preparation, submitted, finished: most of a large book) have no open clock, come
     # after every one that has, by id, and are paged in SQL as well.
     if len(result) < page_size and clocked.clockless:
-        has_open_clock = exists(select(OpenClock.approval_id).where(OpenClock.approval_id == Approval.id))
+        has_open_clock = exists(select(ApprovalClock.approval_id).where(ApprovalClock.approval_id == Approval.id))
         rest = (await session.execute(query.where(~has_open_clock).order_by(Approval.id)
                                       .offset(max(0, start - clocked.total)).limit(page_size - len(result)))).all()
         events = await events_of(session, [approval.id for approval, _, _ in rest])
         result += [row_of(approval, project, name, events.get(approval.id, [])) for approval, project, name in rest]
     return result, clocked.total + clocked.clockless
+
+
+async def projects_at_level(session: AsyncSession, actor: Actor, level: str, *, today: date) -> list[int]:
+    """The dossiers (the actor may see) whose worst open clock is at ``level`` today — the same clocks, read
+    the same way, as the worklist's levels."""
+    routes = await _routes(session)
+    k = (await day_keys(session, today, clocks_in_scope(actor), routes))[0].subquery("keys")
+    worst: dict[int, int] = {}
+    inexact: list[int] = []
+    for project_id, approval_id, rank, exact in (await session.execute(
+            select(ApprovalClock.project_id, k.c.approval_id, k.c.rank, k.c.exact)
+            .join(ApprovalClock, ApprovalClock.approval_id == k.c.approval_id))).all():
+        if exact:
+            worst[project_id] = min(worst.get(project_id, LEVEL_ORDER["none"]), rank)
+        else:
+            inexact.append(approval_id)
+    if inexact:  # the rare clocks SQL cannot read exactly: from the pure function
+        _, load = _loader(session, worklist_scope(actor), await get_calendar(session), routes, today)
+        for row in (await load(inexact)).values():
+            worst[row.project.id] = min(worst.get(row.project.id, LEVEL_ORDER["none"]), LEVEL_ORDER[row.clock.level])
+    return sorted(project_id for project_id, rank in worst.items() if rank == LEVEL_ORDER[level])

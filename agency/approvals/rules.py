@@ -6,6 +6,7 @@
                                           request_supplement ▼  │ resume / resubmit
                                           supplement_requested / suspended (clock paused)
     any open state ─withdraw→ withdrawn
+    supplement_requested ─terminate→ terminated   (the supplement period passed unanswered)
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 OPEN_STATES = ("planned", "preparing", "submitted", "accepted", "supplement_requested", "suspended")
-CLOSED_STATES = ("approved", "rejected", "refused", "withdrawn")
+CLOSED_STATES = ("approved", "rejected", "refused", "withdrawn", "terminated")
+# Approvals that no longer count towards the plan: nothing will come out of them.
+DROPPED = ("withdrawn", "rejected", "refused", "terminated")
 
 STATUS_NAMES = {
     "planned": "计划中",
@@ -27,6 +30,7 @@ STATUS_NAMES = {
     "rejected": "不予许可",
     "refused": "不予受理",
     "withdrawn": "已撤回",
+    "terminated": "终止办理",
 }
 
 ACTION_NAMES = {
@@ -42,6 +46,7 @@ ACTION_NAMES = {
     "approve": "准予（办结）",
     "reject": "不予许可",
     "withdraw": "撤回",
+    "terminate": "终止办理（补正逾期）",
 }
 
 # Which side acts: the agency clerk for the enterprise, or the department (for an offline
@@ -70,9 +75,15 @@ RULES: dict[str, Rule] = {
     "approve": Rule(("accepted",), "department", "approved", "stopped"),
     "reject": Rule(("accepted",), "department", "rejected", "stopped"),
     "withdraw": Rule(OPEN_STATES, "clerk", "withdrawn"),
+    # The enterprise let the supplement period pass: the department ends the case (not the mandate's 终止).
+    "terminate": Rule(("supplement_requested",), "department", "terminated", "stopped"),
 }
 
 ACTIONS = tuple(RULES)
+
+# The special procedures whose time a suspension leaves out of the limit (行政许可法 第四十五条).
+PROCEDURE_NAMES = {"hearing": "听证", "expert_review": "专家评审", "inspection": "检验、检测、检疫、鉴定",
+                   "public_notice": "公示（公告）", "other": "招标、拍卖等其他法定程序"}
 
 
 def target_of(action: str, source: str) -> str:
@@ -91,5 +102,23 @@ def clock_event_of(action: str, source: str) -> str | None:
     return RULES[action].clock
 
 
-def allowed_from(status: str) -> list[str]:
-    return [action for action, rule in RULES.items() if status in rule.sources]
+def allowed_from(status: str, notice: object = None) -> list[str]:
+    """The actions the state allows. Answering a notice given before acceptance is a resubmission (through a
+    bundle), not a first submission."""
+    allowed = [action for action, rule in RULES.items() if status in rule.sources]
+    if awaits_supplement_before_acceptance(status, notice):
+        allowed = ["resubmit" if action == "submit" else action for action in allowed]
+    return allowed
+
+
+def awaits_supplement_before_acceptance(status: str, notice: object) -> bool:
+    """A supplement asked before acceptance and not yet resubmitted: the status stays ``preparing`` (the file went
+    back to the enterprise), but for everyone it is 待补正 until the clerk resubmits through a bundle."""
+    return status == "preparing" and bool(notice)
+
+
+def status_name(status: str, notice: object = None) -> str:
+    """The status as users read it: a pending supplement before acceptance reads 待补正, like one after it."""
+    if awaits_supplement_before_acceptance(status, notice):
+        return STATUS_NAMES["supplement_requested"]
+    return STATUS_NAMES[status]

@@ -1,13 +1,14 @@
 """The worklist's order, most urgent first, computed in SQL and paged there.
 
-The key of an approval with an open clock is (level rank, remaining working days, id) — exactly what
-``compute_clock`` gives, but computed by ``clock_sql.clocks`` from the open clocks' rows for every
-candidate in one statement, so a page costs one ORDER BY … LIMIT over numbers instead of a Python
-clock per open approval.
+The key of an approval with a running or paused clock is (level rank, remaining working days, id) —
+exactly what ``compute_clock`` gives, but computed by ``clock_sql.clocks`` from the clock rows for every
+candidate in one statement (or kept in the rows for the day), so a page costs one ORDER BY … LIMIT over
+numbers instead of a Python clock per open approval.
 Only the rows of the page get their full ``ClockState`` from the pure function (the response shows it).
 
-The few rows SQL flags as not exact (``clock_sql`` says which) are computed in Python, every one of
-them, and merged into the SQL-ordered stream; an inconsistent clock among them raises as before.
+The few rows SQL cannot read exactly (``clock_sql`` says which: a calendar change not yet recomputed, a
+paused calendar-day projection) are computed in Python, every one of them, and merged into the
+SQL-ordered stream; an inconsistent clock among them raises as before.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Update,
+    and_,
     bindparam,
     case,
     exists,
@@ -38,14 +40,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from agency.approvals.clock import ClockState
-from agency.approvals.clock_sql import ThresholdPicker, clocks
+from agency.approvals.clock_sql import ThresholdPicker, clocks, fresh
 from agency.approvals.clocks import thresholds_of
-from agency.approvals.models import ClockEventRow, OpenClock
+from agency.approvals.models import Approval, ApprovalClock
 from agency.calendar.models import CalendarDay
 from agency.catalog.models import Route
 from agency.db.hooks import forget_when_written
 from agency.memo import TimedMemo
-from agency.projects.models import Approval, Project
+from agency.projects.models import Project
 
 LEVEL_ORDER = {"l3": 0, "red": 1, "yellow": 2, "prompt": 3, "none": 4}
 NO_REMAINING = 10**6  # sorts a clock without remaining days (none is started here) after every other
@@ -97,9 +99,9 @@ def keys(today: date | ColumnElement[date], where: ColumnElement[bool],
 
 def stored_keys(where: ColumnElement[bool]) -> Select[Any]:
     """The same columns as ``keys``, as the open clocks keep them for their ``key_day``."""
-    o = OpenClock
+    o = ApprovalClock
     return select(o.approval_id, o.key_rank.label("rank"), o.key_remaining.label("remaining"),
-                  o.key_rank.is_not(None).label("exact")).where(where)
+                  and_(o.key_rank.is_not(None), fresh()).label("exact")).where(where)
 
 
 def keyed_for(today: date, where: ColumnElement[bool]) -> Select[tuple[bool]]:
@@ -109,7 +111,7 @@ def keyed_for(today: date, where: ColumnElement[bool]) -> Select[tuple[bool]]:
     # The day is written into the statement: with it as a parameter the planner's generic plan expects a
     # third of the rows on either side of it and scans them all.
     day = bindparam("keyed_day", today, type_=Date, literal_execute=True)
-    stale = [OpenClock.key_day.is_(None), OpenClock.key_day < day, OpenClock.key_day > day]
+    stale = [ApprovalClock.key_day.is_(None), ApprovalClock.key_day < day, ApprovalClock.key_day > day]
     return select(~or_(*[exists().where(where, condition) for condition in stale]))
 
 
@@ -132,17 +134,23 @@ def rekeyed(routes: Mapping[int, Mapping[str, Any] | None], where: ColumnElement
     """Sets the stored key of the open clocks that meet ``where`` for the day bound as ``key_today``."""
     today = bindparam("key_today", type_=Date)
     k = keys(today, where, routes).subquery("fresh")
-    return (update(OpenClock).where(OpenClock.approval_id == k.c.approval_id)
+    return (update(ApprovalClock).where(ApprovalClock.approval_id == k.c.approval_id)
             .values(key_day=today, key_rank=case((k.c.exact, k.c.rank)),
                     key_remaining=case((k.c.exact, k.c.remaining))))
 
 
-def _wanted(k: Any, level: str | None) -> ColumnElement[bool]:
+def levels_of(level: str | tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """A level asked for, or a group of them (临期: prompt and yellow), as a tuple; None for any level."""
+    return None if level is None else (level,) if isinstance(level, str) else level
+
+
+def _wanted(k: Any, level: str | tuple[str, ...] | None) -> ColumnElement[bool]:
     exact: ColumnElement[bool] = k.c.exact
-    return exact if level is None else exact & (k.c.rank == LEVEL_ORDER.get(level, -1))
+    wanted = levels_of(level)
+    return exact if wanted is None else exact & k.c.rank.in_([LEVEL_ORDER.get(w, -1) for w in wanted])
 
 
-def _window(k: Any, level: str | None, offset: int, limit: int) -> Select[Any]:
+def _window(k: Any, level: str | tuple[str, ...] | None, offset: int, limit: int) -> Select[Any]:
     return (select(k.c.approval_id, k.c.rank, k.c.remaining).where(_wanted(k, level))
             .order_by(k.c.rank, k.c.remaining, k.c.approval_id).offset(offset).limit(limit))
 
@@ -158,10 +166,11 @@ class ClockedPage(Generic[Row]):
 # they scan the whole scope, the page does not; any write of this process forgets them.
 COUNT_SECONDS = 5.0
 _counts: TimedMemo[Hashable, dict[int, int]] = TimedMemo(COUNT_SECONDS)
-forget_when_written((Approval, ClockEventRow, Project, CalendarDay, Route), _counts.clear)
+forget_when_written((Approval, ApprovalClock, Project, CalendarDay, Route), _counts.clear)
 
 
-async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, today: date, level: str | None,
+async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, today: date,
+                       level: str | tuple[str, ...] | None,
                        start: int, end: int, routes: Mapping[int, Mapping[str, Any] | None],
                        load: Callable[[Sequence[int]], Awaitable[Mapping[int, Row]]],
                        count_in_scope: Select[Any] | None = None, counts_key: Hashable = None) -> ClockedPage[Row]:
@@ -213,7 +222,7 @@ async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, tod
 
     computed = await load(unkeyed)  # raises, like the Python sort did, when one of them is inconsistent
     extra = sorted(((sort_key(i, row.clock), row) for i, row in computed.items()
-                    if level is None or row.clock.level == level), key=lambda pair: pair[0])
+                    if level is None or row.clock.level in (levels_of(level) or ())), key=lambda pair: pair[0])
     # Each of these may take a place before the page: start the SQL window that many rows earlier.
     low = max(0, start - len(extra))
     if low != start:
@@ -232,3 +241,11 @@ async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, tod
         offset = low + sum(1 for key, _ in extra if key < first)
         merged = sorted([*stream, *((key, row) for key, row in extra if key > first)], key=lambda pair: pair[0])
     return ClockedPage([row for _, row in merged[start - offset:end - offset]], counts[1] + len(extra), clockless)
+
+
+async def rekey(session: AsyncSession, day: date, *, stale_only: bool = False) -> None:
+    """The worklist's key of every clock row (or of those not keyed for ``day`` yet) for ``day``: the sweep does
+    it for each new day, so that the worklist reads its pages from the urgency index."""
+    routes = {route: definition for route, definition in (await session.execute(select(Route.id, Route.definition)))}
+    where = or_(ApprovalClock.key_day.is_(None), ApprovalClock.key_day != day) if stale_only else literal(True)
+    await session.execute(rekeyed(routes, where), {"key_today": day})

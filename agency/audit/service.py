@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from agency import timeutil
 from agency.access import Actor
 from agency.audit.chain import ChainBreak, ChainChecker, line_hash
 from agency.audit.models import GENESIS_HASH, AuditEvent
 
 # Any constant works; it names "the audit chain" among PostgreSQL advisory locks.
 _CHAIN_LOCK_KEY = 0x41474E43
+_HEAD = text("SELECT agency_audit_chain_head(:key)")
 
 
 async def record(
@@ -37,7 +38,7 @@ async def record(
     lock was held through the rest of the request (papers rendered, notifications queued) and every
     other action waited behind it; taken at commit, it is held for one INSERT."""
     line = AuditEvent(
-        occurred_at=datetime.now(UTC),
+        occurred_at=timeutil.now(),
         actor_id=actor.user_id,
         actor_username=actor.username,
         actor_role=str(actor.role),
@@ -63,11 +64,12 @@ def _chain(session: Session) -> None:
     if not lines:
         return
     if session.get_bind().dialect.name == "postgresql":
-        # Serialises appenders until commit, so two transactions never chain to the same line.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    prev_hash = (
-        session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    ).scalar_one_or_none() or GENESIS_HASH
+        # Serialises appenders until commit, so two transactions never chain to the same line; the head is
+        # read once the lock is granted (migration 0014's function: one round trip for both).
+        head = session.execute(_HEAD, {"key": _CHAIN_LOCK_KEY}).scalar_one_or_none()
+    else:
+        head = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar_one_or_none()
+    prev_hash = head or GENESIS_HASH
     for line in lines:
         line.prev_hash = prev_hash
         line.hash = prev_hash = line_hash(line, prev_hash)

@@ -14,12 +14,13 @@ import re
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from stream_zip import ZIP_64, async_stream_zip
 
 import storage
+from agency import timeutil
 
 log = logging.getLogger("agency.archive")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
@@ -70,7 +71,7 @@ async def _bytes(data: bytes) -> AsyncIterator[bytes]:
 
 async def zip_stream(store: storage.BlobStore, entries: Sequence[Entry], on_mismatch: MismatchHandler
                      ) -> AsyncIterator[bytes]:
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = timeutil.now().replace(tzinfo=None)
 
     async def members() -> AsyncIterator[tuple[str, datetime, int, Any, AsyncIterator[bytes]]]:
         for entry in entries:

@@ -2,19 +2,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from litestar import Controller, get, put
+from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role
-from agency.accounts.auth import require_roles
 from agency.calendar import service
-from agency.calendar.schemas import CalendarDayIn, CalendarDayOut, CalendarYearOut
+from agency.calendar.schemas import CalendarDayOut, CalendarYearOut
 from agency.errors import Invalid
 
 
-def _parse_day(text: str) -> date:
+def parse_day(text: str) -> date:
     """The date of the path; a mistyped one is a 422 naming it, not a 404 from the router."""
     try:
         if len(text) != 10:
@@ -35,11 +33,3 @@ class CalendarController(Controller):
         return CalendarYearOut(year=year, source=source,  # type: ignore[arg-type]
                                days=[CalendarDayOut(date=d.day, workday=d.workday, note=d.note, source=d.source)
                                      for d in days])
-
-    @put("/{day:str}", guards=[require_roles(Role.ADMIN)])
-    async def set_day(self, day: FromPath[str], data: JSONBody[CalendarDayIn], actor: NamedDependency[Actor],
-                      db: NamedDependency[AsyncSession]) -> CalendarDayOut:
-        """Make a date (YYYY-MM-DD) a holiday or a workday; every clock that depends on it is recomputed."""
-        when = _parse_day(day)
-        await service.set_day(db, actor, when, data.workday, data.note)
-        return CalendarDayOut(date=when, workday=data.workday, note=data.note, source="admin")

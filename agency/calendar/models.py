@@ -42,3 +42,13 @@ class CalendarRevision(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     revision: Mapped[int] = mapped_column(default=0)
+
+
+class CalendarChange(Base):
+    """One date whose status a calendar revision changed. A clock computed with an earlier revision is stale
+    only if one of these dates falls among the dates it depends on (agency/approvals/clock_sql.fresh)."""
+
+    __tablename__ = "calendar_changes"
+
+    revision: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True, index=True)

@@ -1,9 +1,13 @@
-"""Seed the working calendar from the ``chinesecalendar`` package, and guess the years it lacks.
+"""Seed the working calendar from the ``chinesecalendar`` package, and estimate the years it lacks.
 
 The package knows the State Council schedules up to the year of its release and raises
-``NotImplementedError`` after that. For a year it does not know we keep only the holidays whose
-dates never move (元旦, 劳动节, 国庆节); the lunar and solar-term holidays and every make-up day
-stay unknown until the admin imports that year's notice, so such a year is marked provisional.
+``NotImplementedError`` after that. For a year it does not know we apply what the law itself fixes
+(全国年节及纪念日放假办法, as amended in 2024, in force from 2025): 元旦 1 January; 春节 除夕 and 正月
+初一 to 初三; 清明 (the solar term, 4–6 April); 劳动节 1–2 May; 端午 五月初五; 中秋 八月十五; 国庆 1–3
+October — the lunar dates and the solar term from ``lunar-python`` — and its article 6: a holiday that
+falls on a Saturday or Sunday is made up on the working days after it. The make-up Saturdays the State
+Council adds each year (调休上班) cannot be known before its notice, so such a year is marked
+provisional until the admin imports that notice.
 """
 
 from __future__ import annotations
@@ -29,8 +33,7 @@ _HOLIDAY_ZH: dict[str, str] = {
     "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
 }
 
-# Weekdays among these become provisional holidays: their dates are fixed by the 国务院
-# 全国年节及纪念日放假办法 and do not depend on the lunar calendar.
+# The holidays whose dates the calendar alone fixes (the solar ones).
 _FIXED_HOLIDAYS: tuple[tuple[int, int, str], ...] = (
     (1, 1, "元旦"),
     (5, 1, "劳动节"),
@@ -39,6 +42,7 @@ _FIXED_HOLIDAYS: tuple[tuple[int, int, str], ...] = (
     (10, 2, "国庆节"),
     (10, 3, "国庆节"),
 )
+SUBSTITUTE_SUFFIX = "补休"
 
 MAKEUP_SUFFIX = "调休"
 
@@ -97,14 +101,43 @@ def _official_year(year: int) -> tuple[DayOverride, ...]:
     return tuple(out)
 
 
+def statutory_holidays(year: int) -> list[tuple[date, str]]:
+    """The holidays 放假办法 fixes for ``year``, each day with its name (weekend days included)."""
+    from lunar_python import Lunar
+
+    def lunar(month: int, day: int) -> date:
+        solar = Lunar.fromYmd(year, month, day).getSolar()
+        return date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+    new_year = lunar(1, 1)  # 正月初一 of the lunar year that begins in ``year``
+    qingming = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
+    days = [(date(year, m, d), name) for m, d, name in _FIXED_HOLIDAYS]
+    days += [(new_year + timedelta(days=n), "春节") for n in (-1, 0, 1, 2)]  # 除夕, 初一, 初二, 初三
+    days += [(date(qingming.getYear(), qingming.getMonth(), qingming.getDay()), "清明节"),
+             (lunar(5, 5), "端午节"), (lunar(8, 15), "中秋节")]
+    return sorted(d for d in days if d[0].year == year)
+
+
 def provisional_overrides(year: int) -> list[DayOverride]:
-    """Our guess for a year without an official schedule: the fixed-date holidays on weekdays."""
-    result: list[DayOverride] = []
-    for month, day_of_month, name in _FIXED_HOLIDAYS:
-        day = date(year, month, day_of_month)
-        if day.weekday() < 5:
-            result.append(DayOverride(day, False, "provisional", name))
-    return result
+    """Our estimate for a year without an official schedule: the statutory holidays on weekdays, and for
+    each that falls on a Saturday or Sunday — or on a day another festival already takes (中秋 on 国庆) —
+    a substitute on the first free weekday after its festival (放假办法 第六条)."""
+    holidays = statutory_holidays(year)
+    result: dict[date, DayOverride] = {}
+    owed: dict[str, int] = {}
+    for day, name in holidays:
+        if day.weekday() < 5 and day not in result:
+            result[day] = DayOverride(day, False, "provisional", name)
+        else:
+            owed[name] = owed.get(name, 0) + 1
+    for name, count in owed.items():
+        day = max(d for d, n in holidays if n == name)
+        while count and day.year == year:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and day not in result and day.year == year:
+                result[day] = DayOverride(day, False, "provisional", f"{name}{SUBSTITUTE_SUFFIX}")
+                count -= 1
+    return sorted(result.values(), key=lambda o: o.day)
 
 
 def default_calendar(start: date = date(2004, 1, 1), end: date = date(2040, 12, 31)) -> WorkCalendar:

@@ -1,16 +1,17 @@
 """The working calendar in the database: seeding, admin changes, official-year import, the index.
 
-Every change bumps ``calendar_revision`` and rebuilds ``workday_ordinals``; each process keeps one
-``WorkCalendar`` and rebuilds it when it sees a newer revision. Due dates are derived on read; the
-open clocks' sums (``OpenClock``) that may depend on the changed date are recomputed in the same
-transaction, so every open clock that depends on that date follows at once.
+Every change bumps ``calendar_revision``, rebuilds ``workday_ordinals`` and records which dates changed
+status (``calendar_changes``); each process keeps one ``WorkCalendar`` and rebuilds it when it sees a
+newer revision. The clocks a change moves are the approvals' business (agency/approvals/calendar_change.py):
+they are recomputed in the background, and read through the pure function until then. Nothing here
+waits for them, so a change of the calendar holds up no other writer.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agency.access import Actor, Role
 from agency.audit import service as audit
 from agency.calendar import fileformat, seed
-from agency.calendar.models import CalendarDay, CalendarRevision, WorkdayOrdinal
+from agency.calendar.models import CalendarChange, CalendarDay, CalendarRevision, WorkdayOrdinal
 from agency.calendar.workdays import DayOverride, WorkCalendar
 from agency.db.hooks import after_commit
 from agency.errors import Invalid
@@ -31,6 +32,14 @@ _ORDINAL_BATCH = 2000
 # How long a process trusts its calendar without asking for the revision again: a change made in
 # this process is seen at once (forgotten on commit); one made by another process within this time.
 TRUST_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a change of the calendar did: its revision, and the dates whose status it changed."""
+
+    revision: int
+    days: list[date]
 
 
 @dataclass(slots=True)
@@ -69,33 +78,59 @@ async def ensure_seeded(session: AsyncSession) -> bool:
 
 async def get_calendar(session: AsyncSession) -> WorkCalendar:
     """The current calendar; one small query when nothing changed since this process last built it."""
+    return (await calendar_and_revision(session))[0]
+
+
+async def calendar_and_revision(session: AsyncSession, *, trust: bool = True,
+                                committed: bool = False) -> tuple[WorkCalendar, int]:
+    """The current calendar and its revision: what a clock computed with it records. ``trust=False`` asks
+    for the revision even within TRUST_SECONDS (the recompute of a change made by another process);
+    ``committed``: the caller is not inside a change of the calendar, so what it reads may be kept (the
+    recompute asks once per batch, and rebuilding the calendar each time cost it most of its time)."""
     key = str(session.get_bind().engine.url)
     cached = _cache.get(key)
     now = time.monotonic()
-    if cached is not None and now - cached.checked < TRUST_SECONDS:
-        return cached.calendar
+    if cached is not None and trust and now - cached.checked < TRUST_SECONDS:
+        return cached.calendar, cached.revision
     revision = await _revision(session)
     if cached is not None and cached.revision == revision:
         cached.checked = now
-        return cached.calendar
+        return cached.calendar, cached.revision
     calendar = seed.calendar_from_overrides(await _rows(session), RANGE_START, RANGE_END)
-    _cache[key] = _Cached(revision or 0, calendar, now)
-    return calendar
+    if trust or committed:
+        # Not when asked from inside a change that has not committed yet (it may still roll back).
+        _cache[key] = _Cached(revision or 0, calendar, now)
+    return calendar, revision or 0
 
 
-async def _changed(session: AsyncSession, since: date) -> WorkCalendar:
-    """After the calendar changed from ``since`` on: the revision, the ordinals and the open clocks follow."""
-    from agency.approvals import open_clocks  # the approvals build on the calendar, not the other way round
+def with_override(calendar: WorkCalendar, day: date, workday: bool, note: str) -> WorkCalendar:
+    """``calendar`` as it would be with ``day`` set so: what a previewed change computes with."""
+    overrides = {o.day: o for o in calendar.overrides()}
+    if workday == (day.weekday() < 5):
+        overrides.pop(day, None)
+    else:
+        overrides[day] = DayOverride(day, workday, "admin", note)
+    return seed.calendar_from_overrides(list(overrides.values()), RANGE_START, RANGE_END)
 
+
+async def _changed(session: AsyncSession, before: WorkCalendar, within: tuple[date, date]) -> Change:
+    """After the calendar changed: the revision, the ordinals, and the record of the dates whose status moved
+    between ``within`` (inclusive) — the clocks that depend on them are stale from now on."""
     key = str(session.get_bind().engine.url)
     after_commit(session, lambda: _cache.pop(key, None))
-    await session.execute(update(CalendarRevision).where(CalendarRevision.id == 1)
-                          .values(revision=CalendarRevision.revision + 1))
+    revision = (await session.execute(update(CalendarRevision).where(CalendarRevision.id == 1)
+                                      .values(revision=CalendarRevision.revision + 1)
+                                      .returning(CalendarRevision.revision))).scalar_one()
     calendar = seed.calendar_from_overrides(await _rows(session), RANGE_START, RANGE_END)
     await _rebuild_ordinals(session, calendar)
-    # The open clocks' due dates and the ordinals of their events from ``since`` on may have moved.
-    await open_clocks.refresh_since(session, since)
-    return calendar
+    start, end = within
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    # What a clock's numbers depend on is which days are worked; whether a year is an estimate is
+    # read from the calendar itself on each day asked for.
+    moved = [d for d in days if before.is_workday(d) != calendar.is_workday(d)]
+    if moved:
+        await session.execute(insert(CalendarChange), [{"revision": revision, "day": d} for d in moved])
+    return Change(revision, moved)
 
 
 async def _rebuild_ordinals(session: AsyncSession, calendar: WorkCalendar) -> None:
@@ -110,15 +145,16 @@ async def _rebuild_ordinals(session: AsyncSession, calendar: WorkCalendar) -> No
         await session.execute(insert(WorkdayOrdinal), batch)
 
 
-def _check_range(day: date, field: str) -> None:
+def check_range(day: date, field: str) -> None:
     if not RANGE_START <= day <= RANGE_END:
         raise Invalid(f"日期须在 {RANGE_START} 至 {RANGE_END} 之间（date out of the supported range）", field=field)
 
 
-async def set_day(session: AsyncSession, actor: Actor, day: date, workday: bool, note: str) -> CalendarDay | None:
+async def set_day(session: AsyncSession, actor: Actor, day: date, workday: bool, note: str) -> Change:
     """An admin's correction of one date. Setting a date back to its Monday–Friday status removes it."""
     actor.require(Role.ADMIN)
-    _check_range(day, "date")
+    check_range(day, "date")
+    before_calendar = await get_calendar(session)
     row = await session.get(CalendarDay, day)
     before = None if row is None else {"workday": row.workday, "source": row.source, "note": row.note}
     default_workday = day.weekday() < 5
@@ -132,13 +168,13 @@ async def set_day(session: AsyncSession, actor: Actor, day: date, workday: bool,
     else:
         row.workday, row.source, row.note, row.updated_by = workday, "admin", note, actor.username
     await session.flush()
-    await _changed(session, day)
+    change = await _changed(session, before_calendar, (day, day))
     await audit.record(session, actor, "calendar.set_day", "calendar_day", day.isoformat(), before=before,
-                       after={"workday": workday, "note": note})
-    return row
+                       after={"workday": workday, "note": note, "revision": change.revision})
+    return change
 
 
-async def import_file(session: AsyncSession, actor: Actor, text: str) -> dict[str, object]:
+async def import_file(session: AsyncSession, actor: Actor, text: str) -> tuple[dict[str, object], Change]:
     """Loads a year's official schedule: replaces that year's rows; its due dates stop being provisional."""
     actor.require(Role.ADMIN)
     try:
@@ -146,7 +182,8 @@ async def import_file(session: AsyncSession, actor: Actor, text: str) -> dict[st
     except fileformat.CalendarFileError as error:
         raise Invalid(f"日历文件错误：{error}", extra=[{"field": "file", "line": error.line,
                                                         "message": str(error)}]) from None
-    _check_range(date(parsed.year, 1, 1), "year")
+    check_range(date(parsed.year, 1, 1), "year")
+    before_calendar = await get_calendar(session)
     await session.execute(delete(CalendarDay).where(CalendarDay.day >= date(parsed.year, 1, 1),
                                                     CalendarDay.day <= date(parsed.year, 12, 31)))
     await session.flush()
@@ -154,10 +191,11 @@ async def import_file(session: AsyncSession, actor: Actor, text: str) -> dict[st
         await session.execute(insert(CalendarDay), [
             {"day": o.day, "workday": o.workday, "source": parsed.source, "note": o.note,
              "updated_by": actor.username} for o in parsed.overrides])
-    await _changed(session, date(parsed.year, 1, 1))
-    summary: dict[str, object] = {"year": parsed.year, "source": parsed.source, "days": len(parsed.overrides)}
+    change = await _changed(session, before_calendar, (date(parsed.year, 1, 1), date(parsed.year, 12, 31)))
+    summary: dict[str, object] = {"year": parsed.year, "source": parsed.source, "days": len(parsed.overrides),
+                                  "changed_days": len(change.days), "revision": change.revision}
     await audit.record(session, actor, "calendar.import", "calendar_year", parsed.year, after=summary)
-    return summary
+    return summary, change
 
 
 async def year_view(session: AsyncSession, year: int) -> tuple[str, list[DayOverride]]:

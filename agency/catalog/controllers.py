@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role
-from agency.accounts.auth import require_roles
+import storage
+from agency.access import Actor, Role, require_roles
 from agency.catalog import service
 from agency.catalog.format_model import STAGE_NAMES, Route
 from agency.catalog.models import CatalogItem
@@ -31,7 +31,7 @@ def item_out(item: CatalogItem, prerequisites: list[str], version: str) -> ItemO
         fee_basis=d["fee_basis"], fee_standard=d["fee_standard"], supervision=d["supervision"],
         suspension_allowed=d["suspension_allowed"], extension_allowed=d["extension_allowed"],
         extension_cap_workdays=d.get("extension_cap_workdays"), application_form=d.get("application_form"),
-        version=version,
+        version=version, fees=d.get("fees") or [],
     )
 
 
@@ -41,7 +41,7 @@ class CatalogController(Controller):
 
     @get("/departments")
     async def departments(self, db: NamedDependency[AsyncSession]) -> list[DepartmentOut]:
-        return [DepartmentOut(code=d.code, name=d.name, mode=d.mode)  # type: ignore[arg-type]
+        return [DepartmentOut(code=d.code, name=d.name, mode=d.mode, kind=d.kind)  # type: ignore[arg-type]
                 for d in await service.list_departments(db)]
 
     @put("/departments/{code:str}", guards=[require_roles(Role.ADMIN)])
@@ -49,8 +49,10 @@ class CatalogController(Controller):
                                 db: NamedDependency[AsyncSession]) -> DepartmentDetailOut:
         """Name, mode (online/offline) and the escalation contacts per level of one department."""
         d = await service.update_department(db, actor, code, name=data.name, mode=data.mode,
-                                            contacts=msgspec.to_builtins(data.contacts))
-        return DepartmentDetailOut(code=d.code, name=d.name, mode=d.mode, contacts=d.contacts)  # type: ignore[arg-type]
+                                            contacts=msgspec.to_builtins(data.contacts), doc_prefix=data.doc_prefix)
+        return DepartmentDetailOut(code=d.code, name=d.name, mode=d.mode, contacts=d.contacts,  # type: ignore[arg-type]
+                                   kind=d.kind, reconsideration_body=d.reconsideration_body,  # type: ignore[arg-type]
+                                   court=d.court, doc_prefix=d.doc_prefix)
 
     @get("/catalog/items")
     async def items(self, db: NamedDependency[AsyncSession], route: FromQuery[str | None] = None,
@@ -79,11 +81,19 @@ class CatalogController(Controller):
                                 version=version.version if version else ""))
         return out
 
+    @get("/catalog/export", guards=[require_roles(Role.ADMIN)], media_type="application/x-yaml")
+    async def export_catalog(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Response[str]:
+        """The current catalog as the YAML the import reads; importing it again changes nothing."""
+        filename, text = await service.export_catalog(db, actor)
+        return Response(text, media_type="application/x-yaml; charset=utf-8", headers={
+            "Content-Disposition": storage.content_disposition(filename), "Cache-Control": "private, no-store"})
+
     @post("/catalog/import", status_code=200, guards=[require_roles(Role.ADMIN)],
           request_max_body_size=MAX_CATALOG_BYTES)
     async def import_catalog(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor],
-                             db: NamedDependency[AsyncSession]) -> ImportSummary:
-        """Body: the catalog YAML (docs/catalog-format.md). All or nothing; 422 lists every problem."""
+                             db: NamedDependency[AsyncSession], dry_run: FromQuery[bool] = False) -> ImportSummary:
+        """Body: the catalog YAML (docs/catalog-format.md). All or nothing; 422 lists every problem.
+        ``dry_run=true``: only the diff against the current version (added, changed with fields, removed)."""
         body = await request.body()
         if len(body) > MAX_CATALOG_BYTES:
             raise TooLarge("目录文件过大（catalog file too large）")
@@ -91,4 +101,6 @@ class CatalogController(Controller):
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest("目录文件须为 UTF-8 编码的 YAML（catalog must be UTF-8 YAML）") from None
+        if dry_run:
+            return msgspec.convert(await service.preview_import(db, actor, text), ImportSummary)
         return msgspec.convert(await service.import_catalog(db, actor, text), ImportSummary)

@@ -25,7 +25,8 @@ Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 # "2026.1": year dot sequence, so versions sort in the order they were published.
 Version = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}\.[0-9]+$")]
 
-Mode = Literal["online", "offline"]
+Mode = Literal["online", "offline", "external"]
+DepartmentKind = Literal["authority", "utility"]
 Unit = Literal["workday", "calendar_day"]
 Stage = Literal["land_planning", "engineering_permit", "construction_permit", "completion_acceptance"]
 Kind = Literal[
@@ -92,6 +93,11 @@ class Department(CatalogStruct, frozen=True, kw_only=True):
     name: Name
     mode: Mode
     contacts: Contacts
+    kind: DepartmentKind = "authority"
+    reconsideration_body: Name | None = None
+    court: Name | None = None
+    # The prefix of the numbers of its papers (e.g. 嵩发改告); absent: kept as the administrator set it.
+    doc_prefix: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
 
 
 class Limit(CatalogStruct, frozen=True, kw_only=True):
@@ -107,6 +113,83 @@ class Material(CatalogStruct, frozen=True, kw_only=True):
     original: Original = "original"
     accepted_types: Annotated[list[FileType], msgspec.Meta(min_length=1)] = msgspec.field(default_factory=_pdf_only)
     note: str | None = None
+    # What may stand in for the file (reform-era intake, DOMAIN.md): the department may accept the case without
+    # it against a promised date (容缺); a signed commitment may replace it (告知承诺); the department may obtain it
+    # by data sharing (共享获取); it may be exempt (with the reason given then); a decision issued earlier in the
+    # same dossier satisfies it (the item that produces it).
+    deferrable: bool = False
+    commitment: bool = False
+    shareable: bool = False
+    exemptible: bool = False
+    produced_by: Code | None = None
+    # A committed material: within how many calendar months of the decision the department checks the
+    # commitment (事后核查); none given, 2.
+    verify_within_months: Annotated[int, msgspec.Meta(ge=1, le=60)] | None = None
+
+
+class Citation(CatalogStruct, frozen=True, kw_only=True):
+    """One legal citation of an item, as its legal_basis or time_limit_text words it. ``checked``: someone
+    compared it with the law's text (``source`` says against what); the import lists those not checked."""
+
+    cite: Text
+    checked: bool = False
+    source: str | None = None
+
+
+class ScaleLimits(CatalogStruct, frozen=True, kw_only=True):
+    """A statutory limit that depends on the project's scale (施工图审查: 15 working days for a large project,
+    10 for a medium or small one, 部令第13号)."""
+
+    large: Limit
+    medium_and_small: Limit
+
+
+ObligationUnit = Literal["month", "calendar_day", "workday"]
+
+
+class ObligationRule(CatalogStruct, frozen=True, kw_only=True):
+    """What the enterprise owes after the item's decision (docs/catalog-format.md, "Obligations"): due
+    ``count`` ``unit`` after the decision; met when the project's milestone ``met_by`` is entered (开工: one
+    entry meets every obligation waiting on it); extended at most ``max_extensions`` times by at most
+    ``extension_months`` each, against the department's decision."""
+
+    code: Code
+    name: Name
+    count: Annotated[int, msgspec.Meta(ge=1, le=3650)]
+    unit: ObligationUnit
+    met_by: Code | None = None
+    max_extensions: Annotated[int, msgspec.Meta(ge=0, le=10)] = 0
+    extension_months: Annotated[int, msgspec.Meta(ge=1, le=60)] | None = None
+    # What happens when it is missed, and under which law (shown to the enterprise with the due date).
+    consequence: Text
+    legal_basis: Text
+
+
+FeePer = Literal["fixed", "piece", "m2", "mu"]
+Yuan = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
+
+
+class AmountRule(CatalogStruct, frozen=True, kw_only=True):
+    """How a fee's amount is computed (docs/catalog-format.md, "Fees"): ``unit_yuan`` once (fixed), or times the
+    pieces (件/本, counted at the assessment), the building area (m², the project's fact) or the land (亩), then held
+    between ``minimum_yuan`` and ``maximum_yuan``. Yuan are decimal strings, never floats."""
+
+    per: FeePer
+    unit_yuan: Yuan
+    minimum_yuan: Yuan | None = None
+    maximum_yuan: Yuan | None = None
+
+
+class FeeRule(CatalogStruct, frozen=True, kw_only=True):
+    """One fee an item charges (非税收入, collected into the 收费专户 against a payment notice)."""
+
+    code: Code
+    name: Name
+    basis: Text
+    amount_rule: AmountRule
+    # Unpaid, a mandatory fee blocks the approving decision unless it may be paid after it.
+    mandatory: bool = True
+    payable_after_decision: bool = False
 
 
 class Item(CatalogStruct, frozen=True, kw_only=True):
@@ -131,8 +214,29 @@ class Item(CatalogStruct, frozen=True, kw_only=True):
     suspension_allowed: bool
     extension_allowed: bool
     extension_cap_workdays: Annotated[int, msgspec.Meta(ge=1, le=365)] | None = None
+    # The period the enterprise has to answer a one-time notice (补正期限), in working days.
+    supplement_limit_workdays: Annotated[int, msgspec.Meta(ge=1, le=120)] = 10
     application_form: TemplateCode | None = None
     materials: list[Material] = msgspec.field(default_factory=list)
+    # By the project's scale (its ``scale`` fact); ``statutory_limit`` is then the large one, which stands until
+    # the scale is known (the longer limit: no department is held to a limit the law does not set).
+    statutory_limit_by_scale: ScaleLimits | None = None
+    citations: list[Citation] = msgspec.field(default_factory=list)
+    # The item's code in each outside system (``gongai``: the province's 工改系统), for its sync records.
+    external_codes: dict[Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")],
+                         Annotated[str, msgspec.Meta(min_length=1, max_length=64)]] = msgspec.field(
+        default_factory=dict)
+    obligations: list[ObligationRule] = msgspec.field(default_factory=list)
+    # Empty: the item charges nothing (本事项不收费).
+    fees: list[FeeRule] = msgspec.field(default_factory=list)
+
+
+class JointParticipant(CatalogStruct, frozen=True, kw_only=True):
+    """A participant of a joint acceptance (联合验收): its part, and the department that records its opinion."""
+
+    code: Code
+    name: Name
+    department: Code
 
 
 class RouteItem(CatalogStruct, frozen=True, kw_only=True):
@@ -140,6 +244,8 @@ class RouteItem(CatalogStruct, frozen=True, kw_only=True):
     after: list[Code] = msgspec.field(default_factory=list)
     required: bool = True
     parallel_group: Code | None = None
+    # A joint item (联合验收): its department leads; it is approved only when every participant has passed.
+    participants: list[JointParticipant] = msgspec.field(default_factory=list)
 
 
 class Milestone(CatalogStruct, frozen=True, kw_only=True):
@@ -160,6 +266,14 @@ class Escalation(Thresholds, frozen=True, kw_only=True):
     green_channel: Thresholds | None = None
 
 
+class RouteStage(CatalogStruct, frozen=True, kw_only=True):
+    """A stage of the route with its lead department (牵头部门, 国办发〔2019〕11号) and its limit in working days."""
+
+    code: Stage
+    lead: Code
+    limit_workdays: Annotated[int, msgspec.Meta(ge=1, le=365)]
+
+
 class Route(CatalogStruct, frozen=True, kw_only=True):
     code: Code
     name: Name
@@ -167,6 +281,9 @@ class Route(CatalogStruct, frozen=True, kw_only=True):
     items: list[RouteItem]
     milestones: list[Milestone] = msgspec.field(default_factory=list)
     escalation: Escalation | None = None
+    stages: list[RouteStage] = msgspec.field(default_factory=list)
+    # The government's time on a project of this route, first submission to last decision (None: the default).
+    government_target_workdays: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
 
     def item_codes(self) -> list[str]:
         return [ri.item for ri in self.items]

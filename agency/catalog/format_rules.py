@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
-from agency.catalog.format_model import Department, Escalation, Item, Limit, Route, Thresholds
+from agency.catalog.format_model import STAGE_NAMES, Department, Escalation, Item, Limit, Route, Thresholds
 from agency.catalog.format_yaml import Issue, Path
 
 # Comparing a workday limit with a calendar-day one: a working week is 5 of 7 days. Holidays make
@@ -30,15 +30,36 @@ def check_catalog(
 ) -> list[Issue]:
     """Every cross-value problem; the int of each pair is the element's index in the file."""
     issues: list[Issue] = []
-    department_codes = _unique(((i, d.code) for i, d in departments), "departments", "department", issues)
-    item_codes = _unique(((i, it.code) for i, it in items), "items", "item", issues)
-    _unique(((i, r.code) for i, r in routes), "routes", "route", issues)
+    department_codes = _unique(((i, d.code) for i, d in departments), "departments", "部门", issues)
+    item_codes = _unique(((i, it.code) for i, it in items), "items", "事项", issues)
+    _unique(((i, r.code) for i, r in routes), "routes", "路线", issues)
     all_departments = department_codes | set(known_departments)
     all_items = item_codes | set(known_items)
     for i, item in items:
         _check_item(item, ("items", i), all_departments, issues)
+        for j, material in enumerate(item.materials):
+            if material.produced_by is not None and material.produced_by not in all_items:
+                issues.append(Issue(("items", i, "materials", j, "produced_by"),
+                                    f"目录中没有事项 {material.produced_by}"))
     for i, route in routes:
         _check_route(route, ("routes", i), all_items, issues)
+        seen: set[str] = set()
+        for j, stage in enumerate(route.stages):
+            if stage.lead not in all_departments:
+                issues.append(Issue(("routes", i, "stages", j, "lead"), f"目录中没有部门 {stage.lead}"))
+            if stage.code in seen:
+                issues.append(Issue(("routes", i, "stages", j, "code"),
+                                    f"阶段 {stage.code}（{STAGE_NAMES.get(stage.code)}）列了两次"))
+            seen.add(stage.code)
+        for j, entry in enumerate(route.items):
+            parts: set[str] = set()
+            for k, part in enumerate(entry.participants):
+                where = ("routes", i, "items", j, "participants", k)
+                if part.department not in all_departments:
+                    issues.append(Issue((*where, "department"), f'unknown department "{part.department}"'))
+                if part.code in parts:
+                    issues.append(Issue((*where, "code"), f'participant "{part.code}" is listed twice'))
+                parts.add(part.code)
     return issues
 
 
@@ -47,7 +68,7 @@ def _unique(pairs: Iterable[tuple[int, str]], plural: str, noun: str, issues: li
     for index, code in pairs:
         if code in first:
             issues.append(
-                Issue((plural, index, "code"), f'duplicate {noun} code "{code}" (also {plural}[{first[code]}])')
+                Issue((plural, index, "code"), f"{noun}代码 {code} 重复（与第 {first[code] + 1} 个{noun}相同）")
             )
         else:
             first[code] = index
@@ -56,32 +77,48 @@ def _unique(pairs: Iterable[tuple[int, str]], plural: str, noun: str, issues: li
 
 def _check_item(item: Item, path: Path, departments: set[str], issues: list[Issue]) -> None:
     if item.department not in departments:
-        issues.append(Issue((*path, "department"), f'unknown department "{item.department}"'))
+        issues.append(Issue((*path, "department"), f"目录中没有部门 {item.department}"))
     seen: dict[str, int] = {}
     for i, material in enumerate(item.materials):
         if material.code in seen:
             issues.append(
                 Issue(
                     (*path, "materials", i, "code"),
-                    f'duplicate material code "{material.code}" (also materials[{seen[material.code]}])',
+                    f"材料代码 {material.code} 重复（与第 {seen[material.code] + 1} 项材料相同）",
                 )
             )
         else:
             seen[material.code] = i
+        if material.produced_by is not None and material.produced_by == item.code:
+            issues.append(Issue((*path, "materials", i, "produced_by"), "事项不能由自身产出自己的材料"))
     statutory, promised = item.statutory_limit, item.promised_limit
     if statutory is not None and _exceeds(promised, statutory):
         issues.append(
             Issue(
                 (*path, "promised_limit"),
-                f"promised limit {_show(promised)} exceeds the statutory limit {_show(statutory)}",
+                f"承诺时限 {_show(promised)} 超过了法定时限 {_show(statutory)}",
             )
         )
+    by_scale = item.statutory_limit_by_scale
+    if by_scale is not None and statutory != by_scale.large:
+        issues.append(Issue((*path, "statutory_limit"),
+                            "须等于 statutory_limit_by_scale.large（项目规模确定之前适用它）"))
+    if by_scale is not None and _exceeds(promised, by_scale.medium_and_small):
+        smaller = _show(by_scale.medium_and_small)
+        issues.append(Issue((*path, "promised_limit"),
+                            f"承诺时限 {_show(promised)} 超过了中小型项目的法定时限 {smaller}"))
+    for i, citation in enumerate(item.citations):
+        if citation.cite not in item.legal_basis and citation.cite not in item.time_limit_text:
+            issues.append(Issue((*path, "citations", i, "cite"),
+                                "在 legal_basis 和 time_limit_text 中都找不到这条引文"))
+        if citation.checked and not citation.source:
+            issues.append(Issue((*path, "citations", i, "source"), "已核对的引文须写明据以核对的来源"))
     if not item.extension_allowed and item.extension_cap_workdays is not None:
-        issues.append(Issue((*path, "extension_cap_workdays"), "set although extension_allowed is false; remove it"))
+        issues.append(Issue((*path, "extension_cap_workdays"), "不可延期（extension_allowed 为 false）时不能设定"))
     if item.extension_allowed and item.extension_cap_workdays is None:
         issues.append(
             Issue(
-                (*path, "extension_cap_workdays"), "required when extension_allowed is true (no open-ended extension)"
+                (*path, "extension_cap_workdays"), "extension_allowed 为 true（可延期）时必填：延期须有上限"
             )
         )
 
@@ -97,20 +134,20 @@ def _calendar_days(limit: Limit) -> Fraction:
 
 
 def _show(limit: Limit) -> str:
-    return f"{limit.count} {'workdays' if limit.unit == 'workday' else 'calendar days'}"
+    return f"{limit.count} {'个工作日' if limit.unit == 'workday' else '日（自然日）'}"
 
 
 def _check_route(route: Route, path: Path, catalog_items: set[str], issues: list[Issue]) -> None:
     if not route.items:
-        issues.append(Issue((*path, "items"), "a route needs at least one item"))
+        issues.append(Issue((*path, "items"), "路线至少须有一个事项"))
     in_route: dict[str, int] = {}
     for i, ri in enumerate(route.items):
         where = (*path, "items", i)
         if ri.item not in catalog_items:
-            issues.append(Issue((*where, "item"), f'unknown catalog item "{ri.item}"'))
+            issues.append(Issue((*where, "item"), f"目录中没有事项 {ri.item}"))
         if ri.item in in_route:
             issues.append(
-                Issue((*where, "item"), f'item "{ri.item}" is listed twice (also items[{in_route[ri.item]}])')
+                Issue((*where, "item"), f"事项 {ri.item} 列了两次（与本路线第 {in_route[ri.item] + 1} 个事项相同）")
             )
         else:
             in_route[ri.item] = i
@@ -118,9 +155,9 @@ def _check_route(route: Route, path: Path, catalog_items: set[str], issues: list
     for i, m in enumerate(route.milestones):
         where = (*path, "milestones", i, "code")
         if m.code in catalog_items or m.code in in_route:
-            issues.append(Issue(where, f'milestone code "{m.code}" clashes with the item code "{m.code}"'))
+            issues.append(Issue(where, f"节点代码 {m.code} 与事项代码 {m.code} 相同"))
         elif m.code in milestones:
-            issues.append(Issue(where, f'duplicate milestone code "{m.code}" (also milestones[{milestones[m.code]}])'))
+            issues.append(Issue(where, f"节点代码 {m.code} 重复（与第 {milestones[m.code] + 1} 个节点相同）"))
         else:
             milestones[m.code] = i
 
@@ -136,20 +173,20 @@ def _check_route(route: Route, path: Path, catalog_items: set[str], issues: list
         after_paths[code] = after_path
         for j, prerequisite in enumerate(after):
             if prerequisite in graph[code]:
-                issues.append(Issue((*after_path, j), f'prerequisite "{prerequisite}" is listed twice'))
+                issues.append(Issue((*after_path, j), f"前置条件 {prerequisite} 列了两次"))
             elif prerequisite in in_route or prerequisite in milestones:
                 graph[code].append(prerequisite)
             elif prerequisite in catalog_items:
-                issues.append(Issue((*after_path, j), f'prerequisite "{prerequisite}" is not an item of this route'))
+                issues.append(Issue((*after_path, j), f"前置条件 {prerequisite} 是目录中的事项，但不在本路线中"))
             else:
                 issues.append(
-                    Issue((*after_path, j), f'unknown prerequisite "{prerequisite}" (no such item or milestone)')
+                    Issue((*after_path, j), f"未知的前置条件 {prerequisite}：本路线没有这个事项或节点")
                 )
 
     cycles = _cycles(graph)
     for cycle in cycles:
         shown = " → ".join([*cycle, cycle[0]])
-        issues.append(Issue(after_paths[cycle[0]], f"cyclic prerequisites: {shown} (each waits for the next)"))
+        issues.append(Issue(after_paths[cycle[0]], f"前置条件循环：{shown}（每一项都在等下一项，永远无法开始）"))
     if not cycles:
         _check_parallel_groups(route, path, graph, issues)
     _check_optional(route, path, issues)
@@ -240,7 +277,7 @@ def _check_parallel_groups(route: Route, path: Path, graph: dict[str, list[str]]
                 issues.append(
                     Issue(
                         (*path, "items", i, "parallel_group"),
-                        f'"{later}" waits for "{earlier}", so they cannot share parallel group "{ri.parallel_group}"',
+                        f"{later} 须等 {earlier} 办结，二者不能同在并联组 {ri.parallel_group}",
                     )
                 )
         members.setdefault(ri.parallel_group, []).append(ri.item)
@@ -257,7 +294,7 @@ def _check_optional(route: Route, path: Path, issues: list[Issue]) -> None:
                 issues.append(
                     Issue(
                         (*path, "items", i, "after", j),
-                        f'required item waits for the optional item "{prerequisite}"',
+                        f"必办事项等待可选事项 {prerequisite}：可选事项被删去后它将永远无法开始",
                     )
                 )
 
@@ -273,5 +310,6 @@ def _check_escalation(escalation: Escalation, path: Path, issues: list[Issue]) -
         if mine is None or route is None or mine == route:
             continue
         if (mine > route) == laxer_when_higher:
-            bound = "above" if laxer_when_higher else "below"
-            issues.append(Issue((*path, "green_channel", name), f"must not be {bound} the route's {name} ({route})"))
+            bound = "高于" if laxer_when_higher else "低于"
+            issues.append(Issue((*path, "green_channel", name),
+                                f"绿色通道的阈值不能比路线本身宽松：不能{bound}路线的 {name}（{route}）"))

@@ -7,7 +7,6 @@ composed first so that every path can be traced back to its line (``read_yaml``)
 
 from __future__ import annotations
 
-import re
 import types
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from typing import Any, Union, get_args, get_origin
 import msgspec
 import yaml
 
+from agency.catalog.format_messages import choices, describe, leaf_message, split_path, syntax_message
+
 Path = tuple[str | int, ...]
 
 # Aliases let a small document describe an exponentially large tree ("billion laughs"); the walk
@@ -23,8 +24,6 @@ Path = tuple[str | int, ...]
 MAX_NODES = 200_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-_AT_PATH = re.compile(r"^(?P<message>.*) - at `\$(?P<path>.*)`$", re.DOTALL)
-_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +53,7 @@ def read_yaml(text: str) -> tuple[Any, dict[Path, int], list[Issue]]:
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, {}, [Issue((), "the catalog is empty")]
+            return None, {}, [Issue((), "目录文件为空")]
         lines: dict[Path, int] = {}
         issues: list[Issue] = []
         # Indexed before construction: constructing flattens merge keys ("<<") in place, and then
@@ -62,17 +61,17 @@ def read_yaml(text: str) -> tuple[Any, dict[Path, int], list[Issue]]:
         _index(node, (), lines, issues, [0])
         try:
             data = loader.construct_document(node)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError):
             # The timestamp constructor lets e.g. "2026-02-30" through to datetime, which raises.
             path = _bad_timestamp(loader, node)
-            return None, {}, [Issue(path or (), f"invalid date: {exc}", line_of(path or (), lines))]
+            return None, {}, [Issue(path or (), "日期无效：没有这一天，请检查年、月、日", line_of(path or (), lines))]
         return data, lines, issues
     except yaml.YAMLError as exc:
         return None, {}, [_yaml_issue(exc)]
     except _TooLarge:
-        return None, {}, [Issue((), f"the document expands to more than {MAX_NODES} nodes")]
+        return None, {}, [Issue((), f"文档展开后超过 {MAX_NODES} 个节点（锚点引用过多），拒绝读取")]
     except RecursionError:
-        return None, {}, [Issue((), "the document is nested too deeply")]
+        return None, {}, [Issue((), "嵌套层级过深")]
     finally:
         loader.dispose()
 
@@ -80,9 +79,8 @@ def read_yaml(text: str) -> tuple[Any, dict[Path, int], list[Issue]]:
 def _yaml_issue(exc: yaml.YAMLError) -> Issue:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
-        return Issue((), f"YAML syntax error: {message}", mark.line + 1 if mark else None)
-    return Issue((), f"YAML error: {exc}")
+        return Issue((), f"YAML 语法错误：{syntax_message(exc)}", mark.line + 1 if mark else None)
+    return Issue((), f"YAML 语法错误：{syntax_message(exc)}")
 
 
 def _index(node: yaml.Node, path: Path, lines: dict[Path, int], issues: list[Issue], count: list[int]) -> None:
@@ -98,7 +96,7 @@ def _index(node: yaml.Node, path: Path, lines: dict[Path, int], issues: list[Iss
             key = key_node.value
             key_line = key_node.start_mark.line + 1
             if key in seen:
-                issues.append(Issue((*path, key), f"duplicate key (first given on line {seen[key]})", key_line))
+                issues.append(Issue((*path, key), f"键重复（第 {seen[key]} 行已给出）", key_line))
                 continue
             seen[key] = key_line
             # The key's line, not the value's: a block value starts on the next line.
@@ -139,18 +137,6 @@ def line_of(path: Path, lines: dict[Path, int]) -> int | None:
     return None
 
 
-def describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{type(value).__name__} {value!r}"
-
-
 def _struct_type(tp: Any) -> tuple[type[msgspec.Struct], bool] | None:
     """(Struct class, whether None is allowed) when the annotation is a Struct or Struct | None."""
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
@@ -184,7 +170,7 @@ def convert(value: Any, tp: Any, path: Path, issues: list[Issue]) -> tuple[bool,
     element = _list_of_struct(tp)
     if element is not None:
         if not isinstance(value, list):
-            issues.append(Issue(path, f"expected a list, got {describe(value)}"))
+            issues.append(Issue(path, f"应为列表，实为{describe(value)}"))
             return False, None
         results = [convert(v, element, (*path, i), issues) for i, v in enumerate(value)]
         if all(ok for ok, _ in results):
@@ -193,21 +179,21 @@ def convert(value: Any, tp: Any, path: Path, issues: list[Issue]) -> tuple[bool,
     try:
         return True, msgspec.convert(value, tp)
     except msgspec.ValidationError as exc:
-        issues.append(_leaf_issue(str(exc), path))
+        issues.append(_leaf_issue(str(exc), path, tp))
         return False, None
 
 
 def convert_struct(value: Any, cls: type[msgspec.Struct], path: Path, issues: list[Issue]) -> tuple[bool, Any]:
     if not isinstance(value, dict):
-        issues.append(Issue(path, f"expected a mapping, got {describe(value)}"))
+        issues.append(Issue(path, f"应为映射（键: 值），实为{describe(value)}"))
         return False, None
     fields = msgspec.structs.fields(cls)
     known = {f.encode_name for f in fields}
     ok = True
     for key in value:
         if key not in known:
-            expected = ", ".join(f.encode_name for f in fields)
-            issues.append(Issue((*path, str(key)), f"unknown field (expected one of: {expected})"))
+            expected = "、".join(f.encode_name for f in fields)
+            issues.append(Issue((*path, str(key)), f"未知字段（可用字段：{expected}）"))
             ok = False
     kwargs: dict[str, Any] = {}
     for f in fields:
@@ -216,7 +202,7 @@ def convert_struct(value: Any, cls: type[msgspec.Struct], path: Path, issues: li
             ok = ok and field_ok
             kwargs[f.name] = converted
         elif f.required:
-            issues.append(Issue((*path, f.encode_name), "required field is missing"))
+            issues.append(Issue((*path, f.encode_name), "缺少必填字段"))
             ok = False
     if not ok:
         return False, None
@@ -224,13 +210,6 @@ def convert_struct(value: Any, cls: type[msgspec.Struct], path: Path, issues: li
     return True, cls(**kwargs)
 
 
-def _leaf_issue(message: str, path: Path) -> Issue:
-    match = _AT_PATH.match(message)
-    if match:
-        message = match["message"]
-        for key, index in _PATH_PART.findall(match["path"]):
-            path = (*path, int(index)) if index else (*path, key)
-    if message.startswith("Expected `str`, got"):
-        # YAML reads 2026.1 as a float and 2026-01-01 as a date; the fix is quoting, say so.
-        message += " (quote the value in YAML)"
-    return Issue(path, message)
+def _leaf_issue(message: str, path: Path, tp: Any) -> Issue:
+    message, below = split_path(message)
+    return Issue((*path, *below), leaf_message(message, choices(tp)))

@@ -36,6 +36,14 @@ class Department(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     mode: Mapped[str] = mapped_column(String(8))
     contacts: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # An administrative organ (行政机关), or a public-service enterprise (供电, 供水, 燃气, 通信): a utility's
+    # refusal carries no reconsideration or litigation rights, and 第三十二条's deemed acceptance binds organs only.
+    kind: Mapped[str] = mapped_column(String(12), default="authority")
+    # Where its refusals may be appealed (行政复议机关, 人民法院); none: the center's settings.
+    reconsideration_body: Mapped[str | None] = mapped_column(String(100))
+    court: Mapped[str | None] = mapped_column(String(100))
+    # The prefix of its own papers' numbers (嵩发改告 → 嵩发改告〔2026〕3号); none: its name and 告.
+    doc_prefix: Mapped[str | None] = mapped_column(String(32))
 
 
 class CatalogItem(Base):

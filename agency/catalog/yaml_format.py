@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import msgspec
 
+from agency.catalog.format_messages import describe
 from agency.catalog.format_model import (
     STAGE_NAMES,
     CatalogFile,
@@ -21,7 +22,7 @@ from agency.catalog.format_model import (
     Route,
 )
 from agency.catalog.format_rules import check_catalog
-from agency.catalog.format_yaml import Issue, Path, convert, convert_struct, describe, line_of, read_yaml
+from agency.catalog.format_yaml import Issue, Path, convert, convert_struct, line_of, read_yaml
 
 __all__ = [
     "STAGE_NAMES",
@@ -38,10 +39,11 @@ DEMO_CATALOG = "demo_catalog.yaml"
 
 # Top-level lists are converted element by element so that one bad item does not hide the rest.
 _ENTITIES: dict[str, tuple[str, type[msgspec.Struct]]] = {
-    "departments": ("department", Department),
-    "items": ("item", Item),
-    "routes": ("route", Route),
+    "departments": ("部门", Department),
+    "items": ("事项", Item),
+    "routes": ("路线", Route),
 }
+CATALOG = "目录"
 
 
 class CatalogProblem(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,22 +51,22 @@ class CatalogProblem(msgspec.Struct, frozen=True, kw_only=True):
     field: str
     message: str
     line: int | None = None
+    # The code of the department, item or route the problem is in (none: the catalog's header, or no code).
+    code: str | None = None
 
     def __str__(self) -> str:
-        text = self.where
+        """第 12 行，事项 xmba 的字段 promised_limit：须为不小于 1 的整数."""
+        text = f"第 {self.line} 行，" if self.line is not None else ""
+        text += self.where
         if self.field:
-            text += f' field "{self.field}"'
-        text += f": {self.message}"
-        if self.line is not None:
-            text += f" (line {self.line})"
-        return text
+            text += f"{' ' if self.where[-1:].isascii() else ''}的字段 {self.field}"
+        return f"{text}：{self.message}"
 
 
 class CatalogError(ValueError):
     def __init__(self, problems: list[CatalogProblem]) -> None:
         self.problems = problems
-        count = len(problems)
-        heading = f"the catalog has {count} problem{'s' if count != 1 else ''}:"
+        heading = f"目录文件有 {len(problems)} 处错误："
         super().__init__("\n".join([heading, *(f"  - {p}" for p in problems)]))
 
 
@@ -94,9 +96,9 @@ def load_demo_catalog() -> CatalogFile:
 def _load(text: str, *, semantic: bool) -> CatalogFile:
     data, lines, issues = read_yaml(text)
     if data is None:
-        _raise(issues or [Issue((), "the catalog is empty")], data, lines)
+        _raise(issues or [Issue((), "目录文件为空")], data, lines)
     if not isinstance(data, dict):
-        _raise([*issues, Issue((), f"the catalog must be a mapping, got {describe(data)}")], data, lines)
+        _raise([*issues, Issue((), f"目录文件的顶层须为映射（键: 值），实为{describe(data)}")], data, lines)
 
     # Header fields (version, effective_from …) are checked on a copy with the lists emptied; a
     # missing list stays missing so that it is reported.
@@ -108,7 +110,7 @@ def _load(text: str, *, semantic: bool) -> CatalogFile:
         parts[key], known[key] = [], set()
         value = data.get(key, [])
         if not isinstance(value, list):
-            issues.append(Issue((key,), f"expected a list, got {describe(value)}"))
+            issues.append(Issue((key,), f"应为列表，实为{describe(value)}"))
             continue
         for i, element in enumerate(value):
             ok, obj = convert(element, cls, (key, i), issues)
@@ -138,17 +140,17 @@ def _raise(issues: list[Issue], raw: Any, lines: dict[Path, int]) -> NoReturn:
 
 
 def _label(issue: Issue, raw: Any, lines: dict[Path, int]) -> CatalogProblem:
-    """Turn ``("items", 3, "materials", 1, "copies")`` into ``item "sgxk"`` + ``materials[sqb].copies``."""
+    """Turn ``("items", 3, "materials", 1, "copies")`` into ``事项 sgxk`` + ``materials[sqb].copies``."""
     path = issue.path
     line = issue.line if issue.line is not None else line_of(path, lines)
     if len(path) >= 2 and path[0] in _ENTITIES and isinstance(path[1], int):
         noun = _ENTITIES[str(path[0])][0]
         element = _child(raw, path[0], path[1])
         code = _code_of(element)
-        where = f'{noun} "{code}"' if code is not None else f"{path[0]}[{path[1]}]"
-        rest, node = path[2:], element
+        where = f"{noun} {code}" if code is not None else f"第 {path[1] + 1} 个{noun}"
+        rest, node, owner = path[2:], element, code
     else:
-        where, rest, node = "catalog", path, raw
+        where, rest, node, owner = CATALOG, path, raw, None
     field = ""
     for part in rest:
         if isinstance(part, int):
@@ -158,7 +160,7 @@ def _label(issue: Issue, raw: Any, lines: dict[Path, int]) -> CatalogProblem:
         else:
             node = _child(node, part)
             field += f".{part}" if field else part
-    return CatalogProblem(where=where, field=field, message=issue.message, line=line)
+    return CatalogProblem(where=where, field=field, message=issue.message, line=line, code=owner)
 
 
 def _child(node: Any, *parts: str | int) -> Any:

@@ -10,6 +10,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from agency import timeutil
+
 # Explicit names let Alembic drop and alter constraints identically on PostgreSQL and SQLite.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -48,7 +50,7 @@ IntPK = Annotated[int, mapped_column(IdType, primary_key=True, autoincrement=Tru
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return timeutil.now()
 
 
 class Base(DeclarativeBase):

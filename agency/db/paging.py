@@ -13,6 +13,7 @@ T = TypeVar("T")
 async def paginate(session: AsyncSession, query: Select[tuple[T]], *, order_by: Any, page: int,
                    page_size: int) -> tuple[list[T], int]:
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = (await session.execute(query.order_by(order_by).offset((page - 1) * page_size).limit(page_size))
+    order = order_by if isinstance(order_by, tuple) else (order_by,)  # a tiebreak after the first key
+    rows = (await session.execute(query.order_by(*order).offset((page - 1) * page_size).limit(page_size))
             ).scalars().all()
     return list(rows), int(total)

@@ -37,7 +37,12 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
         if session.info.pop("kick_delivery", False) and hasattr(state, "queue"):
             # Only now that the messages are committed may a worker look for them.
             await state.queue.kick_delivery()
+        if hasattr(state, "jobs"):
+            # What the request asked for after its commit (its papers, a rating link): the act stands
+            # whatever happens to them; a job that fails is kept, retried, and shown.
+            await state.jobs.after_commit(session)
     except BaseException:
+        session.info.pop("jobs_after_commit", None)
         await session.rollback()
         await undo_side_effects(session)
         raise

@@ -12,19 +12,24 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import documents as paper
-from agency.access import SYSTEM, Actor
+from agency.access import Actor, visible
 from agency.accounts.models import User
-from agency.approvals.clocks import load_clocks
+from agency.approvals import materials as material_sets
+from agency.approvals.clocks import limit_of, load_clocks
+from agency.approvals.models import Approval
+from agency.approvals.rules import DROPPED
 from agency.calendar.service import get_calendar
 from agency.catalog.format_model import STAGE_NAMES
 from agency.catalog.models import Department
+from agency.coordination.models import Problem
+from agency.documents import notice_papers, office_contexts
+from agency.dossiers.forecast import Forecast
+from agency.dossiers.service import detail_of
 from agency.enterprises.models import Enterprise
-from agency.errors import Invalid
+from agency.errors import Conflict, Invalid
 from agency.files.models import StoredFile
-from agency.projects.forecast import Forecast
-from agency.projects.models import Approval, Project
-from agency.projects.planning import DROPPED, limit_of
-from agency.projects.service import detail_of
+from agency.projects.handover import holding_site
+from agency.projects.models import Project
 from agency.settings import Settings
 
 UNIT_WORDS = {"workday": "个工作日", "calendar_day": "日"}
@@ -32,7 +37,7 @@ UNIT_WORDS = {"workday": "个工作日", "calendar_day": "日"}
 
 @dataclass(slots=True)
 class Dossier:
-    """What every paper of one project draws from, read once."""
+    """What every paper of one project draws from, read once: as much of it as the paper's issuer may see."""
 
     project: Project
     enterprise: Enterprise
@@ -40,14 +45,16 @@ class Dossier:
     approvals: list[Approval]
     departments: dict[str, Department]
     today: date
+    actor: Actor
 
 
-async def load_dossier(session: AsyncSession, project: Project, today: date) -> Dossier:
+async def load_dossier(session: AsyncSession, project: Project, today: date, actor: Actor) -> Dossier:
+    """The dossier as ``actor`` sees it: a department's paper lists its own department's approvals only."""
     approvals = list((await session.execute(
-        select(Approval).where(Approval.project_id == project.id).order_by(Approval.id))).scalars())
+        visible(Approval, actor).where(Approval.project_id == project.id).order_by(Approval.id))).scalars())
     departments = {d.code: d for d in (await session.execute(select(Department))).scalars()}
     return Dossier(project, await session.get_one(Enterprise, project.enterprise_id),
-                   await session.get_one(User, project.clerk_id), approvals, departments, today)
+                   await session.get_one(User, project.clerk_id), approvals, departments, today, actor)
 
 
 def _limit_words(approval: Approval) -> str:
@@ -75,7 +82,8 @@ def base_fields(d: Dossier, settings: Settings, doc_number: str) -> dict[str, An
             legal_representative=d.enterprise.legal_representative, contact_name=d.enterprise.contact_name,
             contact_phone=d.enterprise.contact_phone, address=d.enterprise.address, park=d.enterprise.park),
         "project": paper.ProjectFacts(
-            code=d.project.code, name=d.project.name, location=d.project.location,
+            code=d.project.code, investment_code=d.project.investment_code or "", name=d.project.name,
+            location=d.project.location,
             investment_wan=d.project.investment_wan, land_area_mu=d.project.land_area_mu,
             description=d.project.description, construction_content=facts.get("construction_content", ""),
             building_area_m2=_decimal(facts.get("building_area_m2")),
@@ -102,9 +110,19 @@ def _need(approval: Approval | None, template: str) -> Approval:
     return approval
 
 
-async def build(session: AsyncSession, actor: Actor, template: str, d: Dossier, approval: Approval | None,
-                settings: Settings, doc_number: str) -> msgspec.Struct:
+async def build(session: AsyncSession, template: str, d: Dossier, approval: Approval | None,
+                settings: Settings, doc_number: str, facts: dict[str, Any] | None = None) -> msgspec.Struct:
     base = base_fields(d, settings, doc_number)
+    if template in notice_papers.NOTICE_TEMPLATES:
+        chosen = _need(approval, paper.get_spec(template).name_zh)
+        base |= {"department": d.departments[chosen.department_code].name, "case_number": _case_number(d, chosen)}
+        return await notice_papers.build(session, template, base, chosen, d.project, facts or {}, d.today)
+    if template in office_contexts.OFFICE_TEMPLATES:
+        return await office_contexts.build(session, template, base, d.project, d.approvals, d.departments, settings,
+                                           facts or {}, d.today)
+    if template == "supervision_notice" and (facts or {}).get("problem_id"):
+        problem = await session.get_one(Problem, (facts or {})["problem_id"])
+        return await office_contexts.problem_supervision(session, base, d.departments, problem, d.today)
     if template == "authorization_letter":
         return paper.AuthorizationLetterContext(**base, items=_planned(d))
     if template == "registration_form":
@@ -117,7 +135,7 @@ async def build(session: AsyncSession, actor: Actor, template: str, d: Dossier, 
     if template == "supervision_notice":
         return await _supervision(session, base, d, _need(approval, "督办通知单"))
     if template == "completion_notice":
-        return await _completion(session, base, d)
+        return await _completion(session, base, d, approval)
     if template == "progress_report":
         return await _progress(session, base, d)
     if template.startswith("application_form"):
@@ -139,11 +157,8 @@ async def _one_time_notice(session: AsyncSession, base: dict[str, Any], d: Dossi
                            approval: Approval) -> msgspec.Struct:
     asked = supplement_asked(approval)
     if asked is None:
-        # Before a department asked: everything required that has no scan yet (consultation stage).
-        have = set((await session.execute(select(StoredFile.material_code).where(
-            StoredFile.approval_id == approval.id))).scalars())
-        codes = [m["code"] for m in approval.snapshot.get("materials") or []
-                 if m.get("required", True) and m["code"] not in have]
+        # Before a department asked: everything required still missing (consultation stage).
+        codes = [m.code for m in await material_sets.views(session, approval) if m.required and m.state == "missing"]
         asked = codes, ""
     return await one_time_notice(session, base, d, approval, *asked)
 
@@ -153,7 +168,7 @@ async def one_time_notice(session: AsyncSession, base: dict[str, Any], d: Dossie
     """The 一次性告知单 of these materials: what the flow stores, and what the officer previews before asking."""
     materials = {m["code"]: m for m in approval.snapshot.get("materials") or []}
     if not codes:
-        raise Invalid("该事项没有缺少的材料，无需一次性告知（nothing is missing）", field="approval_id")
+        raise Conflict("该事项没有缺少的材料，无需一次性告知（nothing is missing）", field="approval_id")
     calendar = await get_calendar(session)
     department = d.departments[approval.department_code]
     return paper.OneTimeNoticeContext(
@@ -168,20 +183,33 @@ async def one_time_notice(session: AsyncSession, base: dict[str, Any], d: Dossie
 def _refusal(base: dict[str, Any], d: Dossier, approval: Approval) -> msgspec.Struct:
     decision = approval.decision or {}
     if decision.get("outcome") not in ("refused", "rejected"):
-        raise Invalid("该事项没有不予受理或不予许可的决定（no refusal recorded）", field="approval_id")
+        raise Conflict("该事项没有不予受理或不予许可的决定（no refusal recorded）", field="approval_id")
+    department = d.departments[approval.department_code]
+    if department.reconsideration_body or department.court:
+        # An authority names its own reconsideration body and court when they are configured for it.
+        center = base["center"]
+        base = base | {"center": msgspec.structs.replace(
+            center, reconsideration_body=department.reconsideration_body or center.reconsideration_body,
+            court=department.court or center.court)}
     return paper.RefusalNoticeContext(
-        **base, kind="intake_refusal" if decision["outcome"] == "refused" else "decision_refusal",
+        **base, utility=department.kind == "utility", complaint_channel=_complaint_channel(department),
+        kind="intake_refusal" if decision["outcome"] == "refused" else "decision_refusal",
         item_name=approval.name, department=d.departments[approval.department_code].name,
         case_number=_case_number(d, approval), applied_on=approval.submitted_on,
         reason=decision.get("reason") or "", legal_basis=decision.get("legal_basis") or "")
 
 
+def _complaint_channel(department: Department) -> str:
+    """A utility's refusal names where to complain: its own service line, else the center."""
+    contact = (department.contacts or {}).get("chief_representative") or {}
+    return f"{department.name}服务热线 {contact['phone']}" if contact.get("phone") else ""
+
+
 async def _supervision(session: AsyncSession, base: dict[str, Any], d: Dossier, approval: Approval) -> msgspec.Struct:
     calendar = await get_calendar(session)
-    clock = (await load_clocks(session, [approval], calendar, d.today,
-                               green_channel=d.project.green_channel_status == "approved"))[approval.id]
+    clock = (await load_clocks(session, [approval], {d.project.id: d.project}, calendar, d.today))[approval.id]
     if clock.level not in ("yellow", "red", "l3") or clock.due_on is None:
-        raise Invalid("该事项未亮牌，无需督办（no yellow or red card）", field="approval_id")
+        raise Conflict("该事项未亮牌，无需督办（no yellow or red card）", field="approval_id")
     department = d.departments[approval.department_code]
     contacts = department.contacts or {}
     who = ["chief_representative"] + (["leader_in_charge"] if clock.level != "yellow" else []) + (
@@ -193,16 +221,36 @@ async def _supervision(session: AsyncSession, base: dict[str, Any], d: Dossier, 
         targets=tuple(f"{department.name} {contacts[k]['name']}" for k in who if k in contacts))
 
 
-async def _completion(session: AsyncSession, base: dict[str, Any], d: Dossier) -> msgspec.Struct:
-    approved = [a for a in d.approvals if a.status == "approved"]
-    if not approved:
-        raise Invalid("尚无办结的事项（nothing approved yet）", field="template")
+def completion_span(d: Dossier, approved: list[Approval], *, one: bool) -> tuple[date | None, date]:
+    """From when to when the finished approvals were handled: a single approval from its submission, the
+    dossier from when it was opened or its first submission, whichever came first. When even that is later
+    than the last decision (items recorded as decided before the dossier was opened: an offline department's
+    act, an item taken over from before) the start is not known: None, and the paper names no duration
+    rather than a negative one."""
     completed_on = max(a.decided_on or d.today for a in approved)
-    started_on = d.project.created_at.date()
+    submitted = [a.submitted_on for a in approved if a.submitted_on is not None]
+    opened = d.project.created_at.date()
+    started_on = min(submitted) if one and submitted else min([opened, *submitted])
+    return (started_on if started_on <= completed_on else None), completed_on
+
+
+async def _completion(session: AsyncSession, base: dict[str, Any], d: Dossier,
+                      approval: Approval | None) -> msgspec.Struct:
+    if approval is not None:
+        if approval.status != "approved":
+            raise Conflict("该事项尚未办结，不能出具办结通知书（approval not finished）", field="approval_id")
+        approved = [approval]
+    else:
+        approved = [a for a in d.approvals if a.status == "approved"]
+    if not approved:
+        raise Conflict("尚无办结的事项，不能出具办结通知书（nothing approved yet）", field="template")
+    started_on, completed_on = completion_span(d, approved, one=approval is not None)
     calendar = await get_calendar(session)
+    holder = await holding_site(session, d.project)  # a township hall hands the certificates out itself
     return paper.CompletionNoticeContext(
         **base, completed_on=completed_on, started_on=started_on,
-        elapsed_workdays=calendar.workdays_between(started_on, completed_on),
+        pick_up_place=holder[1] if holder is not None and holder[2] == "township_hall" else "",
+        elapsed_workdays=None if started_on is None else calendar.workdays_between(started_on, completed_on),
         items=tuple(paper.CompletedItem(
             name=a.name, department=d.departments[a.department_code].name,
             certificate_no=(a.decision or {}).get("certificate_no") or "", approved_on=a.decided_on,
@@ -215,7 +263,7 @@ def _planned_finish(forecast: Forecast | None, approval: Approval) -> date | Non
 
 
 async def _progress(session: AsyncSession, base: dict[str, Any], d: Dossier) -> msgspec.Struct:
-    detail = await detail_of(session, SYSTEM, d.project, d.today)
+    detail = await detail_of(session, d.actor, d.project, d.today)
     rows = tuple(paper.ProgressRow(
         name=a.name, department=d.departments[a.department_code].name, stage=STAGE_NAMES.get(a.stage, a.stage),
         status=a.status, due_on=detail.clocks[a.id].due_on or _planned_finish(detail.forecast, a),

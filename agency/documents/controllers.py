@@ -11,18 +11,20 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import documents as paper
-from agency.access import Actor, Role
-from agency.accounts.auth import require_roles
-from agency.documents import service
+from agency.access import Actor, Role, require_roles
+from agency.documents import office_issue, service
 from agency.documents.service import MAX_TEMPLATE_BYTES, Papers
-from agency.errors import TooLarge
-from agency.schemas import RequestBody, ResponseBody
+from agency.errors import Invalid, TooLarge
+from agency.files.models import StoredFile
+from agency.schemas import Id, RequestBody, ResponseBody
 from agency.timeutil import today_local
 
 
 class GenerateIn(RequestBody):
     template: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    approval_id: int | None = None
+    approval_id: Id | None = None
+    # A 督办通知单 on a coordination problem instead of an approval (leader, administrator).
+    problem_id: Id | None = None
     format: Literal["docx", "pdf"] = "docx"
 
 
@@ -38,6 +40,8 @@ class DocumentOut(ResponseBody):
     size: int
     sha256: str
     created_at: datetime
+    verification_code: str | None
+    status: str  # pending → ready once a PDF is sealed (failed: retried)
 
 
 class TemplateOut(ResponseBody):
@@ -47,9 +51,14 @@ class TemplateOut(ResponseBody):
     version: int
 
 
-def papers_of(state: State) -> Papers:
+def papers_of(state: State, request: Request[Any, Any, Any] | None = None) -> Papers:
+    """What generating needs; ``request`` gives the address of the verification link when AGENCY_PUBLIC_URL
+    is not set."""
     queue = getattr(state, "queue", None)
-    return Papers(state.blob_store, state.settings, renderer=queue if hasattr(queue, "render") else None)
+    base_url = str(request.base_url).rstrip("/") if request is not None else None
+    services = getattr(getattr(state, "jobs", None), "services", {})
+    return Papers(state.blob_store, state.settings, renderer=queue if hasattr(queue, "render") else None,
+                  base_url=base_url, seal=services.get("seal"))
 
 
 class DocumentController(Controller):
@@ -92,13 +101,21 @@ class DocumentController(Controller):
     @post("/api/projects/{project_id:int}/documents", status_code=201,
           guards=[require_roles(Role.CLERK, Role.ADMIN, Role.DEPARTMENT, Role.LEADER)])
     async def generate(self, project_id: FromPath[int], data: JSONBody[GenerateIn], state: State,
-                       actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> DocumentOut:
-        """Fill a paper from the dossier and keep it as a file of the dossier (docx, or pdf via LibreOffice)."""
-        project, approval = await service.project_for(db, actor, project_id, data.approval_id)
-        document = await service.generate(db, actor, papers_of(state), project, data.template, approval=approval,
-                                          output=data.format, today=today_local())
-        rows = await service.list_documents(db, actor, project_id)
-        stored = next(f for d, f in rows if d.id == document.id)
+                       request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                       db: NamedDependency[AsyncSession]) -> DocumentOut:
+        """Fill a paper from the dossier and keep it as a file of the dossier (docx, or pdf via LibreOffice).
+
+        Who may issue which paper, on what and when: agency/documents/rules.py (403 for a paper the role does
+        not issue, 404 for an approval it may not see, 409 for a state the paper is not issued in)."""
+        papers = papers_of(state, request)
+        if data.problem_id is not None:
+            if data.approval_id is not None:
+                raise Invalid("approval_id 与 problem_id 只能指定一个（give one of them）", field="problem_id")
+            document = await office_issue.issue_on_problem(db, actor, papers, project_id, data.template,
+                                                           data.problem_id, output=data.format, today=today_local())
+            return _out(document, await db.get_one(StoredFile, document.file_id))
+        document, stored = await service.issue(db, actor, papers, project_id, data.template, data.approval_id,
+                                               output=data.format, today=today_local())
         return _out(document, stored)
 
     @get("/api/projects/{project_id:int}/documents")
@@ -111,4 +128,5 @@ def _out(document: Any, stored: Any) -> DocumentOut:
     return DocumentOut(id=document.id, template=document.template_code, template_version=document.template_version,
                        doc_number=document.doc_number, approval_id=document.approval_id, file_id=stored.id,
                        filename=stored.original_name, format=document.format, size=stored.size, sha256=stored.sha256,
-                       created_at=document.created_at)
+                       created_at=document.created_at, verification_code=document.verification_code,
+                       status=document.status)

@@ -3,16 +3,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from agency.access import Actor, Role, Visibility
 from agency.db.base import Base, IdType, IntPK, JSONType, UTCDateTime
+from agency.documents.rules import issued_to_enterprise
+from agency.files.models import StoredFile
 
 
 class Document(Base):
     """A generated paper: which template (and version) it came from, what it was filled with, its file."""
 
     __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_subject", "subject_type", "subject_id"),)
 
     id: Mapped[IntPK]
     project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id"), index=True)
@@ -25,6 +40,32 @@ class Document(Base):
     file_id: Mapped[int] = mapped_column(IdType, ForeignKey("files.id"))
     created_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What anyone can check at /verify/{code} (agency/documents/verify.py); null on papers made before it.
+    verification_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    sha256_docx: Mapped[str | None] = mapped_column(String(64))
+    sha256_pdf: Mapped[str | None] = mapped_column(String(64))  # of the sealed PDF; null until sealed / no PDF
+    # A PDF is sealed by a job after the paper was stored: pending → ready, or failed (retried).
+    status: Mapped[str] = mapped_column(String(12), default="ready")
+    seal_certificate: Mapped[bytes | None] = mapped_column(LargeBinary)  # DER: checked against it, key rotated or not
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # What the paper is about when that is not the project or one approval: a fee line (缴款通知书), a meeting
+    # (会议纪要), a coordination problem (督办通知单 on a problem). Null for the others.
+    subject_type: Mapped[str | None] = mapped_column(String(16))
+    subject_id: Mapped[int | None] = mapped_column(IdType)
+
+
+class DocumentRecipient(Base):
+    """A department a paper is sent to beyond its own approvals' papers (the departments named in a meeting's
+    minutes, the department responsible for a supervised problem): it lists and reads that paper."""
+
+    __tablename__ = "document_recipients"
+
+    document_id: Mapped[int] = mapped_column(IdType, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(32), ForeignKey("departments.code"), primary_key=True,
+                                                 index=True)
 
 
 class DocumentTemplate(Base):
@@ -41,3 +82,25 @@ class DocumentTemplate(Base):
     size: Mapped[int]
     uploaded_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _papers_an_enterprise_reads(actor: Actor) -> ColumnElement[bool]:
+    """Among the files of its dossiers, an enterprise reads the papers issued to it, not the internal ones
+    (督办通知单, 材料移交清单: agency/documents/rules.py)."""
+    if actor.role is not Role.ENTERPRISE:
+        return true()
+    internal = select(Document.file_id).where(~issued_to_enterprise(Document.template_code))
+    return StoredFile.id.not_in(internal)
+
+
+def _papers_sent_to_a_department(actor: Actor) -> ColumnElement[bool]:
+    """A department reads the papers sent to it (DocumentRecipient), whether or not of its own approvals."""
+    if actor.role is not Role.DEPARTMENT or actor.department_code is None:
+        return false()
+    return StoredFile.id.in_(select(Document.file_id).join(
+        DocumentRecipient, DocumentRecipient.document_id == Document.id).where(
+        DocumentRecipient.department_code == actor.department_code))
+
+
+Visibility.restrict(StoredFile, "internal_papers", _papers_an_enterprise_reads)
+Visibility.extend(StoredFile, "papers_sent", _papers_sent_to_a_department)

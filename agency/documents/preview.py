@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import documents as paper
 from agency.access import Actor
 from agency.approvals import queries
+from agency.approvals.models import Approval
 from agency.approvals.rules import ACTION_NAMES, RULES, STATUS_NAMES
 from agency.documents import contexts
+from agency.documents.rules import file_name_part
 from agency.documents.service import Papers, render_paper
 from agency.errors import Conflict, Forbidden, Invalid
-from agency.projects.models import Approval, Project
+from agency.projects.models import Project
 
 ACTION = "request_supplement"
 TEMPLATE = "one_time_notice"
@@ -60,7 +62,7 @@ async def one_time_notice(session: AsyncSession, actor: Actor, papers: Papers, a
         raise Invalid("须一次性列明全部需补正的材料（missing_materials is required）", field="missing_materials")
     if unknown := [c for c in codes if c not in known]:
         raise Invalid(f"材料 {', '.join(unknown)} 不属于该事项（unknown material）", field="missing_materials")
-    dossier = await contexts.load_dossier(session, view.project, today)
+    dossier = await contexts.load_dossier(session, view.project, today, actor)
     base = contexts.base_fields(dossier, papers.settings, PREVIEW_NUMBER)
     context = await contexts.one_time_notice(session, base, dossier, approval, codes, note)
     return NoticePreview(approval=approval, project=view.project, codes=codes, note=note, context=context)
@@ -70,4 +72,4 @@ async def notice_file(session: AsyncSession, papers: Papers, preview: NoticePrev
     """The preview as the paper itself (.docx, or .pdf through LibreOffice), from the current template."""
     data, _ = await render_paper(session, papers, TEMPLATE, preview.context, output)
     name = paper.get_spec(TEMPLATE).name_zh
-    return data, f"{name}（预览）-{preview.project.code}-{preview.approval.item_code}.{output}"
+    return data, f"{name}（预览）-{preview.project.code}-{file_name_part(preview.approval.name)}.{output}"

@@ -10,27 +10,38 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Protocol
+from datetime import date, datetime
+from typing import Any, Protocol
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import documents as paper
 import storage
-from agency.access import Actor, Role, get_visible
+from agency import timeutil
+from agency.access import ROLE_NAMES_ZH, Actor, Role, get_visible
 from agency.accounts.models import User
+from agency.approvals.models import Approval
+from agency.approvals.rules import STATUS_NAMES
 from agency.audit import service as audit
+from agency.catalog.models import Department
 from agency.db.sequences import next_value
 from agency.db.session import on_rollback
 from agency.documents import contexts
-from agency.documents.models import Document, DocumentTemplate
-from agency.errors import Invalid, NotFound, ServiceUnavailable
+from agency.documents.models import Document, DocumentRecipient, DocumentTemplate
+from agency.documents.rules import file_name_part, issued_to_enterprise, rule_of
+from agency.documents.sealing import SEAL as SEAL_JOB
+from agency.documents.sealing import SealKeeper
+from agency.errors import Conflict, Forbidden, Invalid, NotFound, ServiceUnavailable
 from agency.files.integrity import written_now
 from agency.files.models import StoredFile
-from agency.projects.models import Approval, Project
+from agency.jobs import service as jobs
+from agency.projects.handover import require_holder
+from agency.projects.models import Project
 from agency.settings import Settings
+from documents import seal as seals
+from documents import verification
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -61,6 +72,14 @@ class Papers:
     store: storage.BlobStore
     settings: Settings
     renderer: Renderer | None = None
+    # Where the request came in, for the verification link when AGENCY_PUBLIC_URL is not set.
+    base_url: str | None = None
+    # The seal's key: a PDF is not made when it cannot be loaded (the job seals it after the commit).
+    seal: SealKeeper | None = None
+
+    @property
+    def public_url(self) -> str:
+        return self.settings.public_url or self.base_url or "http://127.0.0.1:8000"
 
 
 def template_code_for(template: str, approval: Approval | None) -> str:
@@ -83,7 +102,17 @@ async def template_bytes(session: AsyncSession, papers: Papers, code: str) -> tu
                                  .order_by(DocumentTemplate.version.desc()).limit(1))).scalar_one_or_none()
     if row is None:
         return paper.builtin_template_bytes(code), 0
-    chunks = [chunk async for chunk in await papers.store.open(row.storage_key)]
+    name = paper.get_spec(code).name_zh
+    try:
+        chunks = [chunk async for chunk in await papers.store.open(row.storage_key)]
+    except storage.ObjectNotFound:
+        # Not the caller's fault, and nothing he can fix: the administrator must upload the template again.
+        raise ServiceUnavailable(
+            f"文书模板“{name}”（{code}）第 {row.version} 版的文件在存储中缺失，暂时无法生成该文书；"
+            f"请管理员重新上传该模板并运行 agency storage check（template object {row.storage_key} missing）",
+            extra={"template": code, "version": row.version}) from None
+    except storage.StorageUnavailable as error:
+        raise ServiceUnavailable(f"文件存储暂时不可用，文书“{name}”未生成（storage unavailable: {error}）") from None
     return b"".join(chunks), row.version
 
 
@@ -100,12 +129,47 @@ async def store_bytes(session: AsyncSession, papers: Papers, data: bytes) -> sto
     return blob
 
 
+async def issue(session: AsyncSession, actor: Actor, papers: Papers, project_id: int, template: str,
+                approval_id: int | None, *, output: str, today: date) -> tuple[Document, StoredFile]:
+    """A paper asked for by a person (the API and the project page both come here): who may issue it
+    (agency/documents/rules.py), on a dossier and an approval he may see, in a state it may be issued in.
+    Its content is what he may see of the dossier."""
+    if template != "application_form" and (template not in paper.REGISTRY or template.startswith("application_form")):
+        raise Invalid(f"未知的文书模板 {template}（unknown template）", field="template")
+    rule = rule_of(template)
+    name = "申请表" if template == "application_form" else paper.get_spec(template).name_zh
+    if actor.role not in rule.roles:
+        raise Forbidden(f"{ROLE_NAMES_ZH[actor.role]}不能生成“{name}”（role {actor.role} may not issue {template}）")
+    project = await get_visible(session, Project, project_id, actor, what="项目")
+    await require_holder(session, actor, project)  # a site that handed the dossier away only reads it
+    approval = None
+    if approval_id is not None:
+        if rule.approval == "none":
+            raise Invalid(f"“{name}”针对整个项目，不指定事项（{template} takes no approval_id）", field="approval_id")
+        approval = await get_visible(session, Approval, approval_id, actor, what="事项")
+        if approval.project_id != project.id:
+            raise Invalid("该事项不属于此项目（approval not in this project）", field="approval_id")
+    elif rule.approval == "required":
+        raise Invalid(f"生成“{name}”须指定事项（approval_id is required）", field="approval_id")
+    if approval is not None and rule.states is not None and approval.status not in rule.states:
+        raise Conflict(f"事项当前状态为“{STATUS_NAMES[approval.status]}”，不能出具“{name}”"
+                       f"（{template} not issued in state {approval.status}）", field="approval_id")
+    document = await generate(session, actor, papers, project, template, approval=approval, output=output,
+                              today=today, by_department=actor.role is Role.DEPARTMENT)
+    return document, await session.get_one(StoredFile, document.file_id)
+
+
 async def generate(session: AsyncSession, actor: Actor, papers: Papers, project: Project, template: str, *,
-                   approval: Approval | None, output: str, today: date) -> Document:
+                   approval: Approval | None, output: str, today: date, by_department: bool = False,
+                   facts: dict[str, Any] | None = None) -> Document:
+    """Fill and keep a paper; the caller has decided that ``actor`` may issue it (``issue`` for a person's
+    request, the flow's jobs for the papers an act calls for). ``by_department``: the approval's department
+    issues it (its act, or its officer's request), so it carries that department's number series."""
     code = template_code_for(template, approval)
-    dossier = await contexts.load_dossier(session, project, today)
-    doc_number = await next_doc_number(session, today)
-    context = await contexts.build(session, actor, code, dossier, approval, papers.settings, doc_number)
+    dossier = await contexts.load_dossier(session, project, today, actor)
+    issuer = await session.get_one(Department, approval.department_code) if by_department and approval else None
+    doc_number = await next_doc_number(session, today, issuer)
+    context = await contexts.build(session, code, dossier, approval, papers.settings, doc_number, facts)
     if isinstance(context, paper.ApplicationFormContext):
         missing = paper.missing_fields(context)
         if missing:
@@ -117,18 +181,29 @@ async def generate(session: AsyncSession, actor: Actor, papers: Papers, project:
 async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, project: Project,
                            approval: Approval | None, code: str, context: msgspec.Struct, doc_number: str,
                            output: str = "docx", *, name_suffix: str = "") -> Document:
-    data, version = await render_paper(session, papers, code, context, output)
+    if output == "pdf" and papers.seal is not None:
+        await _seal_available(papers.seal)
+    code_to_verify = verification.new_code()
+    docx, version = await render_paper(session, papers, code, context, "docx")
+    docx = await asyncio.to_thread(verification.add_mark, docx, code_to_verify,
+                                   verification.verify_url(papers.public_url, code_to_verify), pdf=output == "pdf")
+    data = await _pdf(docx) if output == "pdf" else docx
     blob = await store_bytes(session, papers, data)
     spec = paper.get_spec(code)
-    suffix = name_suffix or (f"-{approval.item_code}" if approval else "")
+    # Named as users name things: the item's name (建设项目用地预审与选址意见书), not its code (xmba).
+    suffix = name_suffix or (f"-{file_name_part(approval.name)}" if approval else "")
     filename = f"{spec.name_zh}-{project.code}{suffix}.{output}"
     file_row = await _file_row(session, actor, project, approval, code, blob, filename, output)
     document = Document(project_id=project.id, approval_id=approval.id if approval else None, template_code=code,
                         template_version=version, doc_number=doc_number, format=output,
                         context=msgspec.to_builtins(context), file_id=file_row.id, created_by=actor.user_id,
-                        created_at=datetime.now(UTC))
+                        created_at=timeutil.now(), verification_code=code_to_verify,
+                        issuer=papers.settings.center_name, sha256_docx=blob.sha256 if output == "docx" else None,
+                        status="pending" if output == "pdf" else "ready")
     session.add(document)
     await session.flush()
+    if output == "pdf":  # sealed after the commit, by a job: pending until then
+        await jobs.enqueue(session, SEAL_JOB, {"document_id": document.id}, actor=actor)
     await audit.record(session, actor, "document.generate", "document", document.id, project_id=project.id,
                        after={"template": code, "version": version, "doc_number": doc_number, "file_id": file_row.id,
                               "approval_id": document.approval_id, "format": output})
@@ -144,8 +219,27 @@ async def render_paper(session: AsyncSession, papers: Papers, code: str, context
     return await render_here(source, context, output), version
 
 
-async def next_doc_number(session: AsyncSession, today: date) -> str:
-    return f"代办〔{today.year}〕{await next_value(session, f'document:{today.year}')}号"
+async def _seal_available(keeper: SealKeeper) -> None:
+    """A key that cannot be loaded is a configuration fault no retry mends: 503, and nothing is stored."""
+    try:
+        await asyncio.to_thread(keeper.signer)
+    except (seals.SealError, OSError) as error:
+        raise ServiceUnavailable("电子印章暂不可用，PDF 文书未生成；请管理员检查 AGENCY_SEAL_P12 和 "
+                                 f"AGENCY_SEAL_PASSWORD（seal unavailable: {error}）") from None
+
+
+async def next_doc_number(session: AsyncSession, today: date, issuer: Department | None = None) -> str:
+    """A paper's number in its issuer's series: the agency office's 代办〔2026〕7号, or a department's own,
+    e.g. 嵩发改告〔2026〕3号 (``departments.doc_prefix``; without one, its name and 告), each counted per year."""
+    if issuer is None:
+        return f"代办〔{today.year}〕{await next_value(session, f'document:{today.year}')}号"
+    prefix = issuer.doc_prefix or f"{issuer.name}告"
+    return f"{prefix}〔{today.year}〕{await next_value(session, f'document:{issuer.code}:{today.year}')}号"
+
+
+async def pdf_of(docx: bytes) -> bytes:
+    """A DOCX as PDF through the papers' LibreOffice path (two conversions at once); 503 when it cannot."""
+    return await _pdf(docx)
 
 
 async def _pdf(docx: bytes) -> bytes:
@@ -169,40 +263,34 @@ async def _file_row(session: AsyncSession, actor: Actor, project: Project, appro
     row = StoredFile(storage_key=blob.key, project_id=project.id, approval_id=approval.id if approval else None,
                      material_code=material, version=version, kind="document", original_name=filename,
                      size=blob.size, sha256=blob.sha256, content_type=PDF if output == "pdf" else DOCX,
-                     uploaded_by=actor.user_id, uploaded_at=datetime.now(UTC))
+                     uploaded_by=actor.user_id, uploaded_at=timeutil.now())
     session.add(row)
     await session.flush()
     return row
 
 
 async def generate_for_action(session: AsyncSession, actor: Actor, papers: Papers, project: Project,
-                              approval: Approval, action: str, today: date) -> Document | None:
-    """The papers the flow itself calls for: the one-time notice and the refusal notice."""
-    template = {"request_supplement": "one_time_notice", "refuse_intake": "refusal_notice",
-                "reject": "refusal_notice"}.get(action)
-    if template is None:
-        return None
-    return await generate(session, actor, papers, project, template, approval=approval, output="docx", today=today)
-
-
-async def project_for(session: AsyncSession, actor: Actor, project_id: int,
-                      approval_id: int | None) -> tuple[Project, Approval | None]:
-    project = await get_visible(session, Project, project_id, actor, what="项目")
-    approval = None
-    if approval_id is not None:
-        approval = await session.get(Approval, approval_id)
-        if approval is None or approval.project_id != project.id:
-            raise Invalid("该事项不属于此项目（approval not in this project）", field="approval_id")
-    return project, approval
+                              approval: Approval, template: str, today: date,
+                              facts: dict[str, Any] | None = None) -> Document:
+    """A paper the flow itself calls for (agency/approvals/notices.py says which): the department's act, or
+    recorded for it, so the paper is the department's, in its number series, issued to the enterprise."""
+    return await generate(session, actor, papers, project, template, approval=approval, output="docx", today=today,
+                          by_department=True, facts=facts)
 
 
 async def list_documents(session: AsyncSession, actor: Actor, project_id: int) -> list[tuple[Document, StoredFile]]:
+    """The papers of a dossier the actor may read: a department those of its own approvals and those sent to it
+    (minutes naming it, a supervised problem of its own), an enterprise
+    those issued to it (not the internal 督办通知单 and 材料移交清单: agency/documents/rules.py)."""
     project = await get_visible(session, Project, project_id, actor, what="项目")
     query = (select(Document, StoredFile).join(StoredFile, StoredFile.id == Document.file_id)
              .where(Document.project_id == project.id).order_by(Document.id.desc()))
     if actor.role is Role.DEPARTMENT:
         own = select(Approval.id).where(Approval.department_code == actor.department_code)
-        query = query.where(Document.approval_id.in_(own))
+        sent = select(DocumentRecipient.document_id).where(DocumentRecipient.department_code == actor.department_code)
+        query = query.where(or_(Document.approval_id.in_(own), Document.id.in_(sent)))
+    elif actor.role is Role.ENTERPRISE:
+        query = query.where(issued_to_enterprise(Document.template_code))
     return [(d, f) for d, f in (await session.execute(query)).all()]
 
 
@@ -223,7 +311,7 @@ async def upload_template(session: AsyncSession, actor: Actor, papers: Papers, c
     version = 1 + (await session.execute(select(func.coalesce(func.max(DocumentTemplate.version), 0)).where(
         DocumentTemplate.code == code))).scalar_one()
     row = DocumentTemplate(code=code, version=version, storage_key=blob.key, sha256=blob.sha256, size=blob.size,
-                           uploaded_by=actor.user_id, uploaded_at=datetime.now(UTC))
+                           uploaded_by=actor.user_id, uploaded_at=timeutil.now())
     session.add(row)
     await session.flush()
     await audit.record(session, actor, "template.upload", "document_template", row.id,

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role
-from agency.accounts.auth import require_roles
+from agency.access import Actor, Role, require_roles
 from agency.enterprises import service
 from agency.enterprises.models import Enterprise
-from agency.enterprises.schemas import EnterpriseIn, EnterpriseOut
+from agency.enterprises.schemas import EnterpriseIn, EnterpriseOut, EnterprisePatch
 from agency.privacy import mask_phone
 from agency.schemas import Page, PageNo, PageSize
 
@@ -20,7 +19,7 @@ def enterprise_out(enterprise: Enterprise, actor: Actor, *, reveal: bool = True)
         id=enterprise.id, credit_code=enterprise.credit_code, name=enterprise.name,
         legal_representative=enterprise.legal_representative, contact_name=enterprise.contact_name,
         contact_phone=phone or "", address=enterprise.address, park=enterprise.park,
-        key_enterprise=enterprise.key_enterprise, created_at=enterprise.created_at,
+        key_enterprise=enterprise.key_enterprise, created_at=enterprise.created_at, version=enterprise.version,
     )
 
 
@@ -47,3 +46,9 @@ class EnterpriseController(Controller):
     async def get_one(self, enterprise_id: FromPath[int], actor: NamedDependency[Actor],
                       db: NamedDependency[AsyncSession]) -> EnterpriseOut:
         return enterprise_out(await service.get(db, actor, enterprise_id), actor)
+
+    @patch("/{enterprise_id:int}", guards=[require_roles(Role.CLERK, Role.ADMIN)])
+    async def update(self, enterprise_id: FromPath[int], data: JSONBody[EnterprisePatch], actor: NamedDependency[Actor],
+                     db: NamedDependency[AsyncSession]) -> EnterpriseOut:
+        """Change the name and contacts (each change audited, the phone masked in the trail); not the credit code."""
+        return enterprise_out(await service.update(db, actor, enterprise_id, data), actor)

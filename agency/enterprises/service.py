@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role, Visibility, get_visible, visible
+from agency.access import Actor, Role, get_visible, visible
 from agency.audit import service as audit
 from agency.db.paging import paginate
 from agency.enterprises.credit_code import CreditCodeError, validate_credit_code
 from agency.enterprises.models import Enterprise
-from agency.enterprises.schemas import EnterpriseIn
+from agency.enterprises.schemas import EnterpriseIn, EnterprisePatch
 from agency.errors import Conflict, Invalid
 from agency.privacy import mask_phone
-from agency.projects.models import Approval, Project
-
-
-def _enterprise_visibility(actor: Actor) -> ColumnElement[bool]:
-    if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
-        return true()
-    if actor.role is Role.ENTERPRISE:
-        return Enterprise.id == actor.enterprise_id if actor.enterprise_id is not None else false()
-    # A department sees the enterprises whose projects hold one of its approvals.
-    return exists(select(Approval.id).join(Project, Project.id == Approval.project_id).where(
-        Project.enterprise_id == Enterprise.id, Approval.department_code == actor.department_code))
-
-
-Visibility.register(Enterprise, _enterprise_visibility)
 
 
 def reveals_personal_data(actor: Actor, enterprise: Enterprise) -> bool:
@@ -81,4 +67,41 @@ async def get(session: AsyncSession, actor: Actor, enterprise_id: int) -> Enterp
         # A plaintext view of personal data is itself a fact worth keeping (PIPL).
         await audit.record(session, actor, "enterprise.view_personal", "enterprise", enterprise.id,
                            after={"fields": ["contact_phone"]})
+    return enterprise
+
+
+EDITABLE = ("name", "legal_representative", "contact_name", "contact_phone", "address", "park", "key_enterprise")
+
+
+def _audited(field: str, value: object) -> object:
+    """A value as the audit keeps it: the phone masked, as everyone who reads the trail may see it."""
+    return mask_phone(str(value)) if field == "contact_phone" else value
+
+
+async def update(session: AsyncSession, actor: Actor, enterprise_id: int, data: EnterprisePatch) -> Enterprise:
+    """Change the name and contacts given (the credit code never changes); each change is audited."""
+    actor.require(Role.CLERK, Role.ADMIN)
+    enterprise = await get_visible(session, Enterprise, enterprise_id, actor, what="企业")
+    if data.version is not None and enterprise.version != data.version:
+        raise Conflict("企业信息已被他人修改，请刷新后重试（stale version）", field="version")
+    changed: dict[str, object] = {}
+    for field in EDITABLE:
+        value = getattr(data, field)
+        if value is None:
+            continue
+        value = value.strip() if isinstance(value, str) else value
+        if field in ("name", "address") and len(str(value)) < 2:
+            raise Invalid("至少 2 个字（too short）", field=field)
+        if field in ("legal_representative", "contact_name") and not value:
+            raise Invalid("不能为空（required）", field=field)
+        if getattr(enterprise, field) != value:
+            changed[field] = value
+    if not changed:
+        return enterprise
+    before = {field: _audited(field, getattr(enterprise, field)) for field in changed}
+    for field, value in changed.items():
+        setattr(enterprise, field, value)
+    await session.flush()
+    await audit.record(session, actor, "enterprise.update", "enterprise", enterprise.id, before=before,
+                       after={field: _audited(field, value) for field, value in changed.items()})
     return enterprise

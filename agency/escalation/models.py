@@ -3,29 +3,47 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency.db.base import Base, IdType, IntPK, JSONType, UTCDateTime
 
 RULES = ("clock", "stall_submitted", "stall_preparing", "stall_supplement")
 LEVELS = ("prompt", "yellow", "red", "l3")
+# What a firing is about: an approval's clock or stall today; the later deadlines (a deferred material, a
+# verification task, a problem, a stage, an obligation, a rectification, a fee) join the same ledger.
+SUBJECT_TYPES = ("approval", "deferral", "verification", "problem", "stage", "obligation", "rectification", "fee")
+# A withdrawn firing (fired on a provisional calendar that the official one no longer bears out) does not
+# count: the firing key is unique among the others only, so the real firing can come later.
+LIVE = text("status <> 'withdrawn'")
+
+
+# What each level is called on the pages, in messages and on the supervision notice.
+LEVEL_WORDS = {"prompt": "即将到期提示", "yellow": "黄牌预警", "red": "红牌督办", "l3": "县级督办"}
 
 
 class Escalation(Base):
-    """One firing of one rule at one level for one approval. The unique key is what makes the sweep
-    safe to run twice, or on two workers at once: a second insert of the same firing does nothing."""
+    """One firing of one rule at one level (on one occasion) for one subject — the one ledger of every
+    deadline the sweep watches. The unique key (subject type, subject id, rule, level, occasion) among
+    the firings not withdrawn is what makes the sweep safe to run twice, or on two workers at once: a
+    second insert of the same firing does nothing."""
 
     __tablename__ = "escalations"
     __table_args__ = (
-        UniqueConstraint("approval_id", "rule", "level"),
-        CheckConstraint("status IN ('open','acknowledged','resolved')", name="status"),
+        Index("uq_escalations_firing", "subject_type", "subject_id", "rule", "level", "occasion", unique=True,
+              postgresql_where=LIVE, sqlite_where=LIVE),
+        CheckConstraint("status IN ('open','acknowledged','resolved','withdrawn')", name="status"),
         CheckConstraint("level IN ('prompt','yellow','red','l3')", name="level"),
         Index("ix_escalations_open", "status", "level"),
+        Index("ix_escalations_approval_id", "approval_id"),
     )
 
     id: Mapped[IntPK]
-    approval_id: Mapped[int] = mapped_column(IdType, ForeignKey("approvals.id", ondelete="CASCADE"))
+    subject_type: Mapped[str] = mapped_column(String(16), default="approval")
+    subject_id: Mapped[int] = mapped_column(IdType)
+    # Several firings of one rule and level for one subject: several reminders, several deferred materials.
+    occasion: Mapped[str] = mapped_column(String(32), default="")
+    approval_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("approvals.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id"), index=True)
     department_code: Mapped[str] = mapped_column(String(32), index=True)
     rule: Mapped[str] = mapped_column(String(24))
@@ -44,3 +62,7 @@ class Escalation(Base):
     resolved_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolve_note: Mapped[str | None] = mapped_column(Text)
+    # Fired on dates of a year whose official schedule was not yet known (agency/calendar/seed.py).
+    provisional: Mapped[bool] = mapped_column(default=False)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)

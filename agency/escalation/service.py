@@ -1,33 +1,28 @@
-"""What follows the firings of a sweep — who is told, the 督办通知单 for red, the audit trail — and
-the escalations API (list, acknowledge, resolve)."""
+"""The ledger of escalations (电子监察): who may see a firing, and acknowledging and resolving one. The
+sweep that fires them is agency.supervision's."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import SYSTEM, Actor, Role, Visibility, get_visible, visible
+from agency import timeutil
+from agency.access import Actor, Role, Visibility, get_visible, visible
 from agency.audit import service as audit
 from agency.db.paging import paginate
-from agency.documents import service as papers_service
-from agency.documents.service import Papers
 from agency.errors import Conflict, Forbidden, Invalid
-from agency.escalation.models import Escalation
-from agency.escalation.notify import LEVEL_WORDS, notify_new
-from agency.escalation.sweep import SweepResult, sweep
-from agency.projects.models import Approval, Project
-from agency.settings import Settings
+from agency.escalation.models import LEVEL_WORDS, Escalation
+from agency.projects.handover import require_holder_of, site_projects
+from agency.projects.models import Project
 
-__all__ = ["LEVEL_WORDS", "acknowledge", "resolve", "run", "search"]
-
-# Supervision notices are rendered a batch at a time so a first sweep over a large backlog stays short;
-# the rest are made by the following runs.
-NOTICES_PER_RUN = 200
-
+__all__ = ["LEVEL_WORDS", "acknowledge", "open_for", "resolve", "search"]
 
 def _visibility(actor: Actor) -> ColumnElement[bool]:
+    # A site's clerk: the escalations of the dossiers his site sees (the center's clerks: every site's, so
+    # those of a dossier handed to the center too, whoever its clerk).
+    site = site_projects(actor)
+    if site is not None:
+        return Escalation.project_id.in_(site)
     if actor.role in (Role.ADMIN, Role.LEADER):
         return true()
     if actor.role is Role.DEPARTMENT:
@@ -38,32 +33,6 @@ def _visibility(actor: Actor) -> ColumnElement[bool]:
 
 
 Visibility.register(Escalation, _visibility)
-
-
-async def run(session: AsyncSession, as_of: date, settings: Settings, papers: Papers | None = None) -> SweepResult:
-    """The sweep and everything that follows the new firings, in the caller's transaction."""
-    result = await sweep(session, as_of)
-    if result.new_ids:
-        await notify_new(session, settings.center_leaders, settings.county_leaders)
-        # One line for the run (the escalation rows themselves are the accountability record).
-        await audit.record(session, SYSTEM, "escalation.sweep", "escalation", None, after={
-            "as_of": as_of.isoformat(), "fired": result.fired, "escalation_ids": result.new_ids})
-    if papers is not None:
-        await _supervision_notices(session, papers, as_of)
-    return result
-
-
-async def _supervision_notices(session: AsyncSession, papers: Papers, as_of: date) -> None:
-    pending = (await session.execute(
-        select(Escalation, Approval, Project).join(Approval, Approval.id == Escalation.approval_id)
-        .join(Project, Project.id == Escalation.project_id)
-        .where(Escalation.level == "red", Escalation.rule == "clock", Escalation.document_id.is_(None),
-               Approval.status == "accepted").order_by(Escalation.id).limit(NOTICES_PER_RUN))).all()
-    for escalation, approval, project in pending:
-        document = await papers_service.generate(session, SYSTEM, papers, project, "supervision_notice",
-                                                 approval=approval, output="docx", today=as_of)
-        escalation.document_id = document.id
-    await session.flush()
 
 
 async def search(session: AsyncSession, actor: Actor, *, status: str | None, level: str | None,
@@ -83,9 +52,9 @@ async def acknowledge(session: AsyncSession, actor: Actor, escalation_id: int, n
     if actor.role not in (Role.DEPARTMENT, Role.LEADER, Role.ADMIN):
         raise Forbidden("督办由责任部门签收（the department acknowledges）")
     if escalation.status != "open":
-        raise Conflict("该督办已签收或已办结（already acknowledged or resolved）")
+        raise Conflict("该督办已签收、已办结或已撤销（already acknowledged, resolved or withdrawn）")
     escalation.status, escalation.acknowledged_by = "acknowledged", actor.user_id
-    escalation.acknowledged_at, escalation.acknowledge_note = datetime.now(UTC), note.strip()
+    escalation.acknowledged_at, escalation.acknowledge_note = timeutil.now(), note.strip()
     await session.flush()
     await audit.record(session, actor, "escalation.acknowledge", "escalation", escalation.id,
                        project_id=escalation.project_id, after={"note": note.strip()})
@@ -96,13 +65,20 @@ async def resolve(session: AsyncSession, actor: Actor, escalation_id: int, note:
     escalation = await get_visible(session, Escalation, escalation_id, actor, what="督办")
     if actor.role not in (Role.LEADER, Role.ADMIN, Role.CLERK):
         raise Forbidden("督办由领导或代办员办结（leaders and clerks resolve）")
-    if escalation.status == "resolved":
-        raise Conflict("该督办已办结（already resolved）")
+    await require_holder_of(session, actor, escalation.project_id)
+    if escalation.status in ("resolved", "withdrawn"):
+        raise Conflict("该督办已办结或已撤销（already resolved or withdrawn）")
     if len(note.strip()) < 2:
         raise Invalid("须填写处理结果（a note is required）", field="note")
     escalation.status, escalation.resolved_by = "resolved", actor.user_id
-    escalation.resolved_at, escalation.resolve_note = datetime.now(UTC), note.strip()
+    escalation.resolved_at, escalation.resolve_note = timeutil.now(), note.strip()
     await session.flush()
     await audit.record(session, actor, "escalation.resolve", "escalation", escalation.id,
                        project_id=escalation.project_id, after={"note": note.strip()})
     return escalation
+
+
+def open_for(approval_ids: list[int]) -> Select[tuple[Escalation]]:
+    """The escalations of these approvals not yet resolved."""
+    return select(Escalation).where(Escalation.approval_id.in_(approval_ids or [0]),
+                                    or_(Escalation.status == "open", Escalation.status == "acknowledged"))

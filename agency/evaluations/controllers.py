@@ -9,11 +9,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role
-from agency.accounts.auth import require_roles
-from agency.evaluations import service
-from agency.evaluations.models import SCORE_WORDS, Evaluation, FollowUp
+from agency import timeutil
+from agency.access import Actor, Role, require_roles
+from agency.approvals.models import Approval
+from agency.evaluations import rectifications, service
+from agency.evaluations.models import APPEAL_WORDS, SCORE_WORDS, Evaluation, FollowUp
 from agency.evaluations.schemas import (
+    AppealDecisionIn,
+    AppealIn,
     CloseFollowUpIn,
     EvaluationIn,
     EvaluationOut,
@@ -22,7 +25,7 @@ from agency.evaluations.schemas import (
     RatingLinkOut,
     ScoreLevel,
 )
-from agency.projects.models import Approval, Project
+from agency.projects.models import Project
 from agency.schemas import Page, PageNo, PageSize
 
 
@@ -30,7 +33,9 @@ def evaluation_out(e: Evaluation, follow_up: FollowUp | None) -> EvaluationOut:
     return EvaluationOut(id=e.id, approval_id=e.approval_id, project_id=e.project_id,
                          department_code=e.department_code, score=e.score, score_name=SCORE_WORDS[e.score],
                          comment=e.comment, channel=e.channel, rated_on=e.rated_on, created_at=e.created_at,
-                         follow_up_id=follow_up.id if follow_up else None)
+                         follow_up_id=follow_up.id if follow_up else None, appeal_status=e.appeal_status,
+                         appeal_status_name=APPEAL_WORDS.get(e.appeal_status or ""), appeal_reason=e.appeal_reason,
+                         appeal_note=e.appeal_note)
 
 
 def follow_up_out(f: FollowUp, e: Evaluation, a: Approval, p: Project) -> FollowUpOut:
@@ -51,6 +56,21 @@ class EvaluationController(Controller):
         A score of 1–2 opens a follow-up visit (回访) for the center."""
         evaluation, follow_up = await service.rate(db, actor, data.approval_id, data.score, data.comment)
         return evaluation_out(evaluation, follow_up)
+
+    @post("/{evaluation_id:int}/appeal", status_code=200, guards=[require_roles(Role.DEPARTMENT)])
+    async def appeal(self, evaluation_id: FromPath[int], data: JSONBody[AppealIn], actor: NamedDependency[Actor],
+                     db: NamedDependency[AsyncSession]) -> EvaluationOut:
+        """申诉: an officer of the rated department appeals the rating, with the reason."""
+        evaluation = await rectifications.appeal(db, actor, evaluation_id, data.reason, timeutil.today())
+        return evaluation_out(evaluation, None)
+
+    @post("/{evaluation_id:int}/appeal/decision", status_code=200, guards=[require_roles(Role.LEADER)])
+    async def decide_appeal(self, evaluation_id: FromPath[int], data: JSONBody[AppealDecisionIn],
+                            actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> EvaluationOut:
+        """A leader upholds the appeal (the rating no longer counts in the satisfaction figures) or rejects it."""
+        evaluation = await rectifications.decide_appeal(db, actor, evaluation_id, data.upheld, data.note,
+                                                        timeutil.today())
+        return evaluation_out(evaluation, None)
 
 
 class FollowUpController(Controller):

@@ -38,6 +38,10 @@ class EvaluationOut(ResponseBody):
     rated_on: date
     created_at: datetime
     follow_up_id: int | None = None
+    appeal_status: str | None = None
+    appeal_status_name: str | None = None
+    appeal_reason: str | None = None
+    appeal_note: str | None = None
 
 
 class FollowUpOut(ResponseBody):
@@ -72,3 +76,41 @@ class RatingLinkOut(ResponseBody):
     department_name: str
     expires_at: datetime
     levels: list[ScoreLevel]
+
+
+class AppealIn(RequestBody):
+    reason: Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class AppealDecisionIn(RequestBody):
+    upheld: bool
+    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class RectificationReplyIn(RequestBody):
+    note: Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class RectificationVerdictIn(RequestBody):
+    satisfied: bool
+
+
+class RectificationOut(ResponseBody):
+    id: int
+    evaluation_id: int
+    approval_id: int
+    approval_name: str
+    project_id: int
+    project_name: str
+    department_code: str
+    score: int
+    score_name: str
+    comment: str
+    status: str
+    status_name: str
+    opened_on: date
+    due_on: date
+    reply: str | None
+    replied_on: date | None
+    satisfied: bool | None
+    verdict_on: date | None

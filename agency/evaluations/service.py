@@ -11,24 +11,28 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agency import timeutil
 from agency.access import SYSTEM, Actor, Role, Visibility, get_visible, visible
 from agency.accounts.models import User
+from agency.approvals.models import Approval
 from agency.audit import service as audit
 from agency.catalog.models import Department
 from agency.enterprises.models import Enterprise
-from agency.errors import AgencyError, Conflict, NotFound
+from agency.errors import AgencyError, Conflict, Invalid, NotFound
+from agency.evaluations import rectifications
 from agency.evaluations.models import FOLLOW_UP_AT_MOST, SCORE_WORDS, Evaluation, FollowUp, RatingLink
 from agency.notifications import service as outbox
 from agency.notifications.service import SMS_LIMIT
-from agency.projects.models import Approval, Project
-from agency.timeutil import CHINA
+from agency.projects.models import Project
 
 LINK_TTL = timedelta(days=7)
+# What closing a follow-up records of the return visit: at least this many characters (API and page alike).
+CLOSING_NOTE_AT_LEAST = 2
 RATEABLE = ("approved", "rejected")
 
 
@@ -60,23 +64,27 @@ async def _already_rated(session: AsyncSession, approval_id: int) -> bool:
 
 async def _create(session: AsyncSession, actor: Actor, approval: Approval, project: Project, score: int,
                   comment: str, channel: str) -> tuple[Evaluation, FollowUp | None]:
+    if score not in SCORE_WORDS:
+        raise Invalid("评价须为 1–5 之一：非常满意、满意、基本满意、不满意、非常不满意（score must be 1..5）",
+                      field="score")
     if approval.status not in RATEABLE:
         raise Conflict("只能评价已办结（准予或不予许可）的事项（approval not completed）", field="approval_id")
     if await _already_rated(session, approval.id):
         raise Conflict("该事项已评价过，每个事项只能评价一次（already rated）", field="approval_id")
     evaluation = Evaluation(approval_id=approval.id, project_id=project.id, enterprise_id=project.enterprise_id,
                             department_code=approval.department_code, score=score, comment=comment.strip(),
-                            channel=channel, rated_by=actor.user_id, rated_on=datetime.now(CHINA).date(),
-                            created_at=datetime.now(UTC))
+                            channel=channel, rated_by=actor.user_id, rated_on=timeutil.today(),
+                            created_at=timeutil.now())
     session.add(evaluation)
     await session.flush()  # a concurrent second rating fails here on the unique key (409)
     follow_up = None
     if score <= FOLLOW_UP_AT_MOST:
         follow_up = FollowUp(evaluation_id=evaluation.id, approval_id=approval.id, project_id=project.id,
                              department_code=approval.department_code, status="open",
-                             created_at=datetime.now(UTC))
+                             created_at=timeutil.now())
         session.add(follow_up)
         await session.flush()
+        await rectifications.open_for(session, evaluation, approval, project)  # 整改 by the rated department
         clerk = await session.get(User, project.clerk_id)
         if clerk is not None:
             await outbox.to_users(
@@ -87,7 +95,7 @@ async def _create(session: AsyncSession, actor: Actor, approval: Approval, proje
     # Spent: no link of this approval can rate it again.
     await session.execute(update(RatingLink).where(RatingLink.approval_id == approval.id,
                                                    RatingLink.used_at.is_(None))
-                          .values(used_at=datetime.now(UTC)))
+                          .values(used_at=timeutil.now()))
     await audit.record(session, actor, "evaluation.create", "approval", approval.id, project_id=project.id, after={
         "evaluation_id": evaluation.id, "score": score, "channel": channel,
         "follow_up_id": follow_up.id if follow_up else None})
@@ -132,8 +140,11 @@ async def close_follow_up(session: AsyncSession, actor: Actor, follow_up_id: int
     follow_up = await get_visible(session, FollowUp, follow_up_id, actor, what="回访事项")
     if follow_up.status != "open":
         raise Conflict("该回访已办结，不能重复关闭（follow-up already closed）")
+    if len(note.strip()) < CLOSING_NOTE_AT_LEAST:
+        raise Invalid(f"须填写回访情况（至少 {CLOSING_NOTE_AT_LEAST} 个字）（a note of the visit is required）",
+                      field="note")
     follow_up.status, follow_up.note = "closed", note.strip()
-    follow_up.closed_by, follow_up.closed_at = actor.user_id, datetime.now(UTC)
+    follow_up.closed_by, follow_up.closed_at = actor.user_id, timeutil.now()
     await session.flush()
     await audit.record(session, actor, "follow_up.close", "follow_up", follow_up.id, project_id=follow_up.project_id,
                        before={"status": "open"}, after={"status": "closed", "note": follow_up.note})
@@ -157,7 +168,7 @@ async def issue_rating_link(session: AsyncSession, approval: Approval, base_url:
     """A new single-use link to rate ``approval``, sent by SMS to the enterprise contact through the
     outbox (in the caller's transaction). Returns the link; the token itself is not stored."""
     token = secrets.token_urlsafe(16)
-    issued = now or datetime.now(UTC)
+    issued = now or timeutil.now()
     link = RatingLink(token_hash=token_hash(token), approval_id=approval.id, created_at=issued,
                       expires_at=issued + LINK_TTL)
     session.add(link)
@@ -191,7 +202,7 @@ async def _live_link(session: AsyncSession, token: str, *, lock: bool = False) -
         raise NotFound("评价链接无效（rating link not found）")
     if link.used_at is not None:
         raise Gone("该评价链接已使用，每个事项只能评价一次（rating link already used）")
-    if link.expires_at <= datetime.now(UTC):
+    if link.expires_at <= timeutil.now():
         raise Gone("该评价链接已过期（有效期7天），如需评价请登录代办服务系统（rating link expired）")
     approval = await session.get_one(Approval, link.approval_id)
     project = await session.get_one(Project, approval.project_id)
@@ -211,7 +222,7 @@ async def rate_with_token(session: AsyncSession, token: str, score: int,
     # Spend the link first, conditionally: of two concurrent uses only one updates the row.
     spent = await session.execute(update(RatingLink).where(RatingLink.id == target.link.id,
                                                            RatingLink.used_at.is_(None))
-                                  .values(used_at=datetime.now(UTC)))
+                                  .values(used_at=timeutil.now()))
     if not spent.rowcount:  # type: ignore[attr-defined]
         raise Gone("该评价链接已使用，每个事项只能评价一次（rating link already used）")
     if await _already_rated(session, target.approval.id):

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -15,20 +14,7 @@ from agency.access import Actor
 from agency.errors import NotFound, ServiceUnavailable
 from agency.files import service
 from agency.files.models import StoredFile
-from agency.files.upload_stream import MultipartUpload
 from agency.schemas import ResponseBody
-
-
-class UploadOut(ResponseBody):
-    id: int
-    filename: str
-    size: int
-    sha256: str
-    content_type: str
-    version: int
-    material_code: str
-    approval_id: int
-    uploaded_at: datetime
 
 
 class FileMeta(ResponseBody):
@@ -54,36 +40,6 @@ def meta_out(row: StoredFile) -> FileMeta:
 
 class FileController(Controller):
     tags = ["材料文件 files"]
-
-    @post("/api/approvals/{approval_id:int}/materials/{material_code:str}/files", status_code=201,
-          request_max_body_size=None)
-    async def upload(self, request: Request[Any, Any, Any], approval_id: FromPath[int], material_code: FromPath[str],
-                     actor: NamedDependency[Actor], db: NamedDependency[AsyncSession], state: State) -> UploadOut:
-        """Upload one scan as multipart field ``file``: PDF, JPEG, PNG, TIFF, OFD or DOCX, judged by content.
-
-        Streamed to storage as it arrives; over the limit → 413, a type the material does not accept → 415,
-        empty → 422, storage down → 503. Each upload is a new version; nothing is overwritten.
-        """
-        approval, material = await service.approval_for_upload(db, actor, approval_id, material_code)
-        # A scan may take minutes to arrive: hold no transaction meanwhile (a pooled connection, and on
-        # SQLite the write lock every other request would wait for). record_upload checks again.
-        await db.commit()
-        limit = int(state.settings.upload_limit_bytes)
-        upload = MultipartUpload(request, limit)
-        store: storage.BlobStore = state.blob_store
-        blob = await service.store_upload(store, upload.chunks(), limit=limit,
-                                          accepted=service.accepted_types(material))
-        try:
-            row = await service.record_upload(db, actor, approval, material_code, blob, service.display_name(
-                upload.filename, service.fallback_name(material_code, blob.content_type)))
-            await db.commit()  # here, so that a failed commit still removes the object below
-        except BaseException:
-            await db.rollback()
-            await service.discard_upload(store, blob.key)
-            raise
-        return UploadOut(id=row.id, filename=row.original_name, size=row.size, sha256=row.sha256,
-                         content_type=row.content_type, version=row.version, material_code=material_code,
-                         approval_id=approval_id, uploaded_at=row.uploaded_at)
 
     @get("/api/files/{file_id:int}/meta")
     async def meta(self, file_id: FromPath[int], actor: NamedDependency[Actor],

@@ -1,6 +1,7 @@
-"""Scans of materials: streamed into object storage, recorded as immutable versions, read after an
-access check. The object and its row stay consistent: a row is written only for a stored object,
-and the object is removed again when the row cannot be committed (the controller's job, at commit).
+"""Files in object storage: streamed in (sha256 and type sniffed on the way, refused over the limit or of a
+type not accepted), named safely, read after an access check. The object and its row stay consistent:
+a row is written only for a stored object, and the object is removed again when the row cannot be
+committed (the caller's job, at commit). Which approval a scan belongs to is agency/approvals/materials.py's.
 """
 
 from __future__ import annotations
@@ -9,19 +10,15 @@ import logging
 import re
 import unicodedata
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import storage
-from agency.access import Actor, Role, Visibility, get_visible
-from agency.approvals.rules import CLOSED_STATES
+from agency.access import Actor, get_visible
 from agency.audit import service as audit
-from agency.errors import Conflict, Forbidden, Invalid, NotFound, ServiceUnavailable, TooLarge, UnsupportedMediaType
+from agency.errors import Invalid, ServiceUnavailable, TooLarge, UnsupportedMediaType
 from agency.files.integrity import written_now
 from agency.files.models import StoredFile
-from agency.projects.models import Approval, Project
 
 MIME_OF = {"pdf": storage.PDF, "jpeg": storage.JPEG, "png": storage.PNG, "tiff": storage.TIFF,
            "ofd": storage.OFD, "docx": storage.DOCX}
@@ -30,19 +27,6 @@ log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
-def _file_visibility(actor: Actor) -> ColumnElement[bool]:
-    if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
-        return true()
-    approvals = select(Approval.id).where(Visibility.condition(Approval, actor))
-    if actor.role is Role.DEPARTMENT:
-        return StoredFile.approval_id.in_(approvals)
-    projects = select(Project.id).where(Visibility.condition(Project, actor)) if actor.enterprise_id else None
-    if projects is None:
-        return false()
-    return or_(StoredFile.approval_id.in_(approvals), StoredFile.project_id.in_(projects))
-
-
-Visibility.register(StoredFile, _file_visibility)
 
 
 def display_name(raw: str | None, fallback: str) -> str:
@@ -61,27 +45,10 @@ def display_name(raw: str | None, fallback: str) -> str:
     return name
 
 
-async def approval_for_upload(session: AsyncSession, actor: Actor, approval_id: int,
-                              material_code: str) -> tuple[Approval, dict[str, object]]:
-    approval = await get_visible(session, Approval, approval_id, actor, what="审批事项")
-    if actor.role not in (Role.CLERK, Role.ADMIN):
-        raise Forbidden("材料扫描件由代办员上传（only the agency clerk uploads scans）")
-    material = next((m for m in approval.snapshot.get("materials") or [] if m["code"] == material_code), None)
-    if material is None:
-        raise NotFound(f"事项没有材料 {material_code}（unknown material）", field="material_code")
-    if approval.status in CLOSED_STATES:
-        raise Conflict("事项已办结或撤回，不能再上传材料（approval is closed）")
-    return approval, material
-
-
 def fallback_name(material_code: str, content_type: str | None) -> str:
     """The name shown when the client sent none that survives sanitising: the material, the real type."""
     extension = next((name for name, mime in MIME_OF.items() if mime == content_type), "bin")
     return f"{material_code}.{extension}"
-
-
-def accepted_types(material: dict[str, object]) -> set[str]:
-    return {MIME_OF[t] for t in material.get("accepted_types") or ["pdf"]}  # type: ignore[attr-defined]
 
 
 async def store_upload(store: storage.BlobStore, chunks: AsyncIterator[bytes], *, limit: int,
@@ -111,28 +78,6 @@ async def discard_upload(store: storage.BlobStore, key: str) -> None:
     except Exception:
         # `agency storage check --repair-orphans` finds it later.
         log.exception("could not remove object %s of a failed upload", key)
-
-
-async def record_upload(session: AsyncSession, actor: Actor, approval: Approval, material_code: str,
-                        blob: storage.StoredBlob, filename: str) -> StoredFile:
-    # Serialise versions of one material: the approval row is the lock. It may have been closed while
-    # the file was arriving (no transaction is held during the upload).
-    status = (await session.execute(select(Approval.status).where(Approval.id == approval.id)
-                                    .with_for_update())).scalar_one()
-    if status in CLOSED_STATES:
-        raise Conflict("事项已办结或撤回，不能再上传材料（approval is closed）")
-    version = (await session.execute(select(func.coalesce(func.max(StoredFile.version), 0)).where(
-        StoredFile.approval_id == approval.id, StoredFile.material_code == material_code))).scalar_one() + 1
-    row = StoredFile(storage_key=blob.key, project_id=approval.project_id, approval_id=approval.id,
-                     material_code=material_code, version=version, kind="scan", original_name=filename,
-                     size=blob.size, sha256=blob.sha256, content_type=blob.content_type or "application/octet-stream",
-                     uploaded_by=actor.user_id, uploaded_at=datetime.now(UTC))
-    session.add(row)
-    await session.flush()
-    await audit.record(session, actor, "file.upload", "file", row.id, project_id=approval.project_id, after={
-        "approval_id": approval.id, "material_code": material_code, "version": version, "filename": filename,
-        "size": blob.size, "sha256": blob.sha256, "content_type": row.content_type})
-    return row
 
 
 async def visible_file(session: AsyncSession, actor: Actor, file_id: int) -> StoredFile:

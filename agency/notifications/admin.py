@@ -14,9 +14,9 @@ from litestar.params import FromPath, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role
-from agency.accounts.auth import require_roles
+from agency.access import Actor, Role, require_roles
 from agency.notifications.delivery import masked_address, retry_dead
+from agency.notifications.links import masked
 from agency.notifications.models import Notification
 from agency.schemas import PageNo, PageSize, ResponseBody
 
@@ -59,7 +59,7 @@ def outbox_item(n: Notification) -> OutboxItem:
     return OutboxItem(
         id=n.id, channel=n.channel, status=n.status, status_name=STATUS_NAMES.get(n.status, n.status),
         recipient_name=n.recipient_name, recipient=masked_address(n.channel, n.recipient_address),
-        recipient_user_id=n.recipient_user_id, subject=n.subject, body=n.body, object_type=n.object_type,
+        recipient_user_id=n.recipient_user_id, subject=n.subject, body=masked(n.body), object_type=n.object_type,
         object_id=n.object_id, project_id=n.project_id, attempts=n.attempts, next_attempt_at=n.next_attempt_at,
         last_error=n.last_error, created_at=n.created_at, sent_at=n.sent_at)
 

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from agency.notifications.links import masked
 from agency.privacy import mask_phone
 from agency.settings import Settings
 
@@ -84,7 +85,7 @@ class LoggingSmsGateway:
     """No gateway configured: the message is written to the log (number masked) and counts as sent."""
 
     async def send(self, message: Outgoing) -> None:
-        log.info("短信（未配置短信网关，仅记录）→ %s：%s", mask_phone(message.to), message.body)
+        log.info("短信（未配置短信网关，仅记录）→ %s：%s", mask_phone(message.to), masked(message.body))
 
 
 class HttpSmsGateway:
@@ -107,7 +108,7 @@ class HttpSmsGateway:
         except httpx.HTTPError as error:
             raise DeliveryError(f"短信网关不可达（{type(error).__name__}: {error}）") from error
         if not response.is_success:
-            raise DeliveryError(f"短信网关返回 HTTP {response.status_code}：{response.text[:200]}",
+            raise DeliveryError(f"短信网关返回 HTTP {response.status_code}：{masked(response.text[:200])}",
                                 permanent=response.status_code in _PERMANENT_HTTP)
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
@@ -9,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor
 from agency.notifications import service
-from agency.schemas import PageNo, PageSize, RequestBody, ResponseBody
+from agency.schemas import Id, PageNo, PageSize, RequestBody, ResponseBody
 
 
 class NotificationOut(ResponseBody):
@@ -32,7 +34,7 @@ class Inbox(ResponseBody):
 
 
 class MarkReadIn(RequestBody):
-    ids: list[int] | None = None
+    ids: Annotated[list[Id], msgspec.Meta(max_length=1000)] | None = None
 
 
 class NotificationController(Controller):

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agency import timeutil
 from agency.access import SYSTEM, Actor
 from agency.audit.service import record
 from agency.errors import Conflict, NotFound
+from agency.notifications import links
 from agency.notifications.channels import Channels, DeliveryError, Outgoing, mask_email
 from agency.notifications.models import Notification
 from agency.notifications.service import SMS_LIMIT
@@ -64,7 +66,7 @@ async def deliver_due(session_factory: async_sessionmaker[AsyncSession], channel
 
     ``now`` fixes the clock (tests); without it every step reads the current time.
     """
-    clock: Callable[[], datetime] = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else (lambda: timeutil.now())
     sent = retried = dead = 0
     for _ in range(batch):
         message = await _claim(session_factory, clock())
@@ -99,7 +101,7 @@ async def _claim(session_factory: async_sessionmaker[AsyncSession], now: datetim
         row = (await session.execute(query)).scalar_one_or_none()
         if row is None:
             return None
-        row.next_attempt_at = max(now, datetime.now(UTC)) + LEASE
+        row.next_attempt_at = max(now, timeutil.now()) + LEASE
         body = row.body[:SMS_LIMIT] if row.channel == "sms" else row.body
         outgoing = None if not row.recipient_address else Outgoing(
             id=row.id, key=row.dedupe_key, to=row.recipient_address.strip(), name=row.recipient_name,
@@ -117,16 +119,21 @@ async def _send(channels: Channels, message: _Claimed) -> None:
 async def _record_sent(session_factory: async_sessionmaker[AsyncSession], notification_id: int,
                        now: datetime) -> int:
     async with session_factory() as session, session.begin():
+        body = (await session.execute(select(Notification.body).where(Notification.id == notification_id))
+                ).scalar_one_or_none()
+        values: dict[str, object] = {"status": "sent", "sent_at": now}
+        if body is not None and links.has_link(body):
+            values["body"] = links.hashed(body)  # delivered: the one-time link's token is kept as its hash only
         result = await session.execute(
             update(Notification).where(Notification.id == notification_id, Notification.status == "pending")
-            .values(status="sent", sent_at=now))
+            .values(**values))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _record_failure(session_factory: async_sessionmaker[AsyncSession], message: _Claimed,
                           error: Exception, now: datetime, max_attempts: int) -> str:
     """Counts the failure; returns the row's new status (``sent`` if it was recorded sent meanwhile)."""
-    text = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}"
+    text = links.masked(str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}")
     permanent = isinstance(error, DeliveryError) and error.permanent
     async with session_factory() as session, session.begin():
         query = select(Notification).where(Notification.id == message.id)
@@ -163,7 +170,7 @@ async def retry_dead(session: AsyncSession, actor: Actor, notification_id: int) 
     row.status = "pending"
     row.attempts = 0
     row.last_error = None
-    row.next_attempt_at = datetime.now(UTC)
+    row.next_attempt_at = timeutil.now()
     await record(session, actor, "notification.retry", "notification", row.id, project_id=row.project_id,
                  before=before, after={"status": "pending", "attempts": 0})
     await session.flush()

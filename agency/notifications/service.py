@@ -7,15 +7,19 @@ being written. A dedupe key makes writing the same message twice a no-op.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agency import timeutil
 from agency.access import Actor
 from agency.accounts.models import User
+from agency.audit import service as audit
+from agency.db.base import IdType, UTCDateTime
 from agency.db.paging import paginate
 from agency.enterprises.models import Enterprise
 from agency.notifications.models import Notification
@@ -26,7 +30,7 @@ SMS_LIMIT = 70  # one SMS segment of Chinese text
 async def enqueue(session: AsyncSession, *, key: str, channel: str, subject: str, body: str, object_type: str,
                   object_id: object, project_id: int | None = None, user_id: int | None = None,
                   address: str | None = None, name: str = "") -> None:
-    now = datetime.now(UTC)
+    now = timeutil.now()
     values = {
         "dedupe_key": f"{key}:{channel}:{user_id if user_id is not None else address}"[:200],
         "channel": channel, "recipient_user_id": user_id, "recipient_address": address,
@@ -40,6 +44,54 @@ async def enqueue(session: AsyncSession, *, key: str, channel: str, subject: str
     if channel != "in_app":
         session.info["kick_delivery"] = True
     await session.execute(insert(Notification).values(**values).on_conflict_do_nothing(
+        index_elements=[Notification.dedupe_key]))
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message of a batch: in the app to every active user that meets ``users``, or by SMS to ``address``."""
+
+    key: str
+    subject: str
+    body: str
+    object_type: str
+    object_id: object
+    project_id: int | None
+    users: ColumnElement[bool] | None = None
+    address: str | None = None
+    name: str = ""
+
+
+_COLUMNS = ("dedupe_key", "channel", "recipient_user_id", "recipient_address", "recipient_name", "subject", "body",
+            "object_type", "object_id", "project_id", "status", "attempts", "next_attempt_at", "created_at", "sent_at")
+
+
+async def write(session: AsyncSession, messages: Iterable[Message]) -> None:
+    """Every message of an action at once: one INSERT … SELECT, whoever the recipients are (the users are
+    found by the statement itself), each message deduplicated by its key like ``enqueue``'s."""
+    now = timeutil.now()
+    parts: list[Select[Any]] = []
+    for m in messages:
+        object_id = literal(None if m.object_id is None else str(m.object_id), String)
+        if m.users is not None:
+            parts.append(select(
+                literal(f"{m.key}:in_app:") + cast(User.id, String), literal("in_app"), User.id,
+                literal(None, String), func.substr(User.display_name, 1, 100), literal(m.subject[:200]),
+                literal(m.body), literal(m.object_type), object_id, literal(m.project_id, IdType), literal("sent"),
+                literal(0), literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(now, UTCDateTime()))
+                .where(m.users, User.is_active.is_(True)))
+        elif m.address:
+            session.info["kick_delivery"] = True
+            parts.append(select(
+                literal(f"{m.key}:sms:{m.address}"[:200]), literal("sms"), literal(None, IdType), literal(m.address),
+                literal(m.name[:100]), literal(m.subject[:200]), literal(m.body[:SMS_LIMIT]), literal(m.object_type),
+                object_id, literal(m.project_id, IdType), literal("pending"), literal(0),
+                literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(None, UTCDateTime())))
+    if not parts:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rows = parts[0] if len(parts) == 1 else union_all(*parts)
+    await session.execute(insert(Notification).from_select(_COLUMNS, rows).on_conflict_do_nothing(
         index_elements=[Notification.dedupe_key]))
 
 
@@ -81,9 +133,14 @@ async def inbox(session: AsyncSession, actor: Actor, *, unread_only: bool, page:
 
 
 async def mark_read(session: AsyncSession, actor: Actor, ids: list[int] | None) -> int:
+    """Marks the caller's own in-app messages read (all of them without ``ids``); audited when any changed."""
     statement = update(Notification).where(Notification.recipient_user_id == actor.user_id,
                                            Notification.channel == "in_app", Notification.read_at.is_(None))
     if ids is not None:
         statement = statement.where(Notification.id.in_(ids))
-    result = await session.execute(statement.values(read_at=datetime.now(UTC)))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = await session.execute(statement.values(read_at=timeutil.now()).returning(Notification.id))
+    marked = sorted(result.scalars().all())
+    if marked:
+        await audit.record(session, actor, "notification.read", "user", actor.user_id,
+                           after={"notification_ids": marked[:200], "count": len(marked)})
+    return len(marked)

@@ -13,11 +13,11 @@ import asyncio
 import hashlib
 import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import storage
+from agency import timeutil
 from agency.ops import database
 from agency.ops.manifest import (
     DATABASE_FILES,
@@ -116,7 +116,7 @@ async def _backup(settings: Settings, kind: str, folder: Path, progress: Progres
     report.missing = sorted(key for key in snapshot.files if key not in seen)
     manifest = Manifest(
         format=FORMAT,
-        created_at=datetime.now(UTC),
+        created_at=timeutil.now(),
         storage_kind="file" if isinstance(store, storage.FilesystemBlobStore) else "s3",
         database=DatabaseEntry(kind=kind, file=dump.name, size=dump_size, sha256=dump_sha256,  # type: ignore[arg-type]
                                revision=snapshot.revision),

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from agency.audit.models import AuditEvent
 from agency.db.engine import create_engine
-from agency.files.models import StoredFile
 from agency.ops.manifest import AuditHead, OpsError
+from agency.ops.objects import referenced
 
 #: What reaching or reading a database can raise: asyncpg raises its own errors, unwrapped, while connecting.
 DB_ERRORS = (SQLAlchemyError, OSError, TimeoutError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -34,7 +34,8 @@ _LIBPQ_SSLMODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the database copy says: every file row's key and digest, the audit chain's end, the revision."""
+    """What the database copy says: the key and digest of every object a row names (files, papers, template
+    versions: agency/ops/objects.py), the audit chain's end, the revision."""
 
     files: dict[str, str]
     audit: AuditHead
@@ -53,8 +54,7 @@ def _describe(database_url: str) -> str:
 
 
 async def read_snapshot(connection: AsyncConnection) -> Snapshot:
-    files = {row.storage_key: row.sha256 for row in await connection.execute(
-        select(StoredFile.storage_key, StoredFile.sha256))}
+    files = {ref.key: ref.sha256 for ref in await referenced(connection)}
     count, last_id = (await connection.execute(select(func.count(), func.max(AuditEvent.id)))).one()
     last_hash = None if last_id is None else (await connection.execute(
         select(AuditEvent.hash).where(AuditEvent.id == last_id))).scalar_one()

@@ -1,185 +1,38 @@
+"""/api/projects/{id}/handover(s): a site's clerk hands a dossier to another site (the center's agency office);
+the handovers of a dossier, oldest first."""
+
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
-import msgspec
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role
-from agency.accounts.auth import require_roles
-from agency.enterprises.schemas import EnterpriseRef
-from agency.projects import detail_cache, service
-from agency.projects.planning import limit_of
-from agency.projects.schemas import (
-    AddApprovalIn,
-    ApprovalSummary,
-    ClockSummary,
-    CloseIn,
-    EventOut,
-    FactsIn,
-    ForecastOut,
-    GreenChannelDecisionIn,
-    GreenChannelIn,
-    GreenChannelOut,
-    MilestoneIn,
-    MilestoneOut,
-    ProjectIn,
-    ProjectListItem,
-    ProjectOut,
-    UserRef,
-)
-from agency.schemas import Page, PageNo, PageSize
-from agency.timeutil import today_local
-
-ProjectStatus = Annotated[str | None, QueryParameter(pattern="^(planning|in_progress|completed|blocked|closed)$")]
-GreenStatus = Annotated[str | None, QueryParameter(pattern="^(none|requested|approved|refused)$")]
+from agency.access import Actor, Role, require_roles
+from agency.projects import handover
+from agency.projects.models import ProjectHandover
+from agency.projects.schemas import HandoverIn, HandoverOut
 
 
-def project_out(d: service.ProjectDetail) -> ProjectOut:
-    p = d.project
-    schedule = d.forecast.schedule if d.forecast else {}
-    approvals = []
-    for a in d.approvals:
-        clock = d.clocks[a.id]
-        planned = schedule.get(f"a{a.id}")
-        promised = limit_of(a.snapshot, "promised_limit")
-        statutory = limit_of(a.snapshot, "statutory_limit")
-        approvals.append(ApprovalSummary(
-            id=a.id, item_code=a.item_code, name=a.name, department_code=a.department_code, stage=a.stage,
-            status=a.status, required=a.required, version=a.version, prerequisites=d.prerequisites.get(a.id, []),
-            waits_for_milestones=a.waits_for_milestones,
-            promised_limit={"count": promised.count, "unit": promised.unit} if promised else {},
-            statutory_limit={"count": statutory.count, "unit": statutory.unit} if statutory else None,
-            clock=ClockSummary(accepted_on=clock.accepted_on, due_on=clock.due_on,
-                               statutory_due_on=clock.statutory_due_on,
-                               remaining_workdays=clock.remaining_workdays, level=clock.level,
-                               provisional=clock.provisional),
-            planned_start=planned[0] if planned else None, planned_finish=planned[1] if planned else None,
-        ))
-    forecast = None
-    if d.forecast is not None:
-        forecast = ForecastOut(completion_date=d.forecast.completion_date, working_days=d.forecast.working_days,
-                               critical_path=[d.codes.get(k, k) for k in d.forecast.critical_path],
-                               provisional=d.forecast.provisional,
-                               unknown_milestones=[k.removeprefix("m:") for k in d.forecast.unknown_milestones],
-                               late=[d.codes.get(k, k) for k in d.forecast.late])
-    return ProjectOut(
-        id=p.id, code=p.code, name=p.name, enterprise=EnterpriseRef(id=d.enterprise.id, name=d.enterprise.name),
-        status=p.status, clerk=UserRef(id=d.clerk.id, display_name=d.clerk.display_name),
-        route_code=p.route_code, catalog_version=p.catalog_version, investment_wan=float(p.investment_wan),
-        location=p.location, land_area_mu=None if p.land_area_mu is None else float(p.land_area_mu),
-        description=p.description,
-        green_channel=GreenChannelOut(status=p.green_channel_status,  # type: ignore[arg-type]
-                                      reason=p.green_channel_reason, note=p.green_channel_note,
-                                      decided_by=d.decided_by.display_name if d.decided_by else None,
-                                      decided_at=p.green_channel_decided_at),
-        facts=p.facts or {}, forecast=forecast,
-        milestones=[MilestoneOut(code=m.code, name=m.name, after=m.after, expected_on=m.expected_on,
-                                 done_on=m.done_on) for m in d.milestones],
-        approvals=approvals, created_at=p.created_at, version=p.version,
-        open_escalations=[{"id": e.id, "approval_id": e.approval_id, "rule": e.rule, "level": e.level,
-                           "status": e.status} for e in d.escalations],
-    )
+def handover_out(row: ProjectHandover) -> HandoverOut:
+    return HandoverOut(id=row.id, project_id=row.project_id, from_site_code=row.from_site_code,
+                       to_site_code=row.to_site_code, note=row.note, handed_by=row.handed_by, handed_at=row.handed_at)
 
 
-class ProjectController(Controller):
+class HandoverController(Controller):
     path = "/api/projects"
-    tags = ["项目档案 projects"]
+    tags = ["站点 sites"]
 
-    @post("", status_code=201, guards=[require_roles(Role.CLERK)])
-    async def create(self, data: JSONBody[ProjectIn], actor: NamedDependency[Actor],
-                     db: NamedDependency[AsyncSession]) -> ProjectOut:
-        """Open a dossier: its approvals are planned from the route (status planned, prerequisites filled)."""
-        project = await service.create(db, actor, data)
-        return project_out(await service.detail(db, actor, project.id, today_local()))
+    @post("/{project_id:int}/handover", status_code=201, guards=[require_roles(Role.CLERK)])
+    async def hand_over(self, project_id: FromPath[int], data: JSONBody[HandoverIn], actor: NamedDependency[Actor],
+                        db: NamedDependency[AsyncSession]) -> HandoverOut:
+        """Hands the dossier to another site (by default the center's agency office) with a note; the giving
+        site keeps a read-only view, the timeline carries the handover."""
+        return handover_out(await handover.hand_over(db, actor, project_id, note=data.note,
+                                                     site_code=data.site_code, version=data.version))
 
-    @get("")
-    async def search(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
-                     status: ProjectStatus = None,
-                     green_channel: GreenStatus = None,
-                     enterprise_id: FromQuery[int | None] = None, q: FromQuery[str | None] = None,
-                     mine: FromQuery[bool] = False, page: PageNo = 1, page_size: PageSize = 20
-                     ) -> Page[ProjectListItem]:
-        rows, total = await service.search(db, actor, status=status, green_channel=green_channel,
-                                           enterprise_id=enterprise_id, q=q, mine=mine, page=page,
-                                           page_size=page_size)
-        return Page(items=[ProjectListItem(
-            id=p.id, code=p.code, name=p.name, enterprise=EnterpriseRef(id=p.enterprise_id, name=name),
-            status=p.status, green_channel=p.green_channel_status, clerk_id=p.clerk_id, route_code=p.route_code,
-            approvals_total=count, approvals_approved=approved, created_at=p.created_at)
-            for p, name, count, approved in rows], total=total, page=page, page_size=page_size)
-
-    @get("/{project_id:int}")
-    async def get_one(self, project_id: FromPath[int], actor: NamedDependency[Actor],
-                      db: NamedDependency[AsyncSession], as_of: FromQuery[date | None] = None) -> ProjectOut:
-        day = as_of or today_local()
-
-        async def build() -> ProjectOut:
-            return project_out(await service.detail(db, actor, project_id, day))
-
-        return await detail_cache.read(db, actor, project_id, day, build)
-
-    @post("/{project_id:int}/approvals", status_code=201, guards=[require_roles(Role.CLERK)])
-    async def add_approval(self, project_id: FromPath[int], data: JSONBody[AddApprovalIn],
-                           actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> ProjectOut:
-        await service.add_approval(db, actor, project_id, data.item_code)
-        return project_out(await service.detail(db, actor, project_id, today_local()))
-
-    @delete("/{project_id:int}/approvals/{approval_id:int}", status_code=200, guards=[require_roles(Role.CLERK)])
-    async def remove_approval(self, project_id: FromPath[int], approval_id: FromPath[int],
-                              actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> ProjectOut:
-        """Only while the approval is still planned."""
-        await service.remove_approval(db, actor, project_id, approval_id)
-        return project_out(await service.detail(db, actor, project_id, today_local()))
-
-    @put("/{project_id:int}/facts", guards=[require_roles(Role.CLERK)])
-    async def set_facts(self, project_id: FromPath[int], data: JSONBody[FactsIn], actor: NamedDependency[Actor],
-                        db: NamedDependency[AsyncSession]) -> ProjectOut:
-        """The facts the application forms need (construction content, area, dates, units, contacts)."""
-        given = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in msgspec.structs.asdict(data).items()
-                 if k in data.__struct_fields__ and v is not None}
-        await service.set_facts(db, actor, project_id, given)
-        return project_out(await service.detail(db, actor, project_id, today_local()))
-
-    @post("/{project_id:int}/close", status_code=200, guards=[require_roles(Role.CLERK)])
-    async def close(self, project_id: FromPath[int], data: JSONBody[CloseIn], actor: NamedDependency[Actor],
-                    db: NamedDependency[AsyncSession]) -> ProjectOut:
-        """Close the dossier with a reason (e.g. after a rejection the enterprise gives up the project)."""
-        await service.close(db, actor, project_id, data.reason)
-        return project_out(await service.detail(db, actor, project_id, today_local()))
-
-    @post("/{project_id:int}/green-channel", status_code=200, guards=[require_roles(Role.CLERK)])
-    async def request_green_channel(self, project_id: FromPath[int], data: JSONBody[GreenChannelIn],
-                                    actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]
-                                    ) -> ProjectOut:
-        await service.request_green_channel(db, actor, project_id, data.reason)
-        return project_out(await service.detail(db, actor, project_id, today_local()))
-
-    @post("/{project_id:int}/green-channel/decision", status_code=200, guards=[require_roles(Role.LEADER)])
-    async def decide_green_channel(self, project_id: FromPath[int], data: JSONBody[GreenChannelDecisionIn],
-                                   actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]
-                                   ) -> ProjectOut:
-        await service.decide_green_channel(db, actor, project_id, data.approve, data.note)
-        return project_out(await service.detail(db, actor, project_id, today_local()))
-
-    @put("/{project_id:int}/milestones/{code:str}", guards=[require_roles(Role.CLERK)])
-    async def set_milestone(self, project_id: FromPath[int], code: FromPath[str], data: JSONBody[MilestoneIn],
-                            actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> ProjectOut:
-        """The clerk's expected date of a milestone (for the forecast), or the real date it was reached."""
-        await service.set_milestone(db, actor, project_id, code, data.expected_on, data.done_on, today_local())
-        return project_out(await service.detail(db, actor, project_id, today_local()))
-
-    @get("/{project_id:int}/events")
-    async def events(self, project_id: FromPath[int], actor: NamedDependency[Actor],
-                     db: NamedDependency[AsyncSession], page: PageNo = 1, page_size: PageSize = 50
-                     ) -> Page[EventOut]:
-        """The audit timeline of the project and its approvals, newest first."""
-        rows, total = await service.events(db, actor, project_id, page=page, page_size=page_size)
-        return Page(items=[EventOut(id=e.id, occurred_at=e.occurred_at, actor=e.actor_username, role=e.actor_role,
-                                    action=e.action, object_type=e.object_type, object_id=e.object_id,
-                                    result=e.result, before=e.before, after=e.after) for e in rows],
-                    total=total, page=page, page_size=page_size)
+    @get("/{project_id:int}/handovers")
+    async def handovers(self, project_id: FromPath[int], actor: NamedDependency[Actor],
+                        db: NamedDependency[AsyncSession]) -> list[HandoverOut]:
+        """The dossier's handovers, oldest first."""
+        return [handover_out(r) for r in await handover.history(db, actor, project_id)]

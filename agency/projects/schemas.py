@@ -1,164 +1,27 @@
+"""Request and response bodies of a dossier's handover (移交) between service sites."""
+
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
-from agency.enterprises.schemas import EnterpriseRef
 from agency.schemas import RequestBody, ResponseBody
 
-Level = Literal["none", "prompt", "yellow", "red", "l3"]
+
+class HandoverIn(RequestBody):
+    note: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    # The receiving site; by default the center (its agency office).
+    site_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
+    version: Annotated[int, msgspec.Meta(ge=1)] | None = None
 
 
-class ProjectIn(RequestBody):
-    enterprise_id: int
-    name: Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
-    route_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    investment_wan: Annotated[float, msgspec.Meta(gt=0, le=100_000_000)]
-    location: Annotated[str, msgspec.Meta(min_length=2, max_length=300)]
-    land_area_mu: Annotated[float, msgspec.Meta(gt=0, le=1_000_000)] | None = None
-    description: Annotated[str, msgspec.Meta(max_length=5000)] = ""
-
-
-class AddApprovalIn(RequestBody):
-    item_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-
-
-class GreenChannelIn(RequestBody):
-    reason: Annotated[str, msgspec.Meta(min_length=4, max_length=2000)]
-
-
-class GreenChannelDecisionIn(RequestBody):
-    approve: bool
-    note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
-
-
-class MilestoneIn(RequestBody):
-    expected_on: date | None = None
-    done_on: date | None = None
-
-
-class FactsIn(RequestBody):
-    """Facts the application forms ask for; only the fields given are changed (null clears one)."""
-
-    construction_content: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-    building_area_m2: Annotated[float, msgspec.Meta(gt=0, le=10_000_000)] | None = None
-    planned_start: date | None = None
-    planned_completion: date | None = None
-    design_unit: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    construction_unit: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    supervision_unit: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    contact_name: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    contact_phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
-
-
-class CloseIn(RequestBody):
-    reason: Annotated[str, msgspec.Meta(min_length=4, max_length=2000)]
-
-
-class ClockSummary(ResponseBody):
-    accepted_on: date | None
-    due_on: date | None
-    statutory_due_on: date | None
-    remaining_workdays: int | None
-    level: Level
-    provisional: bool
-
-
-class ApprovalSummary(ResponseBody):
+class HandoverOut(ResponseBody):
     id: int
-    item_code: str
-    name: str
-    department_code: str
-    stage: str
-    status: str
-    required: bool
-    version: int
-    prerequisites: list[int]
-    waits_for_milestones: list[str]
-    promised_limit: dict[str, Any]
-    statutory_limit: dict[str, Any] | None
-    clock: ClockSummary
-    planned_start: date | None = None
-    planned_finish: date | None = None
-
-
-class MilestoneOut(ResponseBody):
-    code: str
-    name: str
-    after: list[str]
-    expected_on: date | None
-    done_on: date | None
-
-
-class ForecastOut(ResponseBody):
-    completion_date: date | None
-    working_days: int
-    critical_path: list[str]
-    provisional: bool
-    unknown_milestones: list[str]
-    late: list[str]
-
-
-class GreenChannelOut(ResponseBody):
-    status: Literal["none", "requested", "approved", "refused"]
-    reason: str | None
-    note: str | None
-    decided_by: str | None
-    decided_at: datetime | None
-
-
-class UserRef(ResponseBody):
-    id: int
-    display_name: str
-
-
-class ProjectOut(ResponseBody):
-    id: int
-    code: str
-    name: str
-    enterprise: EnterpriseRef
-    status: str
-    clerk: UserRef
-    route_code: str
-    catalog_version: str
-    investment_wan: float
-    location: str
-    land_area_mu: float | None
-    description: str
-    green_channel: GreenChannelOut
-    facts: dict[str, Any]
-    forecast: ForecastOut | None
-    milestones: list[MilestoneOut]
-    approvals: list[ApprovalSummary]
-    created_at: datetime
-    version: int
-    open_escalations: list[dict[str, Any]] = msgspec.field(default_factory=list)
-
-
-class ProjectListItem(ResponseBody):
-    id: int
-    code: str
-    name: str
-    enterprise: EnterpriseRef
-    status: str
-    green_channel: str
-    clerk_id: int
-    route_code: str
-    approvals_total: int
-    approvals_approved: int
-    created_at: datetime
-
-
-class EventOut(ResponseBody):
-    id: int
-    occurred_at: datetime
-    actor: str
-    role: str
-    action: str
-    object_type: str
-    object_id: str | None
-    result: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    project_id: int
+    from_site_code: str | None
+    to_site_code: str
+    note: str
+    handed_by: int | None
+    handed_at: datetime

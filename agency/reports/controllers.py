@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Response, get
@@ -12,11 +12,12 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor
+from agency.access import Actor, Role, require_roles
 from agency.escalation.controllers import escalation_out
 from agency.evaluations import service as evaluations
 from agency.evaluations.controllers import follow_up_out
-from agency.reports import service
+from agency.reports import rankings, service
+from agency.reports.rankings_xlsx import rankings_filename, rankings_workbook
 from agency.reports.schemas import Dashboard, DepartmentReport
 from agency.reports.xlsx import XLSX_MEDIA_TYPE, department_workbook, report_filename
 
@@ -43,6 +44,23 @@ class ReportController(Controller):
                         media_type=XLSX_MEDIA_TYPE, headers={
                             "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
                                                    f"filename*=UTF-8''{quote(filename)}"})
+
+
+    @get("/rankings", guards=[require_roles(Role.LEADER, Role.ADMIN)])
+    async def rankings(
+        self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession], state: State,
+        month: Annotated[str, QueryParameter(pattern=r"^\d{4}-\d{2}$", description="月份 YYYY-MM")],
+        format: Annotated[str, QueryParameter(pattern="^(json|xlsx)$")] = "json",
+    ) -> Response[bytes] | dict[str, Any]:
+        """红旗窗口 and 服务标兵 of a month: windows (departments) and staff (officers) ranked on the criteria
+        printed with the result (agency/reports/rankings.py, set by the AGENCY_RANKING_* settings);
+        ``format=xlsx`` for a spreadsheet."""
+        result = await rankings.rankings(db, actor, month, rankings.Criteria.of(state.settings))
+        if format != "xlsx":
+            return result
+        return Response(rankings_workbook(result, state.settings.center_name), media_type=XLSX_MEDIA_TYPE,
+                        headers={"Content-Disposition": f"attachment; filename=\"rankings_{month}.xlsx\"; "
+                                                        f"filename*=UTF-8''{quote(rankings_filename(month))}"})
 
 
 class DashboardController(Controller):

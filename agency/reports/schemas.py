@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import msgspec
+
 from agency.escalation.controllers import EscalationOut
 from agency.evaluations.schemas import FollowUpOut
 from agency.schemas import ResponseBody
@@ -22,6 +24,10 @@ class DepartmentReport(ResponseBody):
     satisfied: int
     satisfaction_rate: float | None
     evaluation_rate: float | None
+    # The department's breaches of the law's own rules in the period (occurred_on), per kind (every kind named).
+    violations: dict[str, int] = msgspec.field(default_factory=dict)
+    # How many completed approvals the speed-up rate is the mean of (those with a statutory limit and a clock).
+    speedup_measured: int = 0
 
 
 class GreenChannelProject(ResponseBody):

@@ -19,6 +19,9 @@ Definitions, for a period [from, to] of office (China) dates, both ends included
   so a red card that grows into 督办 L3 is one red item.
 * ``rated`` / ``satisfied`` — ratings received in the period (``rated_on``) / those scoring 4–5;
   ``satisfaction_rate`` = satisfied ÷ rated (满意率); ``evaluation_rate`` = rated ÷ completed (评议率).
+* ``violations`` — the department's breaches recorded with ``occurred_on`` in the period, per kind
+  (agency/violations: intake_overdue, repeat_supplement, promised_overdue, statutory_overdue), every kind
+  named, 0 where none.
 * A rate whose denominator is 0 is ``None`` (null), never 0.
 
 Counts and ratings are aggregated in SQL; the clock is Python's (``agency.approvals.clock``) since
@@ -30,25 +33,28 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
+from agency.approvals import workviews
 from agency.approvals.clock import ClockError, compute_clock
-from agency.approvals.clocks import events_of
+from agency.approvals.clocks import events_of, limit_of
+from agency.approvals.models import Approval
 from agency.calendar.service import get_calendar
 from agency.calendar.workdays import CalendarRangeError
 from agency.catalog.models import Department
+from agency.dossiers import service as projects
 from agency.enterprises.models import Enterprise
 from agency.errors import Invalid
 from agency.escalation.models import Escalation
 from agency.evaluations.models import Evaluation, FollowUp
-from agency.projects import service as projects
-from agency.projects.models import Approval, Project
-from agency.projects.planning import limit_of
+from agency.projects.models import Project
 from agency.reports.schemas import DashboardCounts, DepartmentReport, GreenChannelProject, PendingGreenChannel
 from agency.timeutil import today_local
+from agency.violations.models import VIOLATION_KINDS, Violation
 
 REPORT_ROLES = (Role.ADMIN, Role.LEADER, Role.CLERK)
 DASHBOARD_ROLES = (Role.ADMIN, Role.LEADER)
@@ -83,20 +89,26 @@ class _Tally:
     completed: int = 0
     on_time: int = 0
     speedups: list[float] = field(default_factory=list)
+    # Items with a zero promised limit (即办) and those of them finished on the day.
+    immediate: int = 0
+    same_day: int = 0
 
 
-async def _clock_tallies(session: AsyncSession, start: date, end: date) -> dict[str, _Tally]:
+async def _clock_tallies(session: AsyncSession, start: date, end: date, *,
+                         by_handler: bool = False) -> dict[Any, _Tally]:
     approvals = list((await session.execute(
         select(Approval).where(Approval.status.in_(("approved", "rejected")),
                                Approval.decided_on.between(start, end)))).scalars())
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
+    tallies: dict[Any, _Tally] = defaultdict(_Tally)
     if not approvals:
         return tallies
     events = await events_of(session, [a.id for a in approvals])
     calendar = await get_calendar(session)
     today = max(today_local(), end)
     for approval in approvals:
-        tally = tallies[approval.department_code]
+        if by_handler and approval.handler_id is None:
+            continue
+        tally = tallies[approval.handler_id if by_handler else approval.department_code]
         tally.completed += 1
         own = events.get(approval.id)
         promised = limit_of(approval.snapshot, "promised_limit")
@@ -107,6 +119,9 @@ async def _clock_tallies(session: AsyncSession, start: date, end: date) -> dict[
             clock = compute_clock(promised, statutory, own, today, calendar)
             if clock.on_time:
                 tally.on_time += 1
+            if promised.count == 0:
+                tally.immediate += 1
+                tally.same_day += clock.elapsed_workdays == 0
             if statutory is not None and statutory.count > 0 and clock.finished_on is not None:
                 actual = clock.elapsed_workdays if statutory.unit == "workday" else \
                     compute_clock(statutory, None, own, today, calendar).used
@@ -126,11 +141,18 @@ async def department_report(session: AsyncSession, actor: Actor, start: date | N
     cards: dict[tuple[str, str], int] = {
         (row[0], row[1]): row[2] for row in (await session.execute(
             select(Escalation.department_code, red_group, func.count(distinct(Escalation.approval_id)))
-            .where(Escalation.as_of.between(start, end), Escalation.level.in_(("yellow", "red", "l3")))
+            .where(Escalation.as_of.between(start, end), Escalation.level.in_(("yellow", "red", "l3")),
+                   Escalation.subject_type != "obligation")  # the enterprise's deadlines, not the department's
             .group_by(Escalation.department_code, red_group))).all()}
     ratings = {row[0]: (row[1], row[2]) for row in (await session.execute(
         select(Evaluation.department_code, func.count(), func.count().filter(Evaluation.score >= 4))
-        .where(Evaluation.rated_on.between(start, end)).group_by(Evaluation.department_code))).all()}
+        .where(Evaluation.rated_on.between(start, end), Evaluation.appeal_status.is_distinct_from("upheld"))
+        .group_by(Evaluation.department_code))).all()}
+    breaches: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VIOLATION_KINDS, 0))
+    for code, kind, count in (await session.execute(
+            select(Violation.department_code, Violation.kind, func.count())
+            .where(Violation.occurred_on.between(start, end)).group_by(Violation.department_code, Violation.kind))):
+        breaches[code][kind] = count
     rows = []
     for code, name in departments:
         tally = tallies.get(code, _Tally())
@@ -140,7 +162,8 @@ async def department_report(session: AsyncSession, actor: Actor, start: date | N
             on_time_rate=_rate(tally.on_time, tally.completed),
             speedup_rate=_rate(sum(tally.speedups), len(tally.speedups)),
             yellow=cards.get((code, "yellow"), 0), red=cards.get((code, "red"), 0), rated=rated, satisfied=satisfied,
-            satisfaction_rate=_rate(satisfied, rated), evaluation_rate=_rate(rated, tally.completed)))
+            satisfaction_rate=_rate(satisfied, rated), evaluation_rate=_rate(rated, tally.completed),
+            violations=breaches[code], speedup_measured=len(tally.speedups)))
     return start, end, rows
 
 
@@ -199,23 +222,44 @@ async def _green_projects(session: AsyncSession, actor: Actor, today: date) -> l
     return out
 
 
+def open_escalations(level: str | None = None) -> Select[tuple[Escalation]]:
+    """The dashboard's list of open warnings and supervision (yellow, red, L3; of one level if given), most
+    severe first. Its counters count this very query."""
+    levels = (level,) if level else ("yellow", "red", "l3")
+    return (select(Escalation).where(Escalation.status.in_(("open", "acknowledged")), Escalation.level.in_(levels))
+            .order_by(case((Escalation.level == "l3", 0), (Escalation.level == "red", 1), else_=2),
+                      Escalation.id.desc()))
+
+
+OVERDUE_ROWS = 5000
+
+
+async def overdue_by_department(session: AsyncSession, actor: Actor, today: date) -> dict[str, int]:
+    """How many open approvals of each department are past their promised due date today (red or 督办 by their
+    clocks), whatever became of the escalation cards: resolving a card closes the card, not the fact. The rows
+    are those of the worklist view the 红牌 / 督办 counters link to, read in one pass for every department."""
+    actor.require(*DASHBOARD_ROLES)
+    rows, _ = await workviews.rows(session, actor, workviews.RED, today=today, page_size=OVERDUE_ROWS)
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row.approval.department_code] += 1
+    return dict(counts)
+
+
 async def dashboard(session: AsyncSession, actor: Actor) -> DashboardData:
     actor.require(*DASHBOARD_ROLES)
     today = today_local()
     start, end, report = await department_report(session, actor)
-    open_projects = (await session.execute(
-        select(func.count()).select_from(Project).where(Project.status.in_(_OPEN_PROJECT)))).scalar_one()
-    open_cards: dict[str, int] = {row[0]: row[1] for row in (await session.execute(
-        select(Escalation.level, func.count(distinct(Escalation.approval_id)))
-        .where(Escalation.status.in_(("open", "acknowledged"))).group_by(Escalation.level))).all()}
+    # The 在办项目 counter is the total of the project list it links to (status=open).
+    _, open_projects = await projects.search(session, actor, status="open", green_channel=None, enterprise_id=None,
+                                             q=None, mine=False, page=1, page_size=1)
+    open_cards: dict[str, int] = {
+        shown: (await session.execute(select(func.count()).select_from(open_escalations(shown).subquery())))
+        .scalar_one() for shown in ("yellow", "red", "l3")}
     pending = (await session.execute(
         select(Project, Enterprise.name).join(Enterprise, Enterprise.id == Project.enterprise_id)
         .where(Project.green_channel_status == "requested").order_by(Project.id).limit(DASHBOARD_LIMIT))).all()
-    escalations = list((await session.execute(
-        select(Escalation).where(Escalation.status.in_(("open", "acknowledged")),
-                                 Escalation.level.in_(("yellow", "red", "l3")))
-        .order_by(case((Escalation.level == "l3", 0), (Escalation.level == "red", 1), else_=2), Escalation.id.desc())
-        .limit(DASHBOARD_LIMIT))).scalars())
+    escalations = list((await session.execute(open_escalations().limit(DASHBOARD_LIMIT))).scalars())
     follow_ups = list((await session.execute(
         select(FollowUp).where(FollowUp.status == "open").order_by(FollowUp.id).limit(DASHBOARD_LIMIT))).scalars())
     return DashboardData(

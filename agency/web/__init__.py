@@ -23,21 +23,42 @@ def web_handlers() -> list[Any]:
         auth,
         pages_admin,
         pages_approval,
+        pages_catalog,
         pages_clerk,
+        pages_coordination,
         pages_department,
+        pages_enterprises,
+        pages_evaluations,
+        pages_fees,
+        pages_fees_reconcile,
+        pages_government_time,
+        pages_joint,
         pages_leader,
+        pages_materials,
+        pages_obligations,
         pages_portal,
         pages_project,
+        pages_project_edit,
+        pages_rankings,
         pages_rating,
+        pages_sites,
+        pages_supervision,
         pages_supplement,
+        pages_sync,
+        pages_users,
+        pages_verify,
     )
-    from agency.web.render import html_exception_handlers
+    from agency.web.render import html_exception_handlers, ids_in_range
     from agency.web.session import web_actor
 
     handlers: list[Any] = [auth.root, auth.login_form, auth.login, auth.logout, auth.password_form,
                            auth.change_password]
-    for module in (pages_project, pages_approval, pages_supplement, pages_portal, pages_department, pages_leader,
-                   pages_rating, pages_admin, pages_clerk):
+    for module in (pages_enterprises, pages_project, pages_project_edit, pages_approval, pages_materials,
+                   pages_supplement, pages_portal, pages_department,
+                   pages_leader, pages_rating, pages_admin, pages_sync, pages_clerk, pages_supervision, pages_verify,
+                   pages_coordination, pages_obligations, pages_fees, pages_sites, pages_government_time,
+                   pages_joint, pages_catalog, pages_users, pages_fees_reconcile,
+                   pages_evaluations, pages_rankings):
         handlers.extend(module.HANDLERS)
     return [Router(path="/", route_handlers=handlers, dependencies={"actor": Provide(web_actor)},
-                   exception_handlers=html_exception_handlers(), include_in_schema=False)]
+                   exception_handlers=html_exception_handlers(), before_request=ids_in_range, include_in_schema=False)]

@@ -59,8 +59,8 @@ async def login(request: Request[Any, Any, Any], data: Form, state: State, db: N
         await db.commit()  # the failure count and its audit line must survive
         # The API's own message (attempts left, locked until …), without its English half.
         detail = zh(failed.error.detail)
-        return page(request, "login.html", status_code=failed.error.status_code, next=next_path, notice=None,
-                    username=username, error=detail)
+        return page(request, "login.html", status_code=failed.error.status_code, headers=failed.error.headers,
+                    next=next_path, notice=None, username=username, error=detail)
     issued = await service.issue_token(db, state.settings, user, kind="web", client_addr=client)
     target = "/app/password" if user.must_change_password else (
         next_path if next_path != "/app" else HOMES.get(Role(user.role), "/app"))

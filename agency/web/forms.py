@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from agency.schemas import MAX_ID
+
 T = TypeVar("T", bound=msgspec.Struct)
 
 _PATH = re.compile(r"at `\$\.(?P<field>[A-Za-z_][A-Za-z0-9_]*)")
@@ -50,3 +52,18 @@ def convert(data: dict[str, Any], struct: type[T], *, optional: tuple[str, ...] 
         match = _MISSING.search(text) or _PATH.search(text)
         field = match.group("field") if match else "_form"
         return None, {field: MESSAGES.get(field, "此项填写有误，请检查。")}
+
+
+def form_id(value: object) -> int | None:
+    """An id typed or posted in a form, or None when it is not one (empty, not a number, beyond any row's id)."""
+    text = str(value or "").strip()
+    if not text.isdecimal() or not text.isascii() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def form_ids(values: list[object]) -> list[int] | None:
+    """Several ids (checkboxes); None when any of them is not an id."""
+    ids = [form_id(v) for v in values]
+    return None if any(i is None for i in ids) else [i for i in ids if i is not None]

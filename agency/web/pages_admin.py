@@ -1,4 +1,5 @@
-"""The administrator's pages: users, catalog import, the working calendar, document templates."""
+"""The administrator's pages: departments, the working calendar, document templates (the users' are in
+pages_users, the catalog's in pages_catalog)."""
 
 from __future__ import annotations
 
@@ -16,92 +17,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import documents as paper
 import storage
-from agency.access import ROLE_NAMES_ZH, Actor, Role
-from agency.accounts import service as accounts
-from agency.accounts.schemas import UserCreateIn
+from agency.access import Actor, Role
+from agency.approvals import calendar_change
 from agency.calendar import service as workcal
 from agency.catalog import service as catalog
 from agency.documents import service as templates
 from agency.documents.controllers import papers_of
 from agency.documents.service import DOCX, MAX_TEMPLATE_BYTES
 from agency.errors import AgencyError
+from agency.jobs import service as jobs
+from agency.supervision import provisional
 from agency.timeutil import CHINA, today_local
-from agency.web.forms import convert
 from agency.web.pages_department import back
-from agency.web.render import field_errors, page, zh
+from agency.web.render import page, zh
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-CATALOG_LIMIT = 2 * 1024 * 1024
-USER_FIELDS = ("username", "display_name", "role", "password", "department_code", "enterprise_id", "phone", "email")
 
 
 def _problems(error: AgencyError) -> list[dict[str, Any]]:
     return [p for p in (error.extra or []) if isinstance(p, dict)] if isinstance(error.extra, list) else []
-
-
-# ---- users ---------------------------------------------------------------------------------------
-
-
-async def _users(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, *, status_code: int = 200,
-                 values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> Template:
-    users, total = await accounts.list_users(db, actor, q=None, role=None, page=1, page_size=500)
-    return page(request, "admin_users.html", actor, status_code=status_code, users=users, total=total,
-                departments=await catalog.list_departments(db), roles=ROLE_NAMES_ZH, values=values or {},
-                errors=errors or {}, now=today_local(), ok=request.query_params.get("ok"),
-                err=request.query_params.get("err"))
-
-
-@get("/app/admin/users")
-async def users_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
-                     db: NamedDependency[AsyncSession]) -> Template:
-    actor.require(Role.ADMIN)
-    return await _users(request, actor, db)
-
-
-@post("/app/admin/users")
-async def create_user(request: Request[Any, Any, Any], data: Form, actor: NamedDependency[Actor],
-                      db: NamedDependency[AsyncSession]) -> Template | Redirect:
-    actor.require(Role.ADMIN)
-    values: dict[str, Any] = {k: data.get(k, "") for k in USER_FIELDS}
-    values["must_change_password"] = "true" if data.get("must_change_password") else "false"
-    body, errors = convert(values, UserCreateIn, optional=("department_code", "enterprise_id", "phone", "email"))
-    if body is not None:
-        try:
-            user = await accounts.create_user(db, actor, body)
-        except AgencyError as error:
-            if error.status_code not in (409, 422):
-                raise
-            await db.rollback()
-            await db.refresh(request.state.web_user)
-            errors = {k: zh(v) for k, v in field_errors(error).items()}
-        else:
-            return back("/app/admin/users", ok=f"已创建用户 {user.username}")
-    values.pop("password", None)
-    return await _users(request, actor, db, status_code=422, values=values, errors=errors)
-
-
-@post("/app/admin/users/{user_id:int}/lock")
-async def lock_user(user_id: FromPath[int], data: Form, state: State, actor: NamedDependency[Actor],
-                    db: NamedDependency[AsyncSession]) -> Redirect:
-    actor.require(Role.ADMIN)
-    locked = data.get("locked") == "1"
-    user = await accounts.set_locked(db, actor, user_id, locked=locked, settings=state.settings)
-    return back("/app/admin/users", ok=f"已{'锁定' if locked else '解锁'}用户 {user.username}")
-
-
-@post("/app/admin/users/{user_id:int}/password")
-async def reset_password(request: Request[Any, Any, Any], user_id: FromPath[int], data: Form,
-                         actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Template | Redirect:
-    actor.require(Role.ADMIN)
-    try:
-        user = await accounts.reset_password(db, actor, user_id, data.get("password", ""))
-    except AgencyError as error:
-        if error.status_code != 422:
-            raise
-        await db.rollback()
-        await db.refresh(request.state.web_user)
-        return await _users(request, actor, db, status_code=422, errors={f"password-{user_id}": zh(error.detail)})
-    return back("/app/admin/users", ok=f"已重置用户 {user.username} 的密码（下次登录须修改）")
 
 
 # ---- departments and their escalation contacts --------------------------------------------------
@@ -123,7 +57,7 @@ async def department_save(request: Request[Any, Any, Any], code: FromPath[str], 
                 for level in catalog.CONTACT_LEVELS}
     try:
         await catalog.update_department(db, actor, code, name=data.get("name", ""), mode=data.get("mode", ""),
-                                        contacts=contacts)
+                                        contacts=contacts, doc_prefix=data.get("doc_prefix"))
     except AgencyError as error:
         if error.status_code != 422:
             raise
@@ -132,49 +66,6 @@ async def department_save(request: Request[Any, Any, Any], code: FromPath[str], 
         return page(request, "admin_departments.html", actor, departments=await catalog.list_departments(db),
                     levels=catalog.CONTACT_LEVELS, error=f"{code}：{zh(error.detail)}", status_code=422)
     return back("/app/admin/departments", ok=f"已保存部门 {code}")
-
-
-# ---- catalog -------------------------------------------------------------------------------------
-
-
-@get("/app/admin/catalog")
-async def catalog_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
-                       db: NamedDependency[AsyncSession]) -> Template:
-    actor.require(Role.ADMIN)
-    return page(request, "admin_catalog.html", actor, current=await catalog.current_version(db), problems=[],
-                error=None, summary=None, text="")
-
-
-@post("/app/admin/catalog", request_max_body_size=CATALOG_LIMIT + 64 * 1024)
-async def catalog_import(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
-                         db: NamedDependency[AsyncSession]) -> Template:
-    actor.require(Role.ADMIN)
-    form = await request.form()
-    text = str(form.get("text") or "")
-    upload = form.get("file")
-    if isinstance(upload, UploadFile) and upload.filename:
-        raw = await upload.read()
-        await upload.close()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text, error = "", "文件不是 UTF-8 编码的 YAML 文本。"
-            return page(request, "admin_catalog.html", actor, status_code=422, current=None, problems=[],
-                        error=error, summary=None, text="")
-    if not text.strip():
-        return page(request, "admin_catalog.html", actor, status_code=422, current=await catalog.current_version(db),
-                    problems=[], error="请粘贴目录 YAML 或选择文件。", summary=None, text="")
-    try:
-        summary = await catalog.import_catalog(db, actor, text)
-    except AgencyError as error:
-        if error.status_code != 422:
-            raise
-        await db.rollback()
-        await db.refresh(request.state.web_user)
-        return page(request, "admin_catalog.html", actor, status_code=422, current=await catalog.current_version(db),
-                    problems=_problems(error), error=zh(error.detail), summary=None, text=text)
-    return page(request, "admin_catalog.html", actor, current=await catalog.current_version(db), problems=[],
-                error=None, summary=summary, text="")
 
 
 # ---- working calendar ----------------------------------------------------------------------------
@@ -205,9 +96,16 @@ def month_grid(year: int, overrides: dict[date, Any]) -> list[dict[str, Any]]:
 async def _calendar(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, year: int, *,
                     status_code: int = 200, error: str | None = None) -> Template:
     source, days = await workcal.year_view(db, year)
+    job = None
+    if (job_id := request.query_params.get("job", "")).isdigit() and len(job_id) < 12:
+        try:
+            job = await jobs.get(db, actor, int(job_id))
+        except AgencyError:
+            job = None
+    missing = provisional.missing_next_year(await workcal.get_calendar(db), today_local())
     return page(request, "admin_calendar.html", actor, status_code=status_code, year=year, source=source,
                 days=days, grid=month_grid(year, {o.day: o for o in days}), WEEKDAYS=WEEKDAYS, error=error,
-                ok=request.query_params.get("ok"))
+                ok=request.query_params.get("ok"), job=job, missing_year=missing)
 
 
 @get("/app/admin/calendar")
@@ -225,22 +123,33 @@ async def calendar_page(request: Request[Any, Any, Any], actor: NamedDependency[
 @post("/app/admin/calendar")
 async def calendar_set_day(request: Request[Any, Any, Any], data: Form, actor: NamedDependency[Actor],
                            db: NamedDependency[AsyncSession]) -> Template | Redirect:
+    """First the preview — which open approvals' due dates the change moves, and where to — then, confirmed,
+    the change itself (the clocks follow in the background). One path with the API: calendar_change."""
     actor.require(Role.ADMIN)
     try:
         day = date.fromisoformat(data.get("day", ""))
     except ValueError:
         return await _calendar(request, actor, db, today_local().year, status_code=422,
                                error="请输入日期（年-月-日）。")
+    workday, note = data.get("workday") == "1", data.get("note", "").strip()[:100]
     try:
-        await workcal.set_day(db, actor, day, data.get("workday") == "1", data.get("note", "").strip()[:200])
+        if data.get("confirm") != "1":
+            preview = await calendar_change.preview(db, actor, day, workday, note, today_local())
+            source, days = await workcal.year_view(db, day.year)
+            return page(request, "admin_calendar.html", actor, year=day.year, source=source, days=days,
+                        grid=month_grid(day.year, {o.day: o for o in days}), WEEKDAYS=WEEKDAYS, error=None,
+                        ok=None, preview=preview, pending={"day": day, "workday": workday, "note": note},
+                        departments={d.code: d.name for d in await catalog.list_departments(db)})
+        job = await calendar_change.change_day(db, actor, day, workday, note)
     except AgencyError as error:
         if error.status_code != 422:
             raise
         await db.rollback()
         await db.refresh(request.state.web_user)
         return await _calendar(request, actor, db, today_local().year, status_code=422, error=zh(error.detail))
-    kind = "工作日" if data.get("workday") == "1" else "休息日"
-    return back(f"/app/admin/calendar?year={day.year}", ok=f"已将 {day.isoformat()} 设为{kind}")
+    kind = "工作日" if workday else "休息日"
+    return back(f"/app/admin/calendar?year={day.year}&job={job.id}",
+                ok=f"已将 {day.isoformat()} 设为{kind}；受影响的办理期限正在后台重新计算")
 
 
 # ---- document templates --------------------------------------------------------------------------
@@ -308,7 +217,7 @@ async def form_template_download(item_code: FromPath[str], version: FromPath[int
     return await _template_file(db, state, actor, paper.application_form_code(item_code), version)
 
 
-HANDLERS: list[Any] = [users_page, create_user, lock_user, reset_password, departments_page, department_save,
-                       catalog_page, catalog_import, calendar_page,
+HANDLERS: list[Any] = [departments_page, department_save,
+                       calendar_page,
                        calendar_set_day, templates_page, template_upload, template_download,
                        form_template_download]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -17,15 +16,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
+from agency.approvals.models import Approval
+from agency.coordination import service as coordination
+from agency.dossiers import service as projects
 from agency.errors import AgencyError
 from agency.escalation import service as escalations
 from agency.evaluations import service as evaluations
-from agency.projects import service as projects
-from agency.projects.models import Approval, Project
+from agency.projects import handover
+from agency.projects.models import Project
+from agency.reports import rankings
 from agency.reports import service as reports
-from agency.reports.xlsx import XLSX_MEDIA_TYPE, department_workbook, report_filename
+from agency.reports.xlsx import XLSX_MEDIA_TYPE, department_workbook, report_filename, totals
 from agency.timeutil import today_local
-from agency.web import charts
+from agency.web import charts, pages_government_time
 from agency.web.pages_department import ESCALATION_STATUS, RULE_NAMES, back
 from agency.web.render import page
 
@@ -33,38 +36,54 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 DateFrom = Annotated[date | None, QueryParameter(name="from")]
 DateTo = Annotated[date | None, QueryParameter(name="to")]
 CHART_ROWS = 5000
+ESCALATIONS_SHOWN = reports.DASHBOARD_LIMIT  # a page of the open warnings and supervision
+DashboardLevel = Annotated[str | None, QueryParameter(pattern="^(yellow|red|l3|)$")]
 
 
 @get("/app/dashboard")
 async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
-                    db: NamedDependency[AsyncSession]) -> Template:
+                    db: NamedDependency[AsyncSession], level: DashboardLevel = None,
+                    escalation_page: Annotated[int, QueryParameter(name="epage", ge=1, le=100_000)] = 1) -> Template:
     actor.require(Role.LEADER, Role.ADMIN)
     today = today_local()
     data = await reports.dashboard(db, actor)
+    # The list a level's counter links to: the same query the counter counts, paged (``epage``) rather than
+    # stopped at a number, so every card the counter counts can be reached.
+    listed_total = getattr(data.counts, level) if level else data.counts.yellow + data.counts.red + data.counts.l3
+    listed = list((await db.execute(reports.open_escalations(level or None).offset(
+        (escalation_page - 1) * ESCALATIONS_SHOWN).limit(ESCALATIONS_SHOWN))).scalars())
     follow_ups, _ = await evaluations.follow_ups(db, actor, "open", page=1, page_size=50)
     fired, _ = await escalations.search(db, actor, status=None, level=None, department_code=None, project_id=None,
                                         approval_id=None, page=1, page_size=CHART_ROWS)
     names = {d.department_code: d.department_name for d in data.departments}
-    overdue: dict[str, set[int]] = defaultdict(set)
-    for e in data.open_escalations:
-        if e.level in ("red", "l3"):
-            overdue[e.department_code].add(e.approval_id)
+    # From the clocks, not from open escalation cards: an item stays here until it is finished.
+    overdue = await reports.overdue_by_department(db, actor, today)
     svg = {
         "levels": charts.levels_over_time(fired, today),
         "on_time": charts.department_bars("chart-ontime", f"按时办结率（{data.start} 至 {data.end}）",
                                           [(d.department_name, d.on_time_rate) for d in data.departments],
                                           percent=True),
-        "overdue": charts.department_bars("chart-overdue", "当前超期事项（红牌及督办，按部门）",
-                                          sorted(((names.get(c, c), float(len(ids))) for c, ids in overdue.items()),
+        "overdue": charts.department_bars("chart-overdue", "当前超过承诺期限未办结的事项（按部门）",
+                                          sorted(((names.get(c, c), float(n)) for c, n in overdue.items()),
                                                  key=lambda r: -(r[1] or 0)), percent=False),
     }
     # One query for the names of the escalated approvals and their projects, not one per row.
-    ids = {e.approval_id for e in data.open_escalations}
+    ids = {e.approval_id for e in listed}
     approval_names = {a_id: f"{p_name}·{a_name}" for a_id, a_name, p_name in (await db.execute(
         select(Approval.id, Approval.name, Project.name).join(Project, Project.id == Approval.project_id)
         .where(Approval.id.in_(ids or {0})))).all()}
+    open_problems, problems_total = await coordination.search(db, actor, open_only=True, page_size=20)
+    # 红旗窗口 / 服务标兵 so far this month, on the criteria the administrator set
+    standing = await rankings.rankings(db, actor, today.strftime("%Y-%m"),
+                                       rankings.Criteria.of(request.app.state.settings))
+    government = await pages_government_time.dashboard_section(db, today)
     return page(request, "dashboard.html", actor, d=data, follow_ups=follow_ups, svg=svg, names=names,
-                approval_names=approval_names,
+                listed=listed, level=level or "", standing=standing, listed_total=listed_total,
+                by_site=await handover.open_by_site(db, actor),
+                listed_page=escalation_page, listed_pages=max(1, -(-listed_total // ESCALATIONS_SHOWN)),
+                listed_shown=ESCALATIONS_SHOWN, listed_base="/app/dashboard?" + (f"level={level}&" if level else ""),
+                approval_names=approval_names, open_problems=open_problems, problems_total=problems_total, today=today,
+                government=government,
                 ESCALATION_STATUS=ESCALATION_STATUS, RULE_NAMES=RULE_NAMES,
                 ok=request.query_params.get("ok"), err=request.query_params.get("err"))
 
@@ -122,7 +141,8 @@ async def report_page(request: Request[Any, Any, Any], actor: NamedDependency[Ac
                       date_to: DateTo = None) -> Template:
     start, end, rows = await reports.department_report(db, actor, date_from, date_to)
     query = urlencode({"from": start.isoformat(), "to": end.isoformat()})
-    return page(request, "reports.html", actor, start=start, end=end, rows=rows, xlsx=f"/app/reports.xlsx?{query}")
+    return page(request, "reports.html", actor, start=start, end=end, rows=rows, totals=totals(rows),
+                xlsx=f"/app/reports.xlsx?{query}")
 
 
 @get("/app/reports.xlsx")

@@ -8,31 +8,36 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.access import Actor, Role
+import storage
+from agency.access import Actor, Role, get_visible
+from agency.approvals import material_review
 from agency.approvals.clocks import load_clocks
+from agency.approvals.models import Approval, ApprovalPrerequisite
 from agency.approvals.rules import STATUS_NAMES
 from agency.calendar.service import get_calendar
 from agency.calendar.workdays import CalendarRangeError
 from agency.catalog import service as catalog
 from agency.catalog.format_model import STAGE_NAMES
 from agency.documents import service as docs
+from agency.documents.pdf_copies import pdf_copy
+from agency.dossiers import service as projects
+from agency.dossiers.forecast import Forecast
+from agency.dossiers.planning import plan_forecast
+from agency.dossiers.service import ListedProject, ProjectDetail
 from agency.errors import AgencyError
 from agency.evaluations import service as evaluations
 from agency.evaluations.models import SCORE_WORDS, Evaluation
-from agency.files.models import StoredFile
+from agency.obligations import service as obligations
 from agency.privacy import mask_phone
-from agency.projects import service as projects
-from agency.projects.forecast import Forecast
-from agency.projects.models import Approval, ApprovalPrerequisite, ProjectMilestone
-from agency.projects.planning import plan_forecast
-from agency.projects.service import ListedProject, ProjectDetail
+from agency.projects.models import ProjectMilestone
 from agency.timeutil import today_local
 from agency.web.pages_project import PAPER_NAMES
 from agency.web.render import page, see_other
@@ -40,14 +45,6 @@ from agency.web.render import page, see_other
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 HANDLING = ("submitted", "accepted", "supplement_requested", "suspended")
-NEEDS_US = ("preparing", "supplement_requested")
-
-
-@dataclass(slots=True)
-class Missing:
-    approval: Approval
-    materials: list[str]
-    notice: dict[str, Any] | None
 
 
 @dataclass(slots=True)
@@ -55,7 +52,7 @@ class Progress:
     stages: list[tuple[str, str]]  # (name, done|current|todo)
     current: str | None
     handling: list[tuple[Approval, str, Any]] = field(default_factory=list)  # approval, department name, clock
-    missing: list[Missing] = field(default_factory=list)
+    missing: list[material_review.Ask] = field(default_factory=list)  # what the enterprise is asked for
     decided: list[Approval] = field(default_factory=list)
     done: int = 0
     total: int = 0
@@ -77,22 +74,14 @@ async def _progress(db: AsyncSession, d: ProjectDetail, names: dict[str, str]) -
     stages, current = _stages(d.approvals)
     live = [a for a in d.approvals if a.status != "withdrawn"]
     p = Progress(stages, current, done=sum(1 for a in live if a.status == "approved"), total=len(live))
-    waiting = [a.id for a in live if a.status in NEEDS_US]
-    # Which materials have a scan, for all approvals waiting on the enterprise in one query (they are the
-    # project's own approvals, already checked as visible).
-    have = set((await db.execute(select(StoredFile.approval_id, StoredFile.material_code).distinct().where(
-        StoredFile.approval_id.in_(waiting)))).tuples()) if waiting else set()
+    # What each approval waiting on the enterprise still lacks (they are the project's own approvals, already
+    # checked as visible): the same function counts "待我方 N 项" on the list.
+    p.missing = await material_review.asks(db, live)
     for a in live:
         if a.status in HANDLING:
             p.handling.append((a, names.get(a.department_code, a.department_code), d.clocks[a.id]))
         if a.status == "approved":
             p.decided.append(a)
-        if a.status in NEEDS_US:
-            asked = set((a.pending_supplement or {}).get("missing_materials") or [])
-            lacking = [m["name"] for m in a.snapshot.get("materials") or []
-                       if (m.get("required", True) and (a.id, m["code"]) not in have) or m["code"] in asked]
-            if lacking or a.pending_supplement:
-                p.missing.append(Missing(a, lacking, a.pending_supplement))
     return p
 
 
@@ -116,12 +105,7 @@ async def _forecasts(db: AsyncSession, listed: list[ListedProject], today: date
                                .order_by(ProjectMilestone.id))).scalars():
         milestones[m.project_id].append(m)
     calendar = await get_calendar(db)
-    green = {p.id for p in listed if p.green_channel_status == "approved"}
-    clocks = {}
-    for flag in (True, False):
-        group = [a for a in every if (a.project_id in green) is flag]
-        if group:
-            clocks.update(await load_clocks(db, group, calendar, today, green_channel=flag))
+    clocks = await load_clocks(db, every, {p.id: p for p in listed}, calendar, today)
     forecasts: dict[int, Forecast | None] = {}
     for p in listed:
         try:
@@ -141,11 +125,15 @@ async def portal(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
     rows, _ = await projects.search(db, actor, status=None, green_channel=None, enterprise_id=None, q=None,
                                     mine=False, page=1, page_size=50)
     forecasts, approvals = await _forecasts(db, [row[0] for row in rows], today)
+    asked: dict[int, int] = defaultdict(int)
+    for ask in await material_review.asks(db, [a for rows_ in approvals.values() for a in rows_
+                                               if a.status != "withdrawn"]):
+        asked[ask.approval.project_id] += 1
     items = []
     for project, enterprise_name, total, approved in rows:
         mine = approvals.get(project.id, [])
         _, current = _stages(mine)
-        waiting = sum(1 for a in mine if a.status in NEEDS_US)
+        waiting = asked[project.id]
         handling = sum(1 for a in mine if a.status in HANDLING)
         items.append({"project": project, "enterprise": enterprise_name, "total": total, "approved": approved,
                       "stage": current, "waiting": waiting, "handling": handling,
@@ -165,29 +153,47 @@ async def portal_project(request: Request[Any, Any, Any], project_id: FromPath[i
     documents = await docs.list_documents(db, actor, project_id)
     rated = {e.approval_id: e.score for e in (await db.execute(select(Evaluation).where(
         Evaluation.project_id == project_id))).scalars()}
+    owed, _ = await obligations.search(db, actor, project_id=project_id, due_before=None, status=None, today=today)
     return page(request, "portal_project.html", actor, d=d, p=progress, documents=documents, today=today,
+                obligations=owed, obligation_status=obligations.status_of,
                 rated=rated, levels=sorted(SCORE_WORDS.items(), reverse=True),
                 rating_result=request.query_params.get("rating"),
                 DEPT_NAMES=names, STATUS_NAMES=STATUS_NAMES, PAPER_NAMES=PAPER_NAMES,
-                clerk_phone=mask_phone(d.clerk.phone), contact_phone=mask_phone(d.enterprise.contact_phone))
+                # Its own clerk's full number: the enterprise calls its agent (the paper prints it too).
+                clerk_phone=d.clerk.phone, contact_phone=mask_phone(d.enterprise.contact_phone),
+                ok=request.query_params.get("ok"), failed=request.query_params.get("failed"))
 
 
 @post("/app/portal/approvals/{approval_id:int}/rating")
 async def rate_approval(approval_id: FromPath[int], data: Form, actor: NamedDependency[Actor],
                         db: NamedDependency[AsyncSession]) -> Redirect:
-    """即评 from the portal: the enterprise rates a decided approval once (1–2 opens a follow-up visit)."""
-    approval = await db.get(Approval, approval_id)
-    back = f"/app/portal/projects/{approval.project_id}" if approval else "/app/portal"
-    try:
-        score = int(data.get("score", ""))
-    except ValueError:
+    """即评 from the portal: the enterprise rates a decided approval once (1–2 opens a follow-up visit).
+
+    An approval the user may not see is a 404 page, exactly like one that does not exist; the score is held
+    to the five levels by the same service function as ``POST /api/evaluations``."""
+    actor.require(Role.ENTERPRISE)
+    approval = await get_visible(db, Approval, approval_id, actor, what="事项")
+    back = f"/app/portal/projects/{approval.project_id}"
+    score = data.get("score", "").strip()
+    if score not in {str(level) for level in SCORE_WORDS}:
         return see_other(f"{back}?rating=missing")
     try:
-        await evaluations.rate(db, actor, approval_id, score, data.get("comment", "").strip()[:1000])
+        await evaluations.rate(db, actor, approval_id, int(score), data.get("comment", "").strip()[:1000])
     except AgencyError as error:
+        if error.status_code in (403, 404):
+            raise
         await db.rollback()
         return see_other(f"{back}?rating={'done' if error.status_code == 409 else 'refused'}")
     return see_other(f"{back}?rating=thanks")
 
 
-HANDLERS: list[Any] = [portal, portal_project, rate_approval]
+@get("/app/documents/{document_id:int}/pdf")
+async def paper_pdf(document_id: FromPath[int], state: State, actor: NamedDependency[Actor],
+                    db: NamedDependency[AsyncSession]) -> Response[bytes]:
+    """A paper as PDF (opens on a phone): its sealed PDF, or its DOCX converted; the file's access rule."""
+    data, filename = await pdf_copy(db, actor, state.blob_store, document_id)
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": storage.content_disposition(filename, "inline"), "Cache-Control": "private, no-store"})
+
+
+HANDLERS: list[Any] = [portal, portal_project, rate_approval, paper_pdf]

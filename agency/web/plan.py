@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from agency.projects.planning import approval_key, milestone_key
-from agency.projects.service import ProjectDetail
+from agency.dossiers.planning import approval_key, milestone_key
+from agency.dossiers.service import ProjectDetail
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -20,10 +20,12 @@ from litestar.di import NamedDependency
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agency import timeutil
 from agency.access import Actor
 from agency.accounts.auth import encode_token
 from agency.accounts.models import AuthToken, User
 from agency.accounts.service import actor_of
+from agency.audit import service as audit
 from agency.settings import Settings
 
 COOKIE = "agency_session"
@@ -88,7 +90,7 @@ async def web_actor(request: Request[Any, Any, Any], state: State, db: NamedDepe
     token_id = unsign(settings, request.cookies.get(COOKIE))
     if token_id is None:
         raise LoginRequired(here)
-    now = datetime.now(UTC)
+    now = timeutil.now()
     row = (await db.execute(
         select(User, AuthToken).join(AuthToken, AuthToken.user_id == User.id)
         .where(AuthToken.id == token_id, AuthToken.kind == "web", AuthToken.revoked_at.is_(None),
@@ -100,6 +102,9 @@ async def web_actor(request: Request[Any, Any, Any], state: State, db: NamedDepe
     if now - seen > timedelta(minutes=settings.session_idle_minutes):
         # Committed here: the redirect raised below rolls the request's transaction back.
         await db.execute(update(AuthToken).where(AuthToken.id == token_id).values(revoked_at=now))
+        client = request.client.host if request.client else None
+        await audit.record(db, actor_of(user, client_addr=client), "auth.session_idle_timeout", "user", user.id,
+                           after={"last_seen_at": seen.isoformat(), "idle_minutes": settings.session_idle_minutes})
         await db.commit()
         raise LoginRequired(here, "idle")
     if now - seen >= TOUCH_EVERY:

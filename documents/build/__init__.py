@@ -21,6 +21,15 @@ from documents.build.letters import (
     refusal_notice,
     supervision_notice,
 )
+from documents.build.notices import (
+    acceptance_notice,
+    commitment_letter,
+    deferral_notice,
+    extension_notice,
+    special_procedure_notice,
+    termination_notice,
+)
+from documents.build.office import mandate_end, mandate_pause, mandate_renewal, meeting_minutes, payment_notice
 from documents.build.package import deterministic_docx
 from documents.build.sheets import application_form, progress_report, registration_form, transmittal_list
 from documents.forms import APPLICATION_FORMS
@@ -37,6 +46,17 @@ BUILDERS: Final[Mapping[str, Callable[[], DocumentObject]]] = {
     "refusal_notice": refusal_notice,
     "completion_notice": completion_notice,
     "progress_report": progress_report,
+    "acceptance_notice": acceptance_notice,
+    "extension_notice": extension_notice,
+    "special_procedure_notice": special_procedure_notice,
+    "deferral_notice": deferral_notice,
+    "commitment_letter": commitment_letter,
+    "termination_notice": termination_notice,
+    "mandate_pause": mandate_pause,
+    "mandate_end": mandate_end,
+    "mandate_renewal": mandate_renewal,
+    "meeting_minutes": meeting_minutes,
+    "payment_notice": payment_notice,
     **{application_form_code(code): partial(application_form, spec) for code, spec in APPLICATION_FORMS.items()},
 }
 

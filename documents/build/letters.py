@@ -72,7 +72,8 @@ def authorization_letter() -> DocumentObject:
         _line(doc, line, size=size)
     _body(
         doc,
-        "甲方投资建设的{{ project.name }}（项目代码：{{ project.code }}；建设地点："
+        "甲方投资建设的{{ project.name }}（项目代码：{{ project.investment_code or '尚未赋码' }}；"
+        "档案编号：{{ project.code }}；建设地点："
         "{{ project.location }}；总投资{{ project.investment_wan|num }}万元），自愿委托乙方提供"
         "{{ service_mode }}服务。乙方指定代办员{{ project.clerk_name }}（联系电话："
         "{{ project.clerk_phone }}）具体负责。经双方协商，约定如下：",
@@ -178,6 +179,11 @@ def one_time_notice() -> DocumentObject:
     return doc
 
 
+def _either(problem: str, approval: str) -> str:
+    """A cell's words for a problem's notice or an approval's: one template serves both subjects."""
+    return f"{{{{ '{problem}' if subject == 'problem' else '{approval}' }}}}"
+
+
 def supervision_notice() -> DocumentObject:
     size = LIST_PT
     doc = new_document("督办通知单", body_pt=size)
@@ -187,10 +193,12 @@ def supervision_notice() -> DocumentObject:
     rows: tuple[list[C | str], ...] = (
         ["项目名称", C("{{ project.name }}", span=3, align="left")],
         ["申请单位", C("{{ enterprise.name }}", span=3, align="left")],
-        ["督办事项", C("{{ item_name }}", span=3, align="left")],
-        ["承办部门", C("{{ department }}", align="left"), "事项编号", "{{ case_number }}"],
-        ["受理日期", "{{ accepted_on|cn_date }}", "承诺时限", "{{ promised_limit }}"],
-        ["应办结日期", "{{ due_on|cn_date }}", "超期工作日", "{{ overdue_workdays }}"],
+        [_either("督办问题", "督办事项"), C("{{ item_name }}", span=3, align="left")],
+        [_either("责任部门", "承办部门"), C("{{ department }}", align="left"),
+         _either("问题类别", "事项编号"), "{{ category if subject == 'problem' else case_number }}"],
+        [_either("登记日期", "受理日期"), "{{ accepted_on|cn_date }}", _either("", "承诺时限"),
+         "{{ promised_limit }}"],
+        [_either("解决期限", "应办结日期"), "{{ due_on|cn_date }}", "超期工作日", "{{ overdue_workdays }}"],
         ["督办等级", C("{{ level|level_zh }}", bold=True), "反馈期限", "{{ respond_by|cn_date }}"],
     )
     for cells in rows:
@@ -198,16 +206,20 @@ def supervision_notice() -> DocumentObject:
     _line(doc, "{{ department }}：", size=size, before=10)
     _body(
         doc,
+        "{% if subject == 'problem' %}你单位负责解决的{{ enterprise.name }}“{{ project.name }}”协调问题"
+        "“{{ item_name }}”，应于{{ due_on|cn_date }}前解决{% else %}"
         "你单位承办的{{ enterprise.name }}“{{ project.name }}”{{ item_name }}事项，应于"
-        "{{ due_on|cn_date }}办结，截至{{ issued_on|cn_date }}"
-        "{% if overdue_workdays > 0 %}已超过承诺时限{{ overdue_workdays }}个工作日{% else %}即将到期{% endif %}，"
+        "{{ due_on|cn_date }}办结{% endif %}，截至{{ issued_on|cn_date }}"
+        "{% if overdue_workdays > 0 %}已超过{{ '解决期限' if subject == 'problem' else '承诺时限' }}"
+        "{{ overdue_workdays }}个工作日{% else %}即将到期{% endif %}，"
         "{% if level in ('l3', '督办') %}已提请县领导督办{% else %}电子监察系统已亮{{ level|level_zh }}{% endif %}。",
         size=size,
     )
     _body(
         doc,
         "{% if requirements %}{{ requirements }}{% else %}根据限时办结制和电子监察的有关规定，现予督办。"
-        "请你单位高度重视，于{{ respond_by|cn_date }}前办结该事项，或者将未能按期办结的原因、"
+        "请你单位高度重视，于{{ respond_by|cn_date }}前{{ '解决该问题' if subject == 'problem' else '办结该事项' }}"
+        "，或者将未能按期办结的原因、"
         "拟采取的措施和预计办结时间书面反馈{{ center.name }}。{% endif %}",
         size=size,
         keep_next=True,
@@ -232,7 +244,13 @@ def refusal_notice() -> DocumentObject:
     )
     _body(doc, "{{ reason }}")
     _body(doc, "依据：{{ legal_basis }}")
-    _body(doc, _RIGHTS, keep_next=True)
+    _body(
+        doc,
+        "{% if utility %}如对本答复有异议，可以向{{ complaint_channel or center.name }}投诉。{% else %}"
+        + _RIGHTS
+        + "{% endif %}",
+        keep_next=True,
+    )
     signature(doc, ["{{ department }}（盖章）", "{{ issued_on|cn_date }}"])
     _receipt(doc)
     return doc
@@ -246,7 +264,8 @@ def completion_notice() -> DocumentObject:
     _line(doc, "{{ enterprise.name }}：", size=size)
     _body(
         doc,
-        "你单位委托我中心代办的“{{ project.name }}”（项目代码：{{ project.code }}）"
+        "你单位委托我中心代办的“{{ project.name }}”（项目代码：{{ project.investment_code or '尚未赋码' }}；"
+        "档案编号：{{ project.code }}）"
         "{% if started_on %}自{{ started_on|cn_date }}起办理，{% endif %}下列审批事项已于"
         "{{ completed_on|cn_date }}全部办结{% if elapsed_workdays is not none %}，"
         "共用时{{ elapsed_workdays }}个工作日{% endif %}：",
@@ -274,7 +293,8 @@ def completion_notice() -> DocumentObject:
     loop_row(t, "{%tr endfor %}")
     _body(
         doc,
-        "请持本通知书到{{ center.name }}企业代办服务窗口领取尚未领取的证照（文书）原件。"
+        "请持本通知书到{% if pick_up_place %}{{ pick_up_place }}{% else %}{{ center.name }}企业代办服务窗口{% endif %}"
+        "领取尚未领取的证照（文书）原件。"
         "欢迎你单位对本次代办服务作出评价（非常满意、满意、基本满意、不满意、非常不满意），"
         "监督电话：{{ center.phone }}。",
         size=size,

@@ -43,7 +43,7 @@ def registration_form() -> DocumentObject:
             ["法定代表人", "{{ enterprise.legal_representative }}", "联系人", "{{ enterprise.contact_name }}"],
             ["联系电话", "{{ enterprise.contact_phone }}", "企业地址", C("{{ enterprise.address }}", align="left")],
             ["项目名称", C("{{ project.name }}", span=wide, align="left")],
-            ["项目代码", C("{{ project.code }}", span=wide, align="left")],
+            ["项目代码", "{{ project.investment_code }}", "档案编号", "{{ project.code }}"],
             ["建设地点", C("{{ project.location }}", span=wide, align="left")],
             [
                 "总投资\n（万元）",
@@ -182,7 +182,11 @@ def progress_report() -> DocumentObject:
         info,
         [
             ["项目名称", C("{{ project.name }}", align="left"), "申请单位", C("{{ enterprise.name }}", align="left")],
-            ["项目代码", "{{ project.code }}", "代办员", "{{ project.clerk_name }}　{{ project.clerk_phone }}"],
+            [
+                "项目代码",
+                "{{ project.investment_code }}（档案编号 {{ project.code }}）",
+                "代办员",
+                "{{ project.clerk_name }}　{{ project.clerk_phone }}"],
             [
                 "绿色通道",
                 "{{ '是' if green_channel else '否' }}",

@@ -16,6 +16,9 @@ MALFORMED = [
     ("POST", "/api/auth/login", b'{"username": "a", "password": "x", "admin": true}', 422, "admin"),
     ("POST", "/api/auth/login", b'{"username": "", "password": "x"}', 422, "username"),
     ("POST", "/api/auth/login", "{\"username\": \"\u00e9\udcff\"}".encode("utf-8", "surrogatepass"), 400, None),
+    # Nested deeper than the decoder recurses: a RecursionError and a 500 before, even without a login.
+    ("POST", "/api/auth/login", b"[" * 1000 + b"]" * 1000, 400, None),
+    ("POST", "/api/auth/login", b'{"username": ' * 1000 + b"1" + b"}" * 1000, 400, None),
 ]
 
 
@@ -45,6 +48,10 @@ AUTHENTICATED = [
     ("GET", "/api/users/not-a-number", None, 404, None),
     ("GET", "/api/no/such/route", None, 404, None),
     ("DELETE", "/api/me", None, 405, None),
+    ("POST", "/api/users", {"username": "x3", "password": "Good#2026pw", "role": "enterprise", "display_name": "x",
+                            "enterprise_id": 2**63}, 422, "enterprise_id"),
+    ("POST", "/api/projects/1/documents", {"template": "progress_report", "approval_id": 2**64}, 422, "approval_id"),
+    ("POST", "/api/notifications/read", {"ids": [2**63]}, 422, "ids[0]"),
 ]
 
 
@@ -115,9 +122,15 @@ async def test_security_headers_on_api_and_pages(api: Api) -> None:
         assert "script-src 'self';" in response.headers["content-security-policy"]
         assert response.headers["referrer-policy"] == "same-origin"
         assert all(len(response.headers.get_list(name)) == 1 for name in response.headers)  # each once
-    reference = await api.client.get("/schema")  # its viewer comes from its own CDN: no page policy there
+    # The API reference comes from the app's own files: the same policy, but for the viewer's own start script.
+    reference = await api.client.get("/schema")
     assert reference.headers["x-content-type-options"] == "nosniff"
-    assert "content-security-policy" not in reference.headers
+    policy = reference.headers["content-security-policy"]
+    assert "script-src 'self' 'unsafe-inline';" in policy and "default-src 'self';" in policy
+    assert "http" not in policy
+    assert "https://" not in reference.text and "http://" not in reference.text
+    viewer = await api.client.get("/static/swagger-ui/swagger-ui-bundle.js")
+    assert viewer.status_code == 200 and "javascript" in viewer.headers["content-type"]
 
 
 def test_a_database_pool_that_stays_busy_is_a_503_not_a_500() -> None:

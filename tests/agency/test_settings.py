@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,15 @@ def test_process_stops_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == ("agency: configuration error: AGENCY_TOKEN_TTL_MINUTES: must be a whole "
                                      "number, got 'forever'")
+
+
+def test_a_server_can_run_on_another_day(tmp_path: Path) -> None:
+    """AGENCY_TODAY (training, a rehearsal of a holiday): the process's clock starts that morning."""
+    from agency import timeutil
+
+    settings = Settings.from_env({"AGENCY_DATA_DIR": str(tmp_path), "AGENCY_TODAY": "2026-10-05"})
+    assert settings.clock_offset_seconds is not None
+    clock = timeutil.ShiftedClock(timedelta(seconds=settings.clock_offset_seconds))
+    assert clock.now().astimezone(timeutil.CHINA).date() == date(2026, 10, 5)
+    with pytest.raises(SettingsError, match="AGENCY_TODAY"):
+        Settings.from_env({"AGENCY_DATA_DIR": str(tmp_path), "AGENCY_TODAY": "5 October"})

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from agency.approvals.models import Approval
 from agency.catalog.models import Department
 from agency.db.engine import create_engine, create_sessionmaker
-from agency.projects.models import Approval
 
 
 async def pick_approvals(url: str, status: str, count: int) -> tuple[str, list[int]]:

@@ -29,9 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from agency.approvals.clock_sql import running_clocks
 from agency.approvals.clocks import clock_of, events_of
+from agency.approvals.models import Approval
 from agency.calendar.service import get_calendar
 from agency.db.engine import create_engine, create_sessionmaker
-from agency.projects.models import Approval, Project
+from agency.projects.models import Project
 from tests.benchmarks import seed
 
 DATABASE = "agency_bench_clock_sql"

@@ -153,7 +153,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AGENCY_DATABASE_URL": url,
            "AGENCY_STORAGE_URL": f"file://{data}/storage", "AGENCY_DATA_DIR": str(data),
            "AGENCY_SECRET_KEY": SECRET, "AGENCY_SCHEDULER": "off", "AGENCY_LOG_LEVEL": "WARNING",
-           "AGENCY_LOGIN_FAILURES_PER_ADDRESS": "1000000"}
+           "AGENCY_LOGIN_FAILURES_PER_ADDRESS": "1000000", "AGENCY_LOGIN_FAILURES_PER_ADDRESS_AND_USER": "1000000"}
     results: list[tuple[str, LoadResult]] = []
     server_log = Path(tempfile.gettempdir()) / "agency-bench-http-server.log"
     server_log.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Time to open (plan) a dossier on the 16-item route, and to read it back with its forecast.
+"""Time to open (plan) a dossier on the 14-item new-industrial route, and to read it back with its forecast.
 
 Run: python tests/benchmarks/bench_plan_project.py [N]   (PostgreSQL; creates and drops its own database)
 """
@@ -27,12 +27,12 @@ async def main(count: int) -> None:
             started = time.perf_counter()
             response = await api.client.post("/api/projects", headers=d.clerk, json=body)
             create.append(time.perf_counter() - started)
-            assert response.status_code == 201 and len(response.json()["approvals"]) == 16
+            assert response.status_code == 201 and len(response.json()["approvals"]) == 14
             started = time.perf_counter()
             detail = await api.client.get(f"/api/projects/{response.json()['id']}", headers=d.clerk)
             read.append(time.perf_counter() - started)
             assert detail.json()["forecast"]["completion_date"]
-        print(f"plan a 16-item dossier over HTTP (in-process client, PostgreSQL): median "
+        print(f"plan a 14-item dossier over HTTP (in-process client, PostgreSQL): median "
               f"{statistics.median(create) * 1000:.1f} ms, p90 {sorted(create)[int(count * 0.9)] * 1000:.1f} ms "
               f"over {count}")
         print(f"read it back with clocks, forecast and critical path: median {statistics.median(read) * 1000:.1f} ms")

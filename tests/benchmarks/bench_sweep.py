@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from agency.calendar.service import get_calendar
 from agency.db.engine import create_engine, create_sessionmaker
-from agency.escalation import service as escalation
 from agency.escalation.models import Escalation
+from agency.supervision import service as supervision
 from tests.benchmarks import seed
 from tests.conftest import make_settings
 
@@ -74,7 +74,7 @@ async def timed_sweep(sessions, settings, as_of: date, label: str) -> None:  # t
     with PeakRss() as rss:
         started = time.perf_counter()
         async with sessions() as session:
-            result = await escalation.run(session, as_of, settings)
+            result = await supervision.run(session, as_of, settings)
             await session.commit()
         elapsed = time.perf_counter() - started
     print(f"{label:44} {elapsed:7.2f} s  peak RSS +{rss.growth_mb:6.1f} MB  checked {result.checked:,} "

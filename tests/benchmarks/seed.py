@@ -4,7 +4,7 @@ Run: python tests/benchmarks/seed.py --projects 100000 [--database NAME] [--swee
      (creates the database NAME — default agency_bench — migrated and seeded, and keeps it; prints what it made)
 
 The distributions follow a county's book of dossiers rather than a uniform fill:
-- three routes' worth of plans: 3 in 4 projects on the 16-item new-industrial route, 1 in 4 on the
+- three routes' worth of plans: 3 in 4 projects on the 14-item new-industrial route, 1 in 4 on the
   12-item technical-upgrade route, each planned once through the real planning code and then copied
   (approvals with their snapshots, prerequisites and milestones), so every seeded project has the
   plan the service itself would have made;
@@ -37,14 +37,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from agency import timeutil
 from agency.access import Actor, Role
 from agency.accounts.passwords import hash_password
-from agency.approvals import open_clocks
-from agency.approvals.models import OpenClock
+from agency.approvals import clock_rows
+from agency.approvals.models import Approval, ApprovalClock
 from agency.db.engine import create_engine, create_sessionmaker
-from agency.projects import service as projects
-from agency.projects.models import Approval, Project
-from agency.projects.schemas import ProjectIn
+from agency.dossiers import service as projects
+from agency.dossiers.schemas import ProjectIn
+from agency.projects.models import Project
 
 TODAY = date(2026, 11, 25)
 PASSWORD = "Bench@2026x"
@@ -73,11 +74,13 @@ FROM generate_series(1, :projects) AS g
 JOIN bench_templates AS t ON t.route_code = CASE WHEN g % 4 = 0 THEN 'tech_upgrade' ELSE 'new_industrial' END"""),
     ("approvals", """
 INSERT INTO approvals (project_id, catalog_item_id, item_code, name, department_code, stage, status, required,
-                       snapshot, waits_for_milestones, version, submitted_on, status_since, decided_on)
+                       snapshot, waits_for_milestones, version, submitted_on, status_since, decided_on,
+                       deemed, supplement_rounds, commitment_breached)
 SELECT p.id, a.catalog_item_id, a.item_code, a.name, a.department_code, a.stage, s.status, a.required,
        a.snapshot, a.waits_for_milestones, 1,
        CASE WHEN s.status NOT IN ('planned', 'preparing') THEN CAST(:today AS date) - 40 - (p.id % 60)::int END,
-       CAST(:today AS date) - (p.id % 30)::int, CASE WHEN s.status = 'approved' THEN CAST(:today AS date) - 30 END
+       CAST(:today AS date) - (p.id % 30)::int, CASE WHEN s.status = 'approved' THEN CAST(:today AS date) - 30 END,
+       false, CAST('[]' AS jsonb), false
 FROM (SELECT id, route_code, (id * 7919) % 100 AS progress, 1 + id % 3 AS width FROM projects
       WHERE code LIKE 'DB-B-%') AS p
 JOIN bench_template_approvals AS a ON a.route_code = p.route_code
@@ -205,12 +208,12 @@ async def seed(url: str, project_count: int, *, log: bool = True) -> Seeded:
             if log:
                 print(f"  {name:14} {result.rowcount:>10,} rows  {time.perf_counter() - step_started:6.1f} s",
                       flush=True)
-        # The events went in as SQL text, past the session hooks: the open clocks are built from them here.
+        # The events went in as SQL text, not through the actions that write the clock rows: built here.
         step_started = time.perf_counter()
-        await open_clocks.rebuild(session)
+        await clock_rows.rebuild(session, timeutil.today())
         if log:
-            opened = (await session.execute(select(func.count()).select_from(OpenClock))).scalar_one()
-            print(f"  {'open clocks':14} {opened:>10,} rows  {time.perf_counter() - step_started:6.1f} s", flush=True)
+            opened = (await session.execute(select(func.count()).select_from(ApprovalClock))).scalar_one()
+            print(f"  {'clock rows':14} {opened:>10,} rows  {time.perf_counter() - step_started:6.1f} s", flush=True)
         await session.commit()
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -250,13 +253,13 @@ async def drop_database(name: str) -> None:
 
 async def first_sweep(url: str) -> None:
     """Fires the backlog's escalations once, as a deployment's first cron run would."""
-    from agency.escalation import service as escalation
+    from agency.supervision import service as supervision
     from tests.conftest import make_settings
 
     engine = create_engine(url)
     async with create_sessionmaker(engine)() as session:
         started = time.perf_counter()
-        result = await escalation.run(session, TODAY, make_settings(url, Path("/tmp/agency-bench-seed")))
+        result = await supervision.run(session, TODAY, make_settings(url, Path("/tmp/agency-bench-seed")))
         await session.execute(text("ANALYZE"))  # as autovacuum would soon after such a burst
         await session.commit()
         fired = sum(result.fired.values())
@@ -273,7 +276,7 @@ async def _scalars(url: str, query: Any) -> list[Any]:
 
 
 async def detail_project_id(url: str) -> int:
-    """An in-progress new-industrial project with its 16 approvals, from the middle of the book."""
+    """An in-progress new-industrial project with its 14 approvals, from the middle of the book."""
     rows = await _scalars(url, select(Project.id).where(
         Project.code.like("DB-B-%"), Project.route_code == "new_industrial", Project.status == "in_progress",
         Project.green_channel_status == "none").order_by(Project.id).offset(1000).limit(1))

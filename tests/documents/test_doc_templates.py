@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -38,6 +39,30 @@ PAPERS = [
     "progress_report",
 ]
 ALL_CODES = sorted(REGISTRY)
+# The statutory notices: each names its article of 行政许可法 and its dates.
+NOTICES: dict[str, Callable[[Any], list[str]]] = {
+    "acceptance_notice": lambda c: ["受理通知书", "第三十二条", cn_date(c.accepted_on), cn_date(c.due_on),
+                                    c.promised_limit, c.item_name, c.department],
+    "extension_notice": lambda c: ["延期告知书", "第四十二条", c.reason, f"延长{c.days}日", cn_date(c.due_on),
+                                   cn_date(c.statutory_due_on)],
+    "special_procedure_notice": lambda c: ["特别程序告知书", "第四十五条", c.procedure, f"预计需要{c.days}个工作日",
+                                           cn_date(c.suspended_on), c.reason],
+    "deferral_notice": lambda c: ["容缺受理通知书", cn_date(c.accepted_on)]
+    + [t for m in c.materials for t in (m.name, cn_date(m.promised_on))],
+    "commitment_letter": lambda c: ["告知承诺书", f"{c.verify_within_months}个月内", "法定代表人（签字）"]
+    + [m.name for m in c.materials],
+    "termination_notice": lambda c: ["终止办理告知书", cn_date(c.terminated_on), c.reason,
+                                     cn_date(c.supplement_due_on)],
+    # The mandate papers, the minutes and the payment notice (documents/office_papers.py).
+    "mandate_pause": lambda c: ["代办服务中止单", cn_date(c.paused_on), c.reason, "不因代办服务的变化而停止计算"]
+    + [i.name for i in c.open_items],
+    "mandate_end": lambda c: ["代办服务终止单", cn_date(c.ended_on), c.reason, "委托关系随之解除", *c.finished_items],
+    "mandate_renewal": lambda c: ["续办委托书", cn_date(c.resumed_on), cn_date(c.paused_on), c.reason],
+    "meeting_minutes": lambda c: [f"{c.title}会议纪要", cn_date(c.held_on), *c.attendees[:1]]
+    + [t for d in c.decisions for t in (d.text, d.department, cn_date(d.due_on))],
+    "payment_notice": lambda c: ["非税收入缴款通知书", f"人民币 {c.amount_yuan} 元", c.payment_ref, c.account_name,
+                                 c.bank, c.account_no, cn_date(c.due_on)],
+}
 
 
 def _expected(code: str, ctx: Any) -> list[str]:
@@ -95,6 +120,8 @@ def _expected(code: str, ctx: Any) -> list[str]:
             "（暂定）",
             "2027年1月12日*",
         ] + [row.name for row in ctx.rows]
+    if code in NOTICES:
+        return [*common, *NOTICES[code](ctx)]
     form = APPLICATION_FORMS[ctx.item_code]
     values = []
     for field in form.fields:
@@ -131,6 +158,39 @@ def test_refusal_notice_titles_and_wording_follow_the_kind() -> None:
     assert "不予许可告知书" in decision and "决定不予许可" in decision
     for text in (intake, decision):
         assert "六十日" in text and "六个月" in text
+
+
+def test_a_utility_refusal_names_a_complaint_channel_and_no_appeal() -> None:
+    ctx = sample_context("refusal_notice")
+    assert isinstance(ctx, RefusalNoticeContext)
+    text = docx_text(render(builtin_template_bytes("refusal_notice"),
+                            msgspec.structs.replace(ctx, utility=True, complaint_channel="县能源主管部门")))
+    assert "行政复议" not in text and "行政诉讼" not in text
+    assert "向县能源主管部门投诉" in text and ctx.reason in text
+
+
+def test_a_deemed_acceptance_says_the_law_accepted_it_on_the_day_received() -> None:
+    ctx = sample_context("acceptance_notice")
+    received = date(2026, 9, 24)
+    text = docx_text(render(builtin_template_bytes("acceptance_notice"),
+                            msgspec.structs.replace(ctx, deemed=True, received_on=received, accepted_on=received)))
+    assert "五个工作日内未作出受理" in text and "第三十二条" in text
+    assert "自收到申请材料之日即2026年9月24日起即为受理" in text
+
+
+def test_a_problem_supervision_notice_speaks_of_the_problem_on_the_same_template() -> None:
+    ctx = sample_context("supervision_notice")
+    text = docx_text(render(builtin_template_bytes("supervision_notice"), msgspec.structs.replace(
+        ctx, subject="problem", item_name="10kV专线接入方案未出", category="水电气等配套", promised_limit="")))
+    assert "督办问题" in text and "负责解决" in text and "协调问题“10kV专线接入方案未出”" in text
+    assert "水电气等配套" in text and "已超过解决期限3个工作日" in text and "督办事项" not in text
+
+
+def test_a_payment_notice_of_nothing_to_pay_says_so() -> None:
+    ctx = sample_context("payment_notice")
+    text = docx_text(render(builtin_template_bytes("payment_notice"), msgspec.structs.replace(
+        ctx, charged=False, amount_yuan="0.00", payment_ref="")))
+    assert "本事项不收费" in text and "人民币" not in text
 
 
 def test_lists_may_be_empty() -> None:

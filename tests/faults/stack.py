@@ -25,7 +25,7 @@ import httpx
 from agency.db.engine import create_engine, create_sessionmaker
 from tests.conftest import make_settings, service_missing
 from tests.storage.blob_helpers import free_port
-from tests.support import REPOSITORY, Api
+from tests.support import REPOSITORY, Api, same_clock
 
 T = TypeVar("T")
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -50,7 +50,8 @@ def server_env(database_url: str, data_dir: Path, **overrides: str) -> dict[str,
     env.update(AGENCY_DATABASE_URL=database_url, AGENCY_DATA_DIR=str(data_dir),
                AGENCY_STORAGE_URL=f"file://{data_dir}/storage", AGENCY_SECRET_KEY=SECRET,
                AGENCY_SCHEDULER="off", AGENCY_LOG_LEVEL="INFO", AGENCY_TEST_FAST_PASSWORD_HASH="1",
-               AGENCY_LOGIN_FAILURES_PER_ADDRESS="1000000")
+               AGENCY_LOGIN_FAILURES_PER_ADDRESS="1000000", AGENCY_LOGIN_FAILURES_PER_ADDRESS_AND_USER="1000000",
+               **same_clock())
     env.update(overrides)
     return env
 

@@ -48,12 +48,13 @@ def browser() -> Iterator[object]:
 
 
 def _no_horizontal_overflow(page: object) -> None:
-    """At phone width nothing but the scrollable tables and the plan is wider than the screen."""
+    """At phone width nothing but the scrollable tables, the plan and the charts (drawn at their own size, in a
+    figure that scrolls) is wider than the screen."""
     evaluate = page.evaluate  # type: ignore[attr-defined]
     wide = evaluate("""() => {
         const w = document.documentElement.clientWidth;
         if (document.documentElement.scrollWidth > w) { return ["page scrolls sideways"]; }
-        return [...document.querySelectorAll("main *")].filter(e => !e.closest(".table-wrap, .gantt"))
+        return [...document.querySelectorAll("main *")].filter(e => !e.closest(".table-wrap, .gantt, .charts figure"))
             .filter(e => e.getBoundingClientRect().right > w + 1 && e.getClientRects().length)
             .map(e => e.tagName + "." + e.className + ": " + (e.textContent || "").slice(0, 30));
     }""")
@@ -273,3 +274,55 @@ def test_project_page_prints_on_one_or_two_a4_pages(server: str, browser: object
     assert "审批事项" in text and "退出" not in text and "组批报送" not in text and "工作台" not in text
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(SHOTS / "project_print")], check=True)
+
+
+def test_the_api_reference_renders_from_the_apps_own_files(server: str, browser: object) -> None:
+    """On an intranet without internet the reference page still works: Swagger UI and the favicon come from
+    the app's static files, the page asks nothing of another host, and it lists the API's operations."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    foreign: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/schema")
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert "Agency 代办服务 API" in page.inner_text(".info")
+    assert page.locator(".opblock").count() > 50
+    icon = page.get_attribute("link[rel=icon]", "href")
+    assert icon == "/static/favicon.svg"
+    page.screenshot(path=str(SHOTS / "api_reference.png"))
+    assert not foreign, foreign
+    assert not errors, errors
+
+
+def test_every_page_names_the_favicon(server: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server + "/login")
+    href = page.get_attribute("link[rel=icon]", "href")
+    assert href == "/static/favicon.svg"
+    response = page.request.get(server + href)
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_verification_page_on_a_phone(server: str, browser: object, tmp_path: Path) -> None:
+    """A demo paper's code, opened as a QR code opens it: on a phone, no login, nothing from outside."""
+    token = str(_api(server, "POST", "/api/auth/login", {"username": "clerk", "password": PASSWORD})["token"])
+    projects = _api(server, "GET", "/api/projects", token=token)["items"]
+    codes = [doc["verification_code"] for project in projects  # type: ignore[attr-defined]
+             for doc in _api(server, "GET", f"/api/projects/{project['id']}/documents", token=token)  # type: ignore[attr-defined]
+             if doc.get("verification_code")]
+    assert codes, "the demo's papers carry no verification code"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page = context.new_page()
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) else None)
+    page.goto(f"{server}/verify/{codes[0]}")
+    assert "该验证码真实有效" in page.inner_text("main") or "已被新版本替代" in page.inner_text("main")
+    _no_horizontal_overflow(page)
+    page.screenshot(path=str(SHOTS / "verify_phone.png"), full_page=True)
+    page.goto(f"{server}/verify/ABCDE-FGHJK-MNPQR-STUVW")
+    assert "没有验证码为" in page.inner_text("main")
+    assert outside == []
+    context.close()

@@ -11,11 +11,12 @@ import io
 import re
 import sqlite3
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from agency import timeutil
 from tests.support import demo_server
 from tests.web.test_browser import PASSWORD, SHOTS, _api, _login, _no_horizontal_overflow
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
@@ -47,9 +48,18 @@ def test_department_flow_in_the_browser(office: tuple[str, Path], browser: objec
     work = _api(server, "GET", "/api/approvals?department_code=fgj&page_size=100", token=clerk)["items"]
     preparing = next(a for a in work if a["status"] == "preparing")  # type: ignore[union-attr]
     submitted = next(a for a in work if a["status"] == "submitted")  # type: ignore[union-attr]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    # The demo's fgj item in preparation is 待补正 (a notice before acceptance): its supplement is uploaded first.
+    notice = _api(server, "GET", f"/api/approvals/{preparing['id']}", token=clerk).get("supplement_notice") or {}
+    for code in notice.get("missing_materials") or []:  # type: ignore[union-attr]
+        uploaded = context.request.post(
+            f"{server}/api/approvals/{preparing['id']}/materials/{code}/files",
+            headers={"Authorization": f"Bearer {clerk}"},
+            multipart={"file": {"name": f"{code}.pdf", "mimeType": "application/pdf",
+                                "buffer": b"%PDF-1.7\n" + str(code).encode() * 500}})
+        assert uploaded.status == 201, uploaded.text()
     bundle = _api(server, "POST", "/api/bundles", {"project_id": preparing["project_id"],
                                                    "approval_ids": [preparing["id"]]}, token=clerk)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
     foreign: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
@@ -84,11 +94,15 @@ def test_department_flow_in_the_browser(office: tuple[str, Path], browser: objec
     page.wait_for_selector("p.ok")
     assert "受理" in page.inner_text("p.ok")
     page.click("#act-approve summary")
+    # The decision's scan goes with the approval (its result: the clerk and the enterprise download it).
+    page.set_input_files("#f-approve-decision_file", files=[{"name": "备案证明.pdf", "mimeType": "application/pdf",
+                                                             "buffer": b"%PDF-1.7\n" + "备案证明".encode() * 200}])
     page.fill("#f-approve-certificate_no", "发改备〔2026〕88号")
-    page.fill("#f-approve-valid_until", (date.today() + timedelta(days=730)).isoformat())
+    page.fill("#f-approve-valid_until", (timeutil.today() + timedelta(days=730)).isoformat())
     page.click("#act-approve button[type=submit]")
     page.wait_for_selector("p.ok")
     assert "准予" in page.inner_text("p.ok") or "批准" in page.inner_text("p.ok")
+    assert "备案证明.pdf" in page.inner_text("#decision-files")
     page.goto(f"{server}/app/inbox")
     page.screenshot(path=str(SHOTS / "inbox_after.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -122,8 +136,8 @@ def test_leader_flow_in_the_browser(office: tuple[str, Path], browser: object, t
     _api(server, "POST", f"/api/projects/{candidate['id']}/green-channel", {"reason": "县重点项目，须尽快投产"},
          token=clerk)
     for ahead in (0, 15, 30):  # the demo's clocks, swept now and later: yellow, red and 督办 cards
-        _api(server, "POST", "/api/escalations/sweep", {"as_of": (date.today() + timedelta(days=ahead)).isoformat()},
-             token=admin)
+        as_of = (timeutil.today() + timedelta(days=ahead)).isoformat()
+        _api(server, "POST", "/api/escalations/sweep", {"as_of": as_of}, token=admin)
     context = browser.new_context(viewport={"width": 1280, "height": 900},  # type: ignore[attr-defined]
                                   accept_downloads=True)
     page = context.new_page()

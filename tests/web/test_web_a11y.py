@@ -144,8 +144,10 @@ async def test_office_pages_pass_the_basic_accessibility_checks(demo_settings: S
     app = create_app(demo_settings)
     pages: dict[str, str] = {}
     for user, paths in (("dept-fgj", ["/app/inbox"]), ("leader", ["/app/dashboard", "/app/reports"]),
-                        ("admin", ["/app/dashboard", "/app/admin/users", "/app/admin/catalog", "/app/admin/calendar",
-                                   "/app/admin/templates"])):
+                        ("admin", ["/app/dashboard", "/app/admin/users", "/app/admin/users/1", "/app/admin/catalog",
+                                   "/app/admin/calendar",
+                                   "/app/admin/templates", "/app/admin/catalog/items/sgxk",
+                                   "/app/admin/catalog/routes/new_industrial", "/app/admin/catalog/import"])):
         async with AsyncTestClient(app=app, raise_server_exceptions=False,
                                    base_url="https://testserver.local") as client:
             await demo_login(client, demo_settings, user)

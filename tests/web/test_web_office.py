@@ -9,21 +9,23 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
+from agency import timeutil
 from agency.access import Actor, Role
 from agency.app import create_app
+from agency.approvals.models import Approval
 from agency.cli import in_session
+from agency.dossiers import service as projects
 from agency.escalation.models import Escalation
 from agency.evaluations import service as evaluations
 from agency.evaluations.models import Evaluation, RatingLink
-from agency.projects import service as projects
-from agency.projects.models import Approval, Project
+from agency.projects.models import Project
 from agency.settings import Settings
 from agency.timeutil import today_local
 from tests.web.conftest import demo_login
@@ -54,8 +56,9 @@ async def _escalation(settings: Settings, department: str, level: str = "red") -
         approval = (await session.execute(select(Approval).where(
             Approval.department_code == department, Approval.status.in_(("accepted", "submitted")))
             .order_by(Approval.id).limit(1))).scalar_one()
-        row = Escalation(approval_id=approval.id, project_id=approval.project_id, department_code=department,
-                         rule="clock", level=level, as_of=today_local(), fired_at=datetime.now(UTC),
+        row = Escalation(subject_id=approval.id, approval_id=approval.id, project_id=approval.project_id,
+                         department_code=department,
+                         rule="clock", level=level, as_of=today_local(), fired_at=timeutil.now(),
                          due_on=today_local(), overdue_workdays=2, status="open")
         session.add(row)
         await session.flush()
@@ -94,11 +97,16 @@ async def test_department_receives_a_bundle_and_acknowledges_supervision(web: As
     clerk = await web.post("/api/auth/login", json={"username": "clerk", "password": demo_settings.demo_password})
     bearer = {"Authorization": f"Bearer {clerk.json()['token']}"}
 
-    async def preparing(session: Any) -> tuple[int, int]:
-        row = (await session.execute(select(Approval.id, Approval.project_id).where(
-            Approval.department_code == "fgj", Approval.status == "preparing"))).first()
-        return int(row[0]), int(row[1])
-    approval_id, project_id = await _in_db(demo_settings, preparing)
+    async def preparing(session: Any) -> tuple[int, int, list[str]]:
+        row = (await session.execute(select(Approval.id, Approval.project_id, Approval.pending_supplement).where(
+            Approval.department_code == "fgj", Approval.status == "preparing").order_by(Approval.id))).first()
+        return int(row[0]), int(row[1]), list((row[2] or {}).get("missing_materials") or [])
+    approval_id, project_id, asked = await _in_db(demo_settings, preparing)
+    for code in asked:  # the demo's is 待补正 (a notice before acceptance): the supplement is uploaded first
+        uploaded = await web.post(f"/api/approvals/{approval_id}/materials/{code}/files", headers=bearer,
+                                  files={"file": (f"{code}.pdf", b"%PDF-1.7\n" + code.encode() * 500,
+                                                  "application/pdf")})
+        assert uploaded.status_code == 201, uploaded.text
     sent = await web.post("/api/bundles", json={"project_id": project_id, "approval_ids": [approval_id]},
                           headers=bearer)
     assert sent.status_code == 201, sent.text
@@ -160,7 +168,7 @@ async def test_reports_page_and_its_spreadsheet(web: AsyncTestClient[Any], demo_
     from openpyxl import load_workbook
 
     await demo_login(web, demo_settings, "clerk")
-    start, end = date.today().replace(day=1), date.today()
+    start, end = timeutil.today().replace(day=1), timeutil.today()
     page = await web.get(f"/app/reports?from={start}&to={end}")
     assert page.status_code == 200 and "按时办结率" in page.text
     link = re.search(r'href="(/app/reports\.xlsx\?[^"]+)"', page.text)
@@ -181,7 +189,7 @@ async def _rating_link(settings: Settings, *, expired: bool = False) -> str:
         url = await evaluations.issue_rating_link(session, approval)
         if expired:
             await session.execute(update(RatingLink).where(RatingLink.approval_id == approval.id)
-                                  .values(expires_at=datetime.now(UTC) - timedelta(days=1)))
+                                  .values(expires_at=timeutil.now() - timedelta(days=1)))
         return url.rsplit("/", 1)[1]
     return await _in_db(settings, issue)  # type: ignore[no-any-return]
 
@@ -230,9 +238,14 @@ async def test_admin_pages(web: AsyncTestClient[Any], demo_settings: Settings) -
     cal = await web.get(f"/app/admin/calendar?year={year}")
     assert cal.status_code == 200 and cal.text.count('class="cal-month') == 12
     day = date(year, 12, 31) if date(year, 12, 31).weekday() < 5 else date(year, 12, 29)
-    set_day = await web.post("/app/admin/calendar", data={"_csrf_token": token, "day": day.isoformat(),
-                                                         "workday": "0", "note": "测试放假"})
+    form = {"_csrf_token": token, "day": day.isoformat(), "workday": "0", "note": "测试放假"}
+    preview = await web.post("/app/admin/calendar", data=form)
+    # First what the change would move, and nothing changed yet; then, confirmed, the change.
+    assert preview.status_code == 200 and 'id="calendar-preview"' in preview.text, preview.text[-2000:]
+    assert "确认调整" in preview.text and f"已将 {day.isoformat()}" not in preview.text
+    set_day = await web.post("/app/admin/calendar", data={**form, "confirm": "1"})
     assert set_day.status_code == 200 and f"已将 {day.isoformat()} 设为休息日" in set_day.text
+    assert 'id="recompute-job"' in set_day.text
     # Templates: a file that is not a usable template is refused with its problems.
     listing = await web.get("/app/admin/templates")
     assert "一次性告知单" in listing.text

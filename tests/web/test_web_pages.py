@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
 
+from agency import timeutil
 from agency.accounts.models import AuthToken
 from tests.support import PASSWORD, Api
 
@@ -70,7 +71,7 @@ async def test_idle_session_is_ended(client: AsyncTestClient[Any], api: Api) -> 
     clerk = await api.create_user("clerk")
     await web_login(client, clerk.username)
     assert (await client.get("/app")).status_code == 200
-    past = datetime.now(UTC) - timedelta(minutes=api.settings.session_idle_minutes + 1)
+    past = timeutil.now() - timedelta(minutes=api.settings.session_idle_minutes + 1)
     await api.execute(update(AuthToken).where(AuthToken.user_id == clerk.id, AuthToken.kind == "web")
                       .values(last_seen_at=past))
     response = await client.get("/app", follow_redirects=False)

@@ -15,11 +15,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import event, func, select
 
 import documents as paper
+from agency.approvals.models import Approval
 from agency.audit.models import AuditEvent
 from agency.documents.models import Document
 from agency.files.models import StoredFile
 from agency.notifications.models import Notification
-from agency.projects.models import Approval
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.agency.documents.test_documents_api import text_of
 from tests.support import Api
@@ -124,8 +124,11 @@ async def test_officer_previews_the_one_time_notice_then_sends_what_was_previewe
     documents = (await api.client.get(f"/api/projects/{d.project['id']}/documents", headers=d.clerk)).json()
     real = next(doc for doc in documents if doc["template"] == "one_time_notice")
     stored = (await api.client.get(f"/api/files/{real['file_id']}", headers=d.clerk)).content
-    # The paper sent reads exactly as the preview did, but for its number.
-    assert text_of(stored) == previewed.replace("（发出时编号）", real["doc_number"])
+    # The paper sent reads exactly as the preview did, but for its number and the verification mark Agency adds
+    # after the template (its code is made when the paper is issued).
+    body, mark = text_of(stored).split("\n\n验证码：")
+    assert body == previewed.replace("（发出时编号）", real["doc_number"])
+    assert mark.startswith(real["verification_code"])
 
 
 async def test_preview_keeps_the_composer_honest(client: AsyncTestClient[Any], api: Api) -> None:

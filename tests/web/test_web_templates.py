@@ -12,6 +12,7 @@ from docx import Document as Docx
 from litestar.testing import AsyncTestClient
 
 import documents as paper
+from agency import timeutil
 from agency.settings import Settings
 from agency.timeutil import CHINA
 from tests.web.conftest import demo_login
@@ -58,7 +59,7 @@ async def test_template_page_lists_every_version_with_its_uploader_time_and_file
         assert shown
         at = datetime.fromisoformat(shown.group(1)).astimezone(CHINA)
         assert shown.group(2) == at.strftime("%Y-%m-%d %H:%M")  # China time, whatever the server's zone
-        assert abs(datetime.now(CHINA) - at) < timedelta(minutes=5)
+        assert abs(timeutil.now().astimezone(CHINA) - at) < timedelta(minutes=5)
     assert "内置版本" in builtin and "随系统发布" in builtin
     # Each version downloads as it was uploaded; version 0 is the shipped template.
     for number, data in ((newest - 1, uploaded[0]), (newest, uploaded[1]), (0, paper.builtin_template_bytes(CODE))):

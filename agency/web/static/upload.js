@@ -8,6 +8,11 @@
   if (!meta || !window.XMLHttpRequest || !window.FormData) { return; }
   var token = meta.getAttribute("content");
 
+  // The API's messages end with an English aside for developers ("（type not accepted）"): not for the page.
+  function chinese(detail) {
+    return String(detail).replace(/\s*[（(][^（）()\u3400-\u9fff]*[A-Za-z]{3,}[^（）()\u3400-\u9fff]*[）)]/g, "");
+  }
+
   function kb(size) { return (size / 1024).toFixed(1) + " KB"; }
 
   function uploadOne(form, file, list) {
@@ -37,12 +42,12 @@
       if (xhr.status === 201 && body) {
         bar.value = 100;
         msg.className = "msg done";
-        msg.textContent = "已上传：第 " + body.version + " 版，sha256 " + String(body.sha256).slice(0, 12) +
+        msg.textContent = "已上传：第 " + body.version + " 版，校验值 " + String(body.sha256).slice(0, 12) +
           "（刷新页面后显示在材料清单中）";
         row.setAttribute("data-done", "1");
       } else {
         msg.className = "msg error";
-        var detail = body && body.detail ? body.detail : "上传失败（HTTP " + xhr.status + "）";
+        var detail = body && body.detail ? chinese(body.detail) : "上传失败（状态码 " + xhr.status + "）";
         if (xhr.status === 401) { detail = "登录已过期，请刷新页面后重新登录。"; }
         msg.textContent = "✕ " + detail;
         row.setAttribute("data-error", "1");
@@ -83,7 +88,11 @@
     if (button) { button.hidden = true; }  // a file chosen is sent at once
     form.addEventListener("submit", function (e) { e.preventDefault(); send(form, input.files); });
     input.addEventListener("change", function () {
-      if (input.files.length) { send(form, input.files); input.value = ""; }
+      if (input.files.length) {
+        send(form, input.files);
+        input.value = "";
+        input.dispatchEvent(new Event("change"));  // the chosen-files text (file-pick.js) reads 未选择文件 again
+      }
     });
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (e) { e.preventDefault(); zone.classList.add("over"); });

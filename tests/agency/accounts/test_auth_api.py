@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from sqlalchemy import update
 
+from agency import timeutil
 from agency.accounts.models import AuthToken
 from tests.support import PASSWORD, Api, unique
 
@@ -45,7 +46,7 @@ async def test_five_failures_lock_the_account_for_thirty_minutes(api: Api) -> No
     assert fifth.status_code == 423
     assert "锁定" in fifth.json()["detail"]
     locked_until = datetime.fromisoformat(fifth.json()["extra"]["locked_until"])
-    assert timedelta(minutes=29) < locked_until - datetime.now(UTC) <= timedelta(minutes=30)
+    assert timedelta(minutes=29) < locked_until - timeutil.now() <= timedelta(minutes=30)
     # Even the right password is refused while the lock holds.
     right = await api.client.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
     assert right.status_code == 423
@@ -83,8 +84,8 @@ async def test_logout_revokes_the_token(api: Api) -> None:
 
 async def test_expired_token_is_refused(api: Api) -> None:
     headers = await api.user_headers("clerk")
-    await api.execute(update(AuthToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-                      .where(AuthToken.revoked_at.is_(None), AuthToken.expires_at > datetime.now(UTC)))
+    await api.execute(update(AuthToken).values(expires_at=timeutil.now() - timedelta(seconds=1))
+                      .where(AuthToken.revoked_at.is_(None), AuthToken.expires_at > timeutil.now()))
     assert (await api.client.get("/api/me", headers=headers)).status_code == 401
 
 
@@ -200,6 +201,7 @@ async def test_one_address_failing_across_many_accounts_is_slowed_down(backend: 
         assert statuses[:6] == [401] * 6 and statuses[6:] == [429] * 3
         limited = await api.client.post("/api/auth/login", json={"username": users[0].username, "password": PASSWORD})
         assert limited.status_code == 429 and "10 分钟" in limited.json()["detail"]
+        assert 540 <= int(limited.headers["retry-after"]) <= 600  # until the oldest failure leaves the window
 
 
 async def test_admin_resets_a_password_which_must_then_be_changed(api: Api) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import update
 
+from agency import timeutil
+from agency.approvals.models import Approval
 from agency.files.models import StoredFile
-from agency.projects.models import Approval
 from tests.support import Api, unique, valid_credit_code
 
 
@@ -64,7 +65,7 @@ class Dossier:
                                            1 for m in approval["materials"] if m["code"] == code
                                            for _ in m["files"]),
                                        kind="scan", original_name=f"{code}.pdf", size=1024, sha256=digest,
-                                       content_type="application/pdf", uploaded_at=datetime.now(UTC)))
+                                       content_type="application/pdf", uploaded_at=timeutil.now()))
             await session.commit()
 
     async def force_approved(self, *item_codes: str, on: date | None = None) -> None:
@@ -95,3 +96,23 @@ async def open_dossier(api: Api, route: str = "new_industrial") -> Dossier:
         "investment_wan": 1000, "location": "示范县开发区"})
     assert project.status_code == 201, project.text
     return Dossier(api, project.json(), clerk, enterprise.json()["id"])
+
+
+async def approved_with_commitment(api: Api) -> tuple[Dossier, int]:
+    """施工许可 approved today by 住房和城乡建设局 with 建设资金已落实承诺书 committed (告知承诺): a check is open."""
+    d = await open_dossier(api)
+    sgxk = d.approval_id("sgxk")
+    prerequisites = (await d.get(sgxk))["prerequisites"]
+    await api.execute(update(Approval).where(Approval.id.in_(prerequisites)).values(
+        status="approved", decided_on=date(2026, 1, 5), status_since=date(2026, 1, 5)))
+    zjj = await d.officer("zjj")
+    await d.ok(sgxk, "prepare")
+    response = await api.client.post(f"/api/approvals/{sgxk}/materials/zjcn/state", headers=d.clerk,
+                                     json={"state": "committed"})
+    assert response.status_code == 200, response.text
+    await d.scan(sgxk, *[m["code"] for m in (await d.get(sgxk))["materials"]
+                         if m["required"] and m["state"] == "missing"])
+    await d.ok(sgxk, "submit")
+    await d.ok(sgxk, "accept", zjj)
+    await d.ok(sgxk, "approve", zjj, certificate_no="330521202612310101")
+    return d, sgxk

@@ -6,6 +6,7 @@ import asyncio
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from agency.access import SYSTEM
@@ -26,6 +27,7 @@ async def _offline_accepted(d: Dossier, accepted_on: date, *, prepared_on: date 
     return dljr
 
 
+@pytest.mark.today("2025-10-10")
 async def test_accepted_the_friday_before_national_day_2025(api: Api) -> None:
     d = await open_dossier(api)
     dljr = await _offline_accepted(d, date(2025, 9, 26))
@@ -39,6 +41,7 @@ async def test_accepted_the_friday_before_national_day_2025(api: Api) -> None:
     assert clock["level"] == "none"
 
 
+@pytest.mark.today("2026-11-11")
 async def test_supplement_pauses_and_resubmission_resumes(api: Api) -> None:
     d = await open_dossier(api)
     dljr = await _offline_accepted(d, date(2026, 11, 2))
@@ -55,6 +58,7 @@ async def test_supplement_pauses_and_resubmission_resumes(api: Api) -> None:
     assert clock["elapsed_workdays"] == 3  # 3 and 4 November, then 10 November
 
 
+@pytest.mark.today("2026-11-04")
 async def test_extension_adds_to_promised_and_statutory_due_dates(api: Api) -> None:
     d = await open_dossier(api)
     await d.force_approved("xmba")
@@ -69,6 +73,7 @@ async def test_extension_adds_to_promised_and_statutory_due_dates(api: Api) -> N
     assert (after["due_on"], after["statutory_due_on"]) == ("2026-11-16", "2026-12-07")
 
 
+@pytest.mark.today("2026-11-04")
 async def test_calendar_day_limit_counts_calendar_days(api: Api) -> None:
     d = await open_dossier(api)
     await d.force_approved("xmba")
@@ -85,9 +90,14 @@ async def test_offline_acceptance_backdated_thirty_workdays_is_past_red(api: Api
     d = await open_dossier(api)
     calendar = default_calendar()
     today = today_local()
-    dljr = await _offline_accepted(d, calendar.add_workdays(today, -30))
+    accepted_on = calendar.add_workdays(today, -30)
+    dljr = await _offline_accepted(d, accepted_on)
     clock = (await d.get(dljr))["clock"]
-    assert clock["remaining_workdays"] == -20
+    # Thirty working days back from a working day, twenty-nine from a Sunday or a holiday: the clock counts
+    # the working days after the acceptance up to today, whatever kind of day today is.
+    counted = calendar.workdays_between(accepted_on, today)
+    assert counted == (30 if calendar.is_workday(today) else 29)
+    assert clock["remaining_workdays"] == 10 - counted
     # Red for 20 working days: by DESIGN.md's rule, red that persists 3 working days is 督办 L3.
     assert clock["level"] == "l3"
     d2 = await open_dossier(api)
@@ -100,6 +110,7 @@ async def test_offline_acceptance_backdated_thirty_workdays_is_past_red(api: Api
     assert recorded.actor_role == "clerk"
 
 
+@pytest.mark.today("2026-11-05")
 async def test_offline_acts_need_a_past_effective_date_after_the_previous_event(api: Api) -> None:
     d = await open_dossier(api)
     await d.force_approved("sgxk")
@@ -127,6 +138,7 @@ async def test_twenty_concurrent_accepts_one_wins(api: Api) -> None:
     assert accepted == 1
 
 
+@pytest.mark.today("2026-12-07")  # accepted on a Monday in December: 30 working days run into 2027
 async def test_due_date_in_provisional_2027_becomes_official_after_import(backend: str, tmp_path: Path) -> None:
     async with FreshApi(backend, tmp_path) as api:
         d = await open_dossier(api)

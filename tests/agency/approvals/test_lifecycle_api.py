@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from agency.approvals.models import ClockEventRow
@@ -17,8 +18,11 @@ async def test_full_walk_prepare_submit_accept_supplement_resubmit_extend_approv
     xmba = d.approval_id("xmba")
     assert (await d.ok(xmba, "prepare"))["status"] == "preparing"
     not_ready = await d.act(xmba, "submit")
-    assert not_ready.status_code == 409
-    assert not_ready.json()["extra"]["materials"], not_ready.text
+    # Materials missing: the request is incomplete (422), each required material named with why; 营业执照 is not
+    # among them — the department may obtain it by data sharing, and decides that at intake.
+    assert not_ready.status_code == 422, not_ready.text
+    lacking = {e["material_code"]: e for e in not_ready.json()["extra"]}
+    assert "sqb" in lacking and "yyzz" not in lacking and lacking["sqb"]["field"] == "materials"
     await d.scan(xmba)
     submitted = await d.ok(xmba, "submit")
     assert submitted["status"] == "submitted" and submitted["clock"]["accepted_on"] is None
@@ -233,6 +237,7 @@ async def test_rejected_project_is_blocked_until_reapplied_or_closed(api: Api) -
     assert again.status_code == 409
 
 
+@pytest.mark.today("2026-10-30")  # the acceptance on 14 October is long overdue by then
 async def test_worklist_pages_put_running_clocks_first_then_the_rest_by_id(api: Api) -> None:
     from datetime import date
 
@@ -250,7 +255,7 @@ async def test_worklist_pages_put_running_clocks_first_then_the_rest_by_id(api: 
         seen += body["items"]
         page += 1
     ids = [row["id"] for row in seen]
-    assert len(ids) == len(set(ids)) == total == 16
+    assert len(ids) == len(set(ids)) == total == 14  # the new-industrial route plans 14
     assert ids[0] == xmba and seen[0]["level"] in ("red", "l3")
     assert ids[1:] == sorted(ids[1:])  # no clock: by id, after every running one
     overdue = (await api.client.get("/api/approvals", headers=d.clerk, params={
@@ -258,4 +263,4 @@ async def test_worklist_pages_put_running_clocks_first_then_the_rest_by_id(api: 
     assert [row["id"] for row in overdue["items"]] == [xmba] and overdue["total"] == 1
     calm = (await api.client.get("/api/approvals", headers=d.clerk, params={
         "project_id": d.project["id"], "level": "none", "page_size": 50})).json()
-    assert calm["total"] == 15 and xmba not in [row["id"] for row in calm["items"]]
+    assert calm["total"] == 13 and xmba not in [row["id"] for row in calm["items"]]

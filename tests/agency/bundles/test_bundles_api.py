@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -177,6 +178,11 @@ async def test_dossier_archive_holds_every_version_paper_and_event(api: Api) -> 
     assert {"manifest.json", "summary.txt", "events.json"} <= set(names)
     assert sum(1 for n in names if n.startswith("材料/")) == 2
     assert any(n.startswith("文书/") for n in names)
+    # Named as users name things: no item code (xmba) in a file or folder name, statuses in words.
+    assert not [n for n in names if "xmba" in n], names
+    summary = archive.read("summary.txt").decode()
+    assert "状态：筹划中" in summary or "状态：办理中" in summary, summary
+    assert not re.search(r"：(planning|in_progress|preparing|submitted|accepted)", summary), summary
     events = json.loads(archive.read("events.json"))
     assert {"project.create", "file.upload", "document.generate"} <= {e["action"] for e in events}
     department = await d.officer("fgj")

@@ -124,17 +124,27 @@ def test_count_from_december_2026_into_2027_is_provisional() -> None:
     assert not CAL.any_provisional(start, date(2026, 12, 31))
 
 
-def test_fixed_date_holidays_in_provisional_2027() -> None:
+def test_statutory_holidays_in_provisional_2027() -> None:
     assert not CAL.is_workday(date(2027, 1, 1))  # 元旦, a Friday
     assert not CAL.is_workday(date(2027, 10, 1))  # 国庆节, a Friday
-    # 1–2 May and 2–3 Oct 2027 fall on weekends: rest days anyway, and no override is invented.
+    # 1–2 May and 2–3 Oct 2027 fall on weekends: rest days anyway, made up on the Monday and Tuesday after.
     assert CAL.override(date(2027, 5, 1)) is None
-    assert CAL.override(date(2027, 10, 2)) is None
+    assert not CAL.is_workday(date(2027, 5, 3)) and not CAL.is_workday(date(2027, 5, 4))
     override = CAL.override(date(2027, 10, 1))
     assert override is not None and override.source == "provisional" and override.note == "国庆节"
-    # Lunar holidays are unknown until the official schedule arrives: Spring Festival 2027 is
-    # around 6 Feb, and 8 Feb 2027 (a Monday) still counts as a working day.
-    assert CAL.is_workday(date(2027, 2, 8))
+    # The lunar holidays come from the lunar calendar: 除夕 5 February, 初三 Monday 8 February, and the
+    # weekend's 初一 and 初二 made up on 9 and 10 February; 清明 5 April, 端午 9 June, 中秋 15 September.
+    for day in (date(2027, 2, 5), date(2027, 2, 8), date(2027, 2, 9), date(2027, 2, 10), date(2027, 4, 5),
+                date(2027, 6, 9), date(2027, 9, 15)):
+        assert not CAL.is_workday(day), day
+    assert CAL.is_provisional(date(2027, 2, 8))
+
+
+def test_a_clock_accepted_in_late_january_2027_is_not_due_before_the_spring_festival_is_over() -> None:
+    """The old estimate (fixed-date holidays only) put this due date four working days too early."""
+    due = CAL.add_workdays(date(2027, 1, 29), 10)
+    # 1–4 Feb (4), then 11, 12, 15, 16, 17, 18 February: the 10th working day is Thursday 18 February.
+    assert due == date(2027, 2, 18)
 
 
 def test_importing_the_official_year_removes_the_provisional_mark() -> None:

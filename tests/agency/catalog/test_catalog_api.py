@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 from tests.agency.projects.project_factory import (
+    CATALOG_ITEMS,
     DEMO_CATALOG,
     DEPARTMENT_OF,
+    JOINT_PARTS,
     NEW_INDUSTRIAL_AFTER,
     TECH_UPGRADE_SKIPS,
     by_code,
@@ -72,7 +74,7 @@ async def test_catalog_needs_a_login(api: Api) -> None:
 
 async def test_items_carry_limits_prerequisites_materials_and_the_nine_public_elements(api: Api) -> None:
     items = await current_items(api, await api.user_headers("clerk"))
-    assert set(items) == set(NEW_INDUSTRIAL_AFTER)
+    assert set(items) == set(CATALOG_ITEMS)
     assert {code: i["department_code"] for code, i in items.items()} == DEPARTMENT_OF
 
     permit = items["sgxk"]
@@ -93,11 +95,12 @@ async def test_items_carry_limits_prerequisites_materials_and_the_nine_public_el
                                                                                              "unit": "workday"}
     assert items["hp"]["statutory_limit"] == {"count": 30, "unit": "calendar_day"}
     assert items["hp"]["promised_limit"] == {"count": 10, "unit": "workday"}
-    # Prerequisites are item codes, as on the new industrial route; the completion checks wait for
-    # construction, i.e. for the permit behind it.
-    assert {code: i["prerequisites"] for code, i in items.items() if code not in ("xfys", "ghhs")} == {
-        code: after for code, after in NEW_INDUSTRIAL_AFTER.items() if code not in ("xfys", "ghhs")}
-    assert items["xfys"]["prerequisites"] == ["sgxk"]
+    # Prerequisites are item codes, as on the new industrial route; the joint acceptance waits for
+    # construction, i.e. for the permit behind it. 消防验收 and 规划核实 are not items of that route (their
+    # opinions are given inside 联合验收), so they have no prerequisites there.
+    assert {code: i["prerequisites"] for code, i in items.items() if code not in JOINT_PARTS} == {
+        code: after for code, after in NEW_INDUSTRIAL_AFTER.items() if code != "lhys"} | {"lhys": ["sgxk"]}
+    assert items["xfys"]["prerequisites"] == items["ghhs"]["prerequisites"] == []
     for code, entry in items.items():
         for element in NINE_ELEMENTS:
             assert isinstance(entry[element], str) and entry[element].strip(), (code, element)
@@ -111,6 +114,8 @@ async def test_items_show_the_prerequisites_of_the_route_asked_for(api: Api) -> 
     response = await api.client.get("/api/catalog/items", params={"route": "tech_upgrade"}, headers=headers)
     permit = next(i for i in response.json() if i["code"] == "sgxk")
     assert permit["prerequisites"] == ["hp", "jnsc", "sgtsc", "xfsj"]
+    # Without joint participants there, 消防验收 is an item of that route, after construction.
+    assert next(i for i in response.json() if i["code"] == "xfys")["prerequisites"] == ["sgxk"]
 
 
 async def test_items_for_an_unknown_route_is_a_422_naming_the_route(api: Api) -> None:
@@ -127,7 +132,8 @@ async def test_routes_list_their_items(api: Api) -> None:
     assert set(routes) == {"new_industrial", "tech_upgrade"}
     assert routes["new_industrial"]["name"] == "新建工业项目审批路线"
     assert routes["new_industrial"]["items"] == list(NEW_INDUSTRIAL_AFTER)
-    assert routes["tech_upgrade"]["items"] == [c for c in NEW_INDUSTRIAL_AFTER if c not in TECH_UPGRADE_SKIPS]
+    assert len(routes["new_industrial"]["items"]) == 14  # 16 less 消防验收 and 规划核实, folded into 联合验收
+    assert routes["tech_upgrade"]["items"] == [c for c in CATALOG_ITEMS if c not in TECH_UPGRADE_SKIPS]
     assert len(routes["tech_upgrade"]["items"]) == 12
 
 
@@ -150,17 +156,23 @@ def _unknown_unit(data: dict[str, Any]) -> None:
     item(data, "jnsc")["promised_limit"] = {"count": 5, "unit": "hour"}
 
 
+def _citation_not_in_the_text(data: dict[str, Any]) -> None:
+    item(data, "hp")["citations"].append({"cite": "《中华人民共和国行政许可法》第九十九条"})
+
+
 def _duplicate_code(data: dict[str, Any]) -> None:
     data["items"].append(copy.deepcopy(item(data, "stbc")))
 
 
 @pytest.mark.parametrize(("edit", "where", "field", "words"), [
-    (_unknown_department, 'item "hp"', "department", "hbj"),
-    (_cyclic_prerequisite, 'route "new_industrial"', "items[xmba].after", "cyclic"),
-    (_promise_beyond_statute, 'item "sgxk"', "promised_limit", "exceeds the statutory limit"),
-    (_unknown_unit, 'item "jnsc"', "promised_limit.unit", "hour"),
-    (_duplicate_code, 'item "stbc"', "code", "duplicate"),
-], ids=["unknown-department", "cyclic-prerequisite", "promised-over-statutory", "unknown-unit", "duplicate-code"])
+    (_unknown_department, "事项 hp", "department", "目录中没有部门 hbj"),
+    (_cyclic_prerequisite, "路线 new_industrial", "items[xmba].after", "前置条件循环"),
+    (_promise_beyond_statute, "事项 sgxk", "promised_limit", "超过了法定时限"),
+    (_unknown_unit, "事项 jnsc", "promised_limit.unit", "不是可选的值 'hour'"),
+    (_duplicate_code, "事项 stbc", "code", "重复"),
+    (_citation_not_in_the_text, "事项 hp", "citations[3].cite", "都找不到这条引文"),
+], ids=["unknown-department", "cyclic-prerequisite", "promised-over-statutory", "unknown-unit", "duplicate-code",
+        "citation-not-in-text"])
 async def test_broken_catalog_is_refused_whole_naming_item_and_field(
         api: Api, edit: Callable[[dict[str, Any]], None], where: str, field: str, words: str) -> None:
     before = await current_items(api, api.admin_headers)
@@ -170,9 +182,12 @@ async def test_broken_catalog_is_refused_whole_naming_item_and_field(
     body = response.json()
     assert where in body["detail"] and "未导入" in body["detail"]
     problem = body["extra"][0]
-    assert problem["field"] == f"{where} {field}"
+    assert (problem["where"], problem["field"]) == (where, field)
     assert words in problem["message"]
     assert isinstance(problem["line"], int)
+    # The sentence the admin reads names the line, the element and the field, in Chinese.
+    assert problem["text"] == f"第 {problem['line']} 行，{where} 的字段 {field}：{problem['message']}"
+    assert problem["text"] in body["detail"] or len(body["extra"]) > 1
     # Nothing was imported: the same version, the same definitions.
     assert await current_items(api, api.admin_headers) == before
 
@@ -185,7 +200,8 @@ async def test_catalog_with_several_mistakes_lists_them_all(api: Api) -> None:
     response = await api.client.post("/api/catalog/import", content=edited_catalog(two_mistakes).encode(),
                                      headers=api.admin_headers | {"content-type": "text/plain"})
     assert response.status_code == 422
-    assert {p["field"] for p in response.json()["extra"]} == {'item "hp" department', 'item "sgxk" promised_limit'}
+    assert {(p["where"], p["field"]) for p in response.json()["extra"]} == {("事项 hp", "department"),
+                                                                          ("事项 sgxk", "promised_limit")}
 
 
 async def test_catalog_that_is_not_yaml_or_not_utf8_is_refused(api: Api) -> None:
@@ -218,7 +234,7 @@ async def test_reimporting_the_current_catalog_changes_nothing(api: Api) -> None
     # The summary describes this import: nothing added, changed or removed.
     assert summary["items"]["added"] == [] and summary["items"]["changed"] == []
     assert summary["items"]["removed"] == []
-    assert sorted(summary["items"]["unchanged"]) == sorted(NEW_INDUSTRIAL_AFTER)
+    assert sorted(summary["items"]["unchanged"]) == sorted(CATALOG_ITEMS)
     assert summary["departments"] == {"added": [], "changed": []}
     assert summary["routes"]["added"] == [] and summary["routes"]["changed"] == []
     assert await current_items(api, api.admin_headers) == before
@@ -245,6 +261,11 @@ async def test_new_catalog_version_applies_to_new_projects_while_open_ones_keep_
         assert summary["items"]["changed"] == ["sgxk"]
         assert summary["items"]["added"] == [] and summary["items"]["removed"] == []
         assert summary["routes"]["changed"] == []
+        # Every citation not compared with the law's text is listed, each time a catalog is imported.
+        unchecked = summary["unchecked_citations"]
+        assert {"item": "lhys", "cite": "《建设工程质量管理条例》第十六条、第四十九条"} in unchecked
+        assert {"item": "sgxk", "cite": "《建筑工程施工许可管理办法》第五条"} not in unchecked
+        assert len(unchecked) == 39
         items = await current_items(api, clerk)
         assert items["sgxk"]["promised_limit"] == {"count": 2, "unit": "workday"}
         assert items["sgxk"]["version"] == "2026.2"
@@ -252,14 +273,16 @@ async def test_new_catalog_version_applies_to_new_projects_while_open_ones_keep_
         kept = await get_project(api, clerk, opened_before["id"], as_of="2026-03-02")
         assert kept["catalog_version"] == "2026.1"
         assert by_code(kept)["sgxk"]["promised_limit"] == {"count": 3, "unit": "workday"}
-        assert kept["forecast"]["completion_date"] == "2026-05-08"
+        # The hand-computed forecast of tests/agency/projects/test_projects_api.py: Friday 24 April.
+        assert kept["forecast"]["completion_date"] == "2026-04-24"
 
         opened_after = await open_project(api, clerk, enterprise["id"])
         assert opened_after["catalog_version"] == "2026.2"
         assert by_code(opened_after)["sgxk"]["promised_limit"] == {"count": 2, "unit": "workday"}
-        # One working day less on the critical path: 7 May instead of 8 May.
+        # One working day less on the critical path: the permit on 9 April, then dljr (10 WD) and
+        # lhys + fwdj (5 + 5 WD) both end on 23 April instead of 24 April.
         new = await get_project(api, clerk, opened_after["id"], as_of="2026-03-02")
-        assert new["forecast"]["completion_date"] == "2026-05-07"
+        assert new["forecast"]["completion_date"] == "2026-04-23"
 
         # The same text again is no new version.
         again = await api.client.post("/api/catalog/import", content=edited_catalog(faster_permit).encode(),

@@ -16,6 +16,8 @@ from agency.catalog.format_model import CatalogFile, Route
 from agency.catalog.yaml_format import CatalogError, CatalogProblem, load_catalog, parse_catalog, validate_catalog
 
 Contact = dict[str, str]
+ENGLISH = re.compile(r"\b(Expected|Invalid|unknown|duplicate|required|missing|must|exceeds|cyclic|listed|got|error)\b",
+                     re.IGNORECASE)
 
 
 _PUBLIC = "subject legal_basis conditions procedure time_limit_text result fee_basis fee_standard supervision"
@@ -139,83 +141,84 @@ def _delete(path: tuple[Any, ...]) -> Callable[[dict[str, Any]], None]:
 
 # (rule, change, where, field, a fragment of the message)
 RULES: list[tuple[str, Callable[[dict[str, Any]], Any], str, str, str]] = [
-    ("wrong type", _set(("items", 1, "promised_limit", "count"), "three"), 'item "sgxk"', "promised_limit.count",
-     "Expected `int`, got `str`"),
-    ("unknown field", _set(("items", 1, "deparment"), "zjj"), 'item "sgxk"', "deparment", "unknown field"),
-    ("missing field", _delete(("items", 1, "kind")), 'item "sgxk"', "kind", "required field is missing"),
-    ("unknown stage", _set(("items", 1, "stage"), "building"), 'item "sgxk"', "stage", "Invalid enum value 'building'"),
-    ("bad code", _set(("items", 1, "code"), "施工许可"), 'item "施工许可"', "code", "Expected `str` matching regex"),
-    ("code not a string", _set(("items", 1, "code"), 123), "items[1]", "code", "Expected `str`, got `int`"),
-    ("unknown department", _set(("items", 1, "department"), "zjjj"), 'item "sgxk"', "department",
-     'unknown department "zjjj"'),
-    ("unknown prerequisite", _set(("routes", 0, "items", 1, "after"), ["xmbaa"]), 'route "r1"', "items[sgxk].after[0]",
-     'unknown prerequisite "xmbaa"'),
-    ("prerequisite outside the route", _set(("routes", 0, "items", 1, "after"), ["xmba", "fake"]), 'route "r1"',
-     "items[sgxk].after[1]", 'unknown prerequisite "fake"'),
-    ("cycle", _set(("routes", 0, "items", 0, "after"), ["dljr"]), 'route "r1"', "items[xmba].after",
-     "cyclic prerequisites: xmba → dljr → sgxk → xmba"),
-    ("cycle through a milestone", _set(("routes", 0, "milestones", 0, "after"), ["xfys"]), 'route "r1"',
-     "items[xfys].after", "cyclic prerequisites: xfys → done → xfys"),
-    ("self prerequisite", _set(("routes", 0, "items", 0, "after"), ["xmba"]), 'route "r1"', "items[xmba].after",
-     "cyclic prerequisites: xmba → xmba"),
-    ("promised above statutory", _set(("items", 1, "promised_limit", "count"), 8), 'item "sgxk"', "promised_limit",
-     "promised limit 8 workdays exceeds the statutory limit 7 workdays"),
+    ("wrong type", _set(("items", 1, "promised_limit", "count"), "three"), "事项 sgxk", "promised_limit.count",
+     "应为整数，实为文本"),
+    ("unknown field", _set(("items", 1, "deparment"), "zjj"), "事项 sgxk", "deparment", "未知字段"),
+    ("missing field", _delete(("items", 1, "kind")), "事项 sgxk", "kind", "缺少必填字段"),
+    ("unknown stage", _set(("items", 1, "stage"), "building"), "事项 sgxk", "stage", "不是可选的值 'building'"),
+    ("bad code", _set(("items", 1, "code"), "施工许可"), "事项 施工许可", "code", "须为代码"),
+    ("code not a string", _set(("items", 1, "code"), 123), "第 2 个事项", "code", "应为文本，实为整数"),
+    ("unknown department", _set(("items", 1, "department"), "zjjj"), "事项 sgxk", "department",
+     "目录中没有部门 zjjj"),
+    ("unknown prerequisite", _set(("routes", 0, "items", 1, "after"), ["xmbaa"]), "路线 r1", "items[sgxk].after[0]",
+     "未知的前置条件 xmbaa"),
+    ("prerequisite outside the route", _set(("routes", 0, "items", 1, "after"), ["xmba", "fake"]), "路线 r1",
+     "items[sgxk].after[1]", "未知的前置条件 fake"),
+    ("cycle", _set(("routes", 0, "items", 0, "after"), ["dljr"]), "路线 r1", "items[xmba].after",
+     "前置条件循环：xmba → dljr → sgxk → xmba"),
+    ("cycle through a milestone", _set(("routes", 0, "milestones", 0, "after"), ["xfys"]), "路线 r1",
+     "items[xfys].after", "前置条件循环：xfys → done → xfys"),
+    ("self prerequisite", _set(("routes", 0, "items", 0, "after"), ["xmba"]), "路线 r1", "items[xmba].after",
+     "前置条件循环：xmba → xmba"),
+    ("promised above statutory", _set(("items", 1, "promised_limit", "count"), 8), "事项 sgxk", "promised_limit",
+     "承诺时限 8 个工作日 超过了法定时限 7 个工作日"),
     ("promised above statutory across units",
-     _set(("items", 1, "statutory_limit"), {"count": 4, "unit": "calendar_day"}), 'item "sgxk"', "promised_limit",
-     "exceeds the statutory limit 4 calendar days"),
-    ("unknown unit", _set(("items", 1, "statutory_limit", "unit"), "day"), 'item "sgxk"', "statutory_limit.unit",
-     "Invalid enum value 'day'"),
-    ("zero count", _set(("items", 1, "promised_limit", "count"), 0), 'item "sgxk"', "promised_limit.count",
-     "Expected `int` >= 1"),
-    ("negative count", _set(("items", 1, "statutory_limit", "count"), -5), 'item "sgxk"', "statutory_limit.count",
-     "Expected `int` >= 1"),
-    ("zero copies", _set(("items", 1, "materials", 0, "copies"), 0), 'item "sgxk"', "materials[sqb].copies",
-     "Expected `int` >= 1"),
-    ("unknown file type", _set(("items", 1, "materials", 0, "accepted_types"), ["pdf", "exe"]), 'item "sgxk"',
-     "materials[sqb].accepted_types[1]", "Invalid enum value 'exe'"),
-    ("unknown original", _set(("items", 1, "materials", 0, "original"), "scan"), 'item "sgxk"',
-     "materials[sqb].original", "Invalid enum value 'scan'"),
-    ("extension cap without extension", _set(("items", 1, "extension_allowed"), False), 'item "sgxk"',
-     "extension_cap_workdays", "extension_allowed is false"),
-    ("extension without cap", _delete(("items", 1, "extension_cap_workdays")), 'item "sgxk"', "extension_cap_workdays",
-     "required when extension_allowed is true"),
-    ("duplicate department", _append(("departments",), BASE["departments"][0]), 'department "fgj"', "code",
-     'duplicate department code "fgj" (also departments[0])'),
-    ("duplicate item", _append(("items",), BASE["items"][1]), 'item "sgxk"', "code", 'duplicate item code "sgxk"'),
-    ("duplicate material", _append(("items", 1, "materials"), {"code": "sqb", "name": "又一张申请表"}), 'item "sgxk"',
-     "materials[sqb].code", 'duplicate material code "sqb" (also materials[0])'),
-    ("duplicate route", _append(("routes",), BASE["routes"][0]), 'route "r1"', "code", 'duplicate route code "r1"'),
-    ("duplicate milestone", _append(("routes", 0, "milestones"), {"code": "done", "name": "又竣工"}), 'route "r1"',
-     "milestones[done].code", 'duplicate milestone code "done"'),
-    ("duplicate route item", _append(("routes", 0, "items"), {"item": "sgxk"}), 'route "r1"', "items[sgxk].item",
-     'item "sgxk" is listed twice'),
-    ("duplicate prerequisite", _set(("routes", 0, "items", 1, "after"), ["xmba", "xmba"]), 'route "r1"',
-     "items[sgxk].after[1]", 'prerequisite "xmba" is listed twice'),
-    ("unknown route item", _append(("routes", 0, "items"), {"item": "zzz", "after": ["xmba"]}), 'route "r1"',
-     "items[zzz].item", 'unknown catalog item "zzz"'),
+     _set(("items", 1, "statutory_limit"), {"count": 4, "unit": "calendar_day"}), "事项 sgxk", "promised_limit",
+     "超过了法定时限 4 日（自然日）"),
+    ("unknown unit", _set(("items", 1, "statutory_limit", "unit"), "day"), "事项 sgxk", "statutory_limit.unit",
+     "不是可选的值 'day'；可选：workday（工作日）、calendar_day（自然日）"),
+    ("zero count", _set(("items", 1, "promised_limit", "count"), 0), "事项 sgxk", "promised_limit.count",
+     "须为不小于 1 的整数"),
+    ("negative count", _set(("items", 1, "statutory_limit", "count"), -5), "事项 sgxk", "statutory_limit.count",
+     "须为不小于 1 的整数"),
+    ("zero copies", _set(("items", 1, "materials", 0, "copies"), 0), "事项 sgxk", "materials[sqb].copies",
+     "须为不小于 1 的整数"),
+    ("unknown file type", _set(("items", 1, "materials", 0, "accepted_types"), ["pdf", "exe"]), "事项 sgxk",
+     "materials[sqb].accepted_types[1]", "不是可选的值 'exe'"),
+    ("unknown original", _set(("items", 1, "materials", 0, "original"), "scan"), "事项 sgxk",
+     "materials[sqb].original", "不是可选的值 'scan'；可选：original（原件）"),
+    ("extension cap without extension", _set(("items", 1, "extension_allowed"), False), "事项 sgxk",
+     "extension_cap_workdays", "不可延期"),
+    ("extension without cap", _delete(("items", 1, "extension_cap_workdays")), "事项 sgxk", "extension_cap_workdays",
+     "延期须有上限"),
+    ("duplicate department", _append(("departments",), BASE["departments"][0]), "部门 fgj", "code",
+     "部门代码 fgj 重复（与第 1 个部门相同）"),
+    ("duplicate item", _append(("items",), BASE["items"][1]), "事项 sgxk", "code", "事项代码 sgxk 重复"),
+    ("duplicate material", _append(("items", 1, "materials"), {"code": "sqb", "name": "又一张申请表"}), "事项 sgxk",
+     "materials[sqb].code", "材料代码 sqb 重复（与第 1 项材料相同）"),
+    ("duplicate route", _append(("routes",), BASE["routes"][0]), "路线 r1", "code", "路线代码 r1 重复"),
+    ("duplicate milestone", _append(("routes", 0, "milestones"), {"code": "done", "name": "又竣工"}), "路线 r1",
+     "milestones[done].code", "节点代码 done 重复"),
+    ("duplicate route item", _append(("routes", 0, "items"), {"item": "sgxk"}), "路线 r1", "items[sgxk].item",
+     "事项 sgxk 列了两次"),
+    ("duplicate prerequisite", _set(("routes", 0, "items", 1, "after"), ["xmba", "xmba"]), "路线 r1",
+     "items[sgxk].after[1]", "前置条件 xmba 列了两次"),
+    ("unknown route item", _append(("routes", 0, "items"), {"item": "zzz", "after": ["xmba"]}), "路线 r1",
+     "items[zzz].item", "目录中没有事项 zzz"),
     ("milestone clashes with an item", _append(("routes", 0, "milestones"), {"code": "sgxk", "name": "施工许可"}),
-     'route "r1"', "milestones[sgxk].code", 'milestone code "sgxk" clashes with the item code "sgxk"'),
+     "路线 r1", "milestones[sgxk].code", "节点代码 sgxk 与事项代码 sgxk 相同"),
     ("milestone clashes with a catalog item", _append(("routes", 0, "milestones"), {"code": "dljr", "name": "接电"}),
-     'route "r1"', "milestones[dljr].code", 'milestone code "dljr" clashes'),
+     "路线 r1", "milestones[dljr].code", "节点代码 dljr 与事项代码"),
     ("dependent items in one parallel group", _set(("routes", 0, "items", 1, "parallel_group"), "utilities"),
-     'route "r1"', "items[dljr].parallel_group", '"dljr" waits for "sgxk"'),
-    ("required after optional", _set(("routes", 0, "items", 1, "required"), False), 'route "r1"',
-     "items[dljr].after[0]", 'required item waits for the optional item "sgxk"'),
-    ("green channel laxer", _set(("routes", 0, "escalation", "green_channel", "yellow_ratio"), 0.9), 'route "r1"',
-     "escalation.green_channel.yellow_ratio", "must not be above the route's yellow_ratio"),
-    ("yellow ratio out of range", _set(("routes", 0, "escalation", "yellow_ratio"), 1.5), 'route "r1"',
-     "escalation.yellow_ratio", "Expected `float` <= 1.0"),
-    ("empty route", _set(("routes", 0), {"code": "r1", "name": "空", "items": []}), 'route "r1"', "items",
-     "at least one item"),
-    ("bad phone", _set(("departments", 0, "contacts", "main_leader", "phone"), "call me"), 'department "fgj"',
-     "contacts.main_leader.phone", "Expected `str` matching regex"),
-    ("unknown mode", _set(("departments", 2, "mode"), "paper"), 'department "gdgs"', "mode", "Invalid enum value"),
-    ("bad version", _set(("version",), "v1"), "catalog", "version", "Expected `str` matching regex"),
-    ("bad date", _set(("effective_from",), "2026-13-01"), "catalog", "effective_from", "nvalid"),
-    ("not a date", _set(("effective_from",), "soon"), "catalog", "effective_from", "Invalid RFC3339 encoded date"),
-    ("unknown top-level key", _set(("extras",), 1), "catalog", "extras", "unknown field"),
-    ("items missing", _delete(("items",)), "catalog", "items", "required field is missing"),
-    ("items not a list", _set(("items",), {"a": 1}), "catalog", "items", "expected a list, got a mapping"),
+     "路线 r1", "items[dljr].parallel_group", "dljr 须等 sgxk 办结"),
+    ("required after optional", _set(("routes", 0, "items", 1, "required"), False), "路线 r1",
+     "items[dljr].after[0]", "必办事项等待可选事项 sgxk"),
+    ("green channel laxer", _set(("routes", 0, "escalation", "green_channel", "yellow_ratio"), 0.9), "路线 r1",
+     "escalation.green_channel.yellow_ratio", "不能高于路线的 yellow_ratio"),
+    ("yellow ratio out of range", _set(("routes", 0, "escalation", "yellow_ratio"), 1.5), "路线 r1",
+     "escalation.yellow_ratio", "须为不大于 1.0 的数"),
+    ("empty route", _set(("routes", 0), {"code": "r1", "name": "空", "items": []}), "路线 r1", "items",
+     "至少须有一个事项"),
+    ("bad phone", _set(("departments", 0, "contacts", "main_leader", "phone"), "call me"), "部门 fgj",
+     "contacts.main_leader.phone", "须为电话号码"),
+    ("unknown mode", _set(("departments", 2, "mode"), "paper"), "部门 gdgs", "mode",
+     "不是可选的值 'paper'；可选：online（线上办理）"),
+    ("bad version", _set(("version",), "v1"), "目录", "version", "版本号，如 \"2026.1\""),
+    ("bad date", _set(("effective_from",), "2026-13-01"), "目录", "effective_from", "日期"),
+    ("not a date", _set(("effective_from",), "soon"), "目录", "effective_from", "须为“年-月-日”格式的日期"),
+    ("unknown top-level key", _set(("extras",), 1), "目录", "extras", "未知字段（可用字段：version、effective_from"),
+    ("items missing", _delete(("items",)), "目录", "items", "缺少必填字段"),
+    ("items not a list", _set(("items",), {"a": 1}), "目录", "items", "应为列表，实为映射"),
 ]  # fmt: skip
 
 
@@ -227,15 +230,18 @@ def test_rule_is_refused_naming_element_and_field(
     matching = [p for p in problems if p.where == where and p.field == field and message in p.message]
     assert matching, "\n".join(str(p) for p in problems)
     assert matching[0].line is not None
-    assert str(matching[0]).startswith(f'{where} field "{field}": ')
+    assert str(matching[0]).startswith(f"第 {matching[0].line} 行，{where}")
+    # Chinese for the admin: none of the English of msgspec, PyYAML or the rules is left in any problem.
+    assert not [p for p in problems if ENGLISH.search(p.message)], [p.message for p in problems]
+    assert f"的字段 {field}：" in str(matching[0])
 
 
 def test_problem_reads_like_a_sentence_with_its_line() -> None:
-    problem = CatalogProblem(where='item "sgxk"', field="department", message='unknown department "zjjj"', line=57)
-    assert str(problem) == 'item "sgxk" field "department": unknown department "zjjj" (line 57)'
-    assert str(CatalogProblem(where="catalog", field="", message="the catalog is empty")) == (
-        "catalog: the catalog is empty"
-    )
+    problem = CatalogProblem(where="事项 sgxk", field="department", message="目录中没有部门 zjjj", line=57)
+    assert str(problem) == "第 57 行，事项 sgxk 的字段 department：目录中没有部门 zjjj"
+    assert str(CatalogProblem(where="目录", field="", message="目录文件为空")) == "目录：目录文件为空"
+    assert str(CatalogProblem(where="目录", field="version", message="缺少必填字段", line=1)) == (
+        "第 1 行，目录的字段 version：缺少必填字段")
 
 
 def test_unknown_department_gives_the_line_of_the_field() -> None:
@@ -244,15 +250,15 @@ def test_unknown_department_gives_the_line_of_the_field() -> None:
     assert expected_line > 1
     problems = _problems(text)
     assert [str(p) for p in problems] == [
-        f'item "sgxk" field "department": unknown department "zjjj" (line {expected_line})'
+        f"第 {expected_line} 行，事项 sgxk 的字段 department：目录中没有部门 zjjj"
     ]
 
 
 def test_yaml_syntax_error_has_its_line() -> None:
     problems = _problems('version: "2026.1"\neffective_from: 2026-01-01\ndepartments: [\n  {code: a\nitems: []\n')
     assert len(problems) == 1
-    assert problems[0].where == "catalog"
-    assert problems[0].message.startswith("YAML syntax error")
+    assert problems[0].where == "目录"
+    assert problems[0].message.startswith("YAML 语法错误：")
     assert problems[0].line in (4, 5)
 
 
@@ -260,7 +266,7 @@ def test_duplicate_yaml_key_is_refused() -> None:
     text = _dump(BASE).replace("version: '2026.1'\n", "version: '2026.1'\nversion: '2026.2'\n")
     problems = _problems(text)
     assert [(p.field, p.line) for p in problems] == [("version", 2)]
-    assert "duplicate key (first given on line 1)" in problems[0].message
+    assert "键重复（第 1 行已给出）" in problems[0].message
 
 
 def test_merge_keys_may_override_without_counting_as_duplicates() -> None:
@@ -275,7 +281,7 @@ def test_merge_keys_may_override_without_counting_as_duplicates() -> None:
 def test_unquoted_version_hints_at_quoting() -> None:
     problems = _problems(_dump(BASE).replace("version: '2026.1'", "version: 2026.1"))
     assert problems[0].field == "version"
-    assert "quote the value in YAML" in problems[0].message
+    assert "请在 YAML 中给该值加引号" in problems[0].message
 
 
 def test_every_problem_is_reported_at_once_in_file_order() -> None:
@@ -291,45 +297,45 @@ def test_every_problem_is_reported_at_once_in_file_order() -> None:
     problems = _problems(_mutated(change))
     summary = [(p.where, p.field) for p in problems]
     assert summary == [
-        ("catalog", "version"),
-        ('department "zjj"', "mode"),
-        ('item "xmba"', "department"),
-        ('item "sgxk"', "promised_limit.count"),
-        ('item "sgxk"', "extension_allowed"),
-        ('item "xfys"', "promised_limit"),
-        ('route "r1"', "items[sgxk].after[0]"),
+        ("目录", "version"),
+        ("部门 zjj", "mode"),
+        ("事项 xmba", "department"),
+        ("事项 sgxk", "promised_limit.count"),
+        ("事项 sgxk", "extension_allowed"),
+        ("事项 xfys", "promised_limit"),
+        ("路线 r1", "items[sgxk].after[0]"),
     ]
     lines = [p.line for p in problems]
     assert all(line is not None for line in lines)
     assert lines == sorted(lines)  # type: ignore[type-var]
-    assert str(CatalogError(problems)).startswith("the catalog has 7 problems:\n  - catalog field")
+    assert str(CatalogError(problems)).startswith("目录文件有 7 处错误：\n  - 第 1 行，目录的字段 version")
 
 
 def test_broken_element_does_not_cascade_to_references() -> None:
     problems = _problems(_mutated(_set(("items", 1, "kind"), "permit")))
-    assert [(p.where, p.field) for p in problems] == [('item "sgxk"', "kind")]
+    assert [(p.where, p.field) for p in problems] == [("事项 sgxk", "kind")]
 
 
 def test_impossible_unquoted_date_gives_its_line() -> None:
     text = _dump(BASE).replace("effective_from: '2026-01-01'", "effective_from: 2026-02-30")
     problems = _problems(text)
     assert [str(p) for p in problems] == [
-        'catalog field "effective_from": invalid date: day is out of range for month (line 2)'
+        "第 2 行，目录的字段 effective_from：日期无效：没有这一天，请检查年、月、日"
     ]
 
 
 def test_not_a_mapping_and_empty_text() -> None:
-    assert _problems("- a\n- b\n")[0].message == "the catalog must be a mapping, got a list"
-    assert _problems("")[0].message == "the catalog is empty"
-    assert _problems("# only a comment\n")[0].message == "the catalog is empty"
-    assert _problems("~\n")[0].message == "the catalog is empty"
+    assert _problems("- a\n- b\n")[0].message == "目录文件的顶层须为映射（键: 值），实为列表"
+    assert _problems("")[0].message == "目录文件为空"
+    assert _problems("# only a comment\n")[0].message == "目录文件为空"
+    assert _problems("~\n")[0].message == "目录文件为空"
 
 
 def test_alias_bomb_is_refused() -> None:
     lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
     problems = _problems("\n".join(lines))
-    assert "expands to more than" in problems[0].message
+    assert "文档展开后超过" in problems[0].message
 
 
 def test_parse_only_checks_shape_and_validate_only_rules() -> None:
@@ -338,7 +344,7 @@ def test_parse_only_checks_shape_and_validate_only_rules() -> None:
     assert isinstance(cf, CatalogFile)
     with pytest.raises(CatalogError) as info:
         validate_catalog(cf)
-    assert [str(p) for p in info.value.problems] == ['item "sgxk" field "department": unknown department "zjjj"']
+    assert [str(p) for p in info.value.problems] == ["事项 sgxk 的字段 department：目录中没有部门 zjjj"]
 
 
 def test_validate_catalog_on_a_built_catalog() -> None:
@@ -351,7 +357,7 @@ def test_validate_catalog_on_a_built_catalog() -> None:
     )
     with pytest.raises(CatalogError) as info:
         validate_catalog(broken)
-    assert [(p.where, p.field, p.line) for p in info.value.problems] == [('route "r1"', "milestones[done].code", None)]
+    assert [(p.where, p.field, p.line) for p in info.value.problems] == [("路线 r1", "milestones[done].code", None)]
 
 
 def test_promised_in_workdays_within_calendar_statutory_passes() -> None:
@@ -390,5 +396,5 @@ def test_the_example_of_the_format_document_loads() -> None:
 def test_more_than_one_document_is_refused() -> None:
     problems = _problems(_dump(BASE) + "---\nversion: '2026.2'\n")
     assert len(problems) == 1
-    assert "single document" in problems[0].message
+    assert "只能包含一个 YAML 文档" in problems[0].message
     assert problems[0].line is not None

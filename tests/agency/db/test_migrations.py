@@ -57,12 +57,14 @@ def test_models_and_migrations_agree(backend: str, tmp_path: Path) -> None:
         drop_database(url)
 
 
-def test_the_open_clocks_are_built_from_the_book_by_their_migration(backend: str, tmp_path: Path) -> None:
-    """Migration 0011 computes the open clocks of a book that already has clock events (the demo's)."""
+def test_the_clock_rows_are_built_from_the_book_by_their_migration(backend: str, tmp_path: Path) -> None:
+    """Migration 0012 computes the clock rows of a book that already has clock events (the demo's), with the
+    pure reduction the writers use: what the actions wrote is what the migration builds."""
     from sqlalchemy import delete, func, select
 
-    from agency.approvals import open_clocks
-    from agency.approvals.models import OpenClock
+    from agency import timeutil
+    from agency.approvals import clock_rows
+    from agency.approvals.models import ApprovalClock
     from agency.db.engine import create_sessionmaker
     from tests.conftest import load_demo_book, make_settings
 
@@ -72,17 +74,17 @@ def test_the_open_clocks_are_built_from_the_book_by_their_migration(backend: str
     async def count() -> int:
         engine = create_engine(url)
         async with create_sessionmaker(engine)() as session:
-            rows = int((await session.execute(select(func.count()).select_from(OpenClock))).scalar_one())
+            rows = int((await session.execute(select(func.count()).select_from(ApprovalClock))).scalar_one())
         await engine.dispose()
         return rows
 
     async def check() -> tuple[int, int, int]:
         engine = create_engine(url)
         async with create_sessionmaker(engine)() as session:
-            rows = (await session.execute(select(func.count()).select_from(OpenClock))).scalar_one()
-            differing = await open_clocks.differences(session)
-            await session.execute(delete(OpenClock))  # and `agency clocks check` would notice a loss
-            lost = await open_clocks.differences(session)
+            rows = (await session.execute(select(func.count()).select_from(ApprovalClock))).scalar_one()
+            differing = await clock_rows.differences(session, timeutil.today())
+            await session.execute(delete(ApprovalClock))  # and `agency clocks check` would notice a loss
+            lost = await clock_rows.differences(session, timeutil.today())
             await session.rollback()
         await engine.dispose()
         return rows, differing, lost
@@ -90,11 +92,11 @@ def test_the_open_clocks_are_built_from_the_book_by_their_migration(backend: str
     try:
         migrate.upgrade(url)
         asyncio.run(load_demo_book(settings))
-        kept_by_the_hooks = asyncio.run(count())
-        assert kept_by_the_hooks > 0
-        migrate.downgrade(url, "0010")  # the table goes; the events stay
+        written_by_the_actions = asyncio.run(count())
+        assert written_by_the_actions > 0
+        migrate.downgrade(url, "0011")  # the table goes; the events stay
         migrate.upgrade(url)
         rows, differing, lost = asyncio.run(check())
-        assert (rows, differing, lost) == (kept_by_the_hooks, 0, kept_by_the_hooks)
+        assert (rows, differing, lost) == (written_by_the_actions, 0, written_by_the_actions)
     finally:
         drop_database(url)

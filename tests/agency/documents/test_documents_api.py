@@ -10,6 +10,7 @@ import pytest
 from docx import Document as Docx
 
 import documents as paper
+from agency import timeutil
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.support import Api, FreshApi
 
@@ -41,7 +42,14 @@ async def test_templates_are_listed_with_codes_of_the_contract(api: Api) -> None
     codes = {t["code"]: t["scope"] for t in response.json()}
     assert codes == {"authorization_letter": "project", "registration_form": "project", "one_time_notice": "approval",
                      "transmittal_list": "bundle", "supervision_notice": "escalation", "refusal_notice": "approval",
-                     "completion_notice": "project", "progress_report": "project", "application_form": "approval"}
+                     "completion_notice": "project", "progress_report": "project", "application_form": "approval",
+                     # The statutory notices and the reform-era intake papers (API.md "Reform-era intake").
+                     "acceptance_notice": "approval", "extension_notice": "approval",
+                     "special_procedure_notice": "approval", "deferral_notice": "approval",
+                     "commitment_letter": "approval", "termination_notice": "approval",
+                     # The office's papers of the mandate, the minutes and fees (API.md, the office's papers).
+                     "mandate_pause": "project", "mandate_end": "project", "mandate_renewal": "project",
+                     "meeting_minutes": "project", "payment_notice": "approval"}
 
 
 @pytest.mark.parametrize("template", ["authorization_letter", "registration_form", "progress_report"])
@@ -101,9 +109,16 @@ async def test_application_form_lists_missing_facts_then_becomes_the_material(ap
         "construction_unit": "示范建工集团有限公司", "supervision_unit": "示范工程监理有限公司",
         "contact_name": "刘工", "contact_phone": "13800002222"})
     assert facts.status_code == 200, facts.text
+    # The form asks for the 项目代码 too: the platform's code, entered when it is given.
+    no_code = await api.client.post(f"/api/projects/{d.project['id']}/documents", headers=d.clerk,
+                                    json={"template": "application_form", "approval_id": sgxk})
+    assert no_code.status_code == 422 and "项目代码" in no_code.json()["detail"]
+    code = f"2026-339001-29-02-{d.project['id'] % 1_000_000:06d}"
+    coded = await api.client.patch(f"/api/projects/{d.project['id']}", headers=d.clerk, json={"investment_code": code})
+    assert coded.status_code == 200, coded.text
     made = await _generate(d, "application_form", approval_id=sgxk)
     text = text_of(await _download(d, made["file_id"]))
-    assert "示范建工集团有限公司" in text and d.project["name"] in text
+    assert "示范建工集团有限公司" in text and d.project["name"] in text and code in text
     approval = await d.get(sgxk)
     form = next(m for m in approval["materials"] if m["code"] == "sqb")
     assert [f["id"] for f in form["files"]] == [made["file_id"]]
@@ -168,7 +183,7 @@ def _replace_in_docx(data: bytes, old: str, new: str) -> bytes:
 async def test_a_generated_paper_is_dated_so_an_orphan_check_meanwhile_spares_it(api: Api) -> None:
     """`storage check --repair-orphans` removes only orphans older than its grace period: a paper whose
     row is not committed yet must carry its writing time like an upload does, or it looks ancient."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import datetime, timedelta
 
     import storage
     from agency.files.models import StoredFile
@@ -182,4 +197,4 @@ async def test_a_generated_paper_is_dated_so_an_orphan_check_meanwhile_spares_it
         stamp = (await store.stat(key)).metadata["uploaded-at"]
     finally:
         await store.aclose()
-    assert abs(datetime.fromisoformat(stamp) - datetime.now(UTC)) < timedelta(minutes=5)
+    assert abs(datetime.fromisoformat(stamp) - timeutil.now()) < timedelta(minutes=5)

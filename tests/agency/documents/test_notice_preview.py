@@ -54,5 +54,5 @@ async def test_preview_context_is_the_stored_notice_context_but_for_its_number(a
             Document.approval_id == xmba))).scalar_one() == 1  # the preview left no paper behind
     previewed = msgspec.json.decode(msgspec.json.encode(shown.context))  # as the document row keeps it
     assert previewed.pop("doc_number") == preview.PREVIEW_NUMBER
-    assert str(stored.pop("doc_number")).startswith("代办〔")
+    assert str(stored.pop("doc_number")).startswith("示发改告〔")  # the department's series
     assert previewed == stored

@@ -4,16 +4,17 @@ rating link needs no login, expires and cannot be replayed."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from agency import timeutil
+from agency.approvals.models import Approval
 from agency.evaluations import service as evaluations
 from agency.evaluations.models import RatingLink
 from agency.notifications.models import Notification
 from agency.notifications.service import SMS_LIMIT
-from agency.projects.models import Approval
 from agency.settings import Settings
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.agency.evaluations.apps import api_with_handlers
@@ -153,7 +154,7 @@ async def test_rating_link_by_sms_works_once_without_login(xapi: Api) -> None:
 
 async def test_rating_link_expires_after_seven_days(xapi: Api) -> None:
     _, xmba, _ = await _approved(xapi)
-    token = await _issue(xapi, xmba, now=datetime.now(UTC) - timedelta(days=7, minutes=1))
+    token = await _issue(xapi, xmba, now=timeutil.now() - timedelta(days=7, minutes=1))
     expired = await xapi.client.get(f"/api/ratings/{token}")
     assert expired.status_code == 410 and "过期" in expired.json()["detail"]
     refused = await xapi.client.post(f"/api/ratings/{token}", json={"score": 5})

@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from agency.approvals.models import Approval
 from agency.audit import service as audit_service
 from agency.audit.models import AuditEvent
-from agency.projects.models import Approval
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.agency.files.files_fixtures import (
     LIMIT,
@@ -439,13 +439,16 @@ async def test_only_those_who_may_see_the_approval_see_its_files(scene: Scene) -
     assert (await app.client.get(f"/api/approvals/{xmba}", headers=zrzy)).status_code == 404
     assert (await app.client.get(f"/api/files/{file_id}")).status_code == 401
 
-    # Only the clerk uploads; who cannot see the approval does not learn it exists.
-    for who, headers, status in (("own enterprise", own_enterprise, 403), ("its department", fgj, 403),
-                                 ("another enterprise", stranger, 404), ("another department", zrzy, 404)):
+    # The clerk uploads into the current set; the dossier's own enterprise only into the pending list the clerk
+    # reviews (网上办事); its department may not, and who cannot see the approval does not learn it exists.
+    for who, headers, status in (("its department", fgj, 403), ("another enterprise", stranger, 404),
+                                 ("another department", zrzy, 404)):
         before = await app.snapshot(xmba)
         response = await app.upload(headers, xmba, "yyzz", pdf(seed=unique("intruder")))
         assert response.status_code == status, (who, response.text)
         await app.expect_unchanged(before)
+    offered = await app.upload(own_enterprise, xmba, "yyzz", pdf(seed=unique("offered")))
+    assert offered.status_code == 201 and offered.json()["state"] == "pending", offered.text
 
 
 async def test_closed_approval_takes_no_more_files(scene: Scene) -> None:
@@ -561,9 +564,9 @@ async def test_submit_needs_an_uploaded_file_for_every_required_material(scene: 
     assert refused.status_code == 415
 
     not_ready = await d.act(xmba, "submit")
-    assert not_ready.status_code == 409, not_ready.text
+    assert not_ready.status_code == 422, not_ready.text
     assert required["cns"] in not_ready.json()["detail"]
-    assert not_ready.json()["extra"]["materials"] == [required["cns"]]
+    assert [(e["material_code"], e["name"]) for e in not_ready.json()["extra"]] == [("cns", required["cns"])]
 
     assert (await app.upload(d.clerk, xmba, "cns", ofd(), "承诺书.ofd")).status_code == 201
     submitted = await d.act(xmba, "submit")

@@ -9,7 +9,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +17,13 @@ from click.testing import CliRunner
 from sqlalchemy import delete
 
 import storage
+from agency import timeutil
 from agency.cli import main
 from agency.db import migrate
 from agency.db.engine import create_engine, create_sessionmaker
-from agency.files.integrity import ORPHAN_GRACE
+from agency.documents.models import DocumentTemplate
 from agency.files.models import StoredFile
+from agency.ops.storage_check import ORPHAN_GRACE
 from agency.settings import get_settings
 from tests.agency.files.files_fixtures import STORAGE_KINDS, moto_or_skip, pdf, running_moto, storage_url
 from tests.conftest import drop_database, new_database
@@ -99,7 +101,7 @@ async def setup(check_database: str, storage_kind: str, request: pytest.FixtureR
             await session.execute(delete(StoredFile))
             for n in range(2):
                 data = pdf(50_000 + n, seed=f"check-{n}-{tmp_path.name}")
-                uploaded_at = datetime.now(UTC) - ORPHAN_GRACE * 1.5
+                uploaded_at = timeutil.now() - ORPHAN_GRACE * 1.5
                 blob = await store.put(_once(data), max_size=len(data),
                                        metadata={"uploaded-at": uploaded_at.isoformat()})
                 row = StoredFile(storage_key=blob.key, kind="document", original_name=f"第{n}号文件.pdf",
@@ -157,7 +159,7 @@ async def test_changed_bytes_are_a_sha256_mismatch(setup: Setup) -> None:
 
 
 async def test_orphans_are_reported_and_old_ones_repaired(setup: Setup) -> None:
-    now = datetime.now(UTC)
+    now = timeutil.now()
     old = await setup.put(pdf(seed="old orphan"), now - timedelta(hours=2))
     undated = await setup.put(pdf(seed="undated orphan"), None)  # from before uploads were dated
     young = await setup.put(pdf(seed="young orphan"), now - timedelta(minutes=5))  # maybe an upload in flight
@@ -178,3 +180,35 @@ async def test_orphans_are_reported_and_old_ones_repaired(setup: Setup) -> None:
     await setup.store.delete(young)
     code, output = await setup.run("--repair-orphans")
     assert code == 0 and "storage consistent" in output, output
+
+
+async def test_uploaded_template_versions_are_known_objects_not_orphans(setup: Setup) -> None:
+    """Issue 19, finding 4: the check called an uploaded template version an orphan, and --repair-orphans deleted
+    it; every later paper of that template then failed. Every row naming an object is known to the check."""
+    data = pdf(seed=f"template-{setup.data_dir.name}")  # the check compares bytes, not what they are
+    key = await setup.put(data, timeutil.now() - ORPHAN_GRACE * 2)
+    engine = create_engine(setup.database_url, pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            row = DocumentTemplate(code="authorization_letter", version=1, storage_key=key,
+                                   sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                                   uploaded_at=timeutil.now() - ORPHAN_GRACE * 2)
+            session.add(row)
+            await session.commit()
+            template_id = row.id
+        try:
+            code, output = await setup.run("--repair-orphans")
+            assert code == 0 and "storage consistent" in output and "ORPHAN" not in output, output
+            assert "checked 3 file rows and 3 objects" in output
+            assert key in await setup.keys()
+            await setup.store.delete(key)
+            code, output = await setup.run()
+            assert code == 1, output
+            assert (f"MISSING object for document template #{template_id} (authorization_letter version 1): "
+                    f"{key}") in output
+        finally:
+            async with create_sessionmaker(engine)() as session:
+                await session.execute(delete(DocumentTemplate))
+                await session.commit()
+    finally:
+        await engine.dispose()

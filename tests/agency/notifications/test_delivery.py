@@ -14,7 +14,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,6 +25,7 @@ from aiosmtpd.controller import Controller
 from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, func, select
 
+from agency import timeutil
 from agency.app import ROUTE_HANDLERS, create_app
 from agency.audit.models import AuditEvent
 from agency.db import migrate
@@ -165,7 +166,7 @@ async def test_gateway_down_twice_then_up_delivers_the_sms_once_under_one_idempo
     api = outbox_api
     message = await put(api, "approval:1:accept")
     async with SmsGatewayServer(failures=2) as gateway:
-        channels, t0 = sms_via(gateway.url), datetime.now(UTC)
+        channels, t0 = sms_via(gateway.url), timeutil.now()
         first = await deliver_due(api.sessions, channels, now=t0, max_attempts=8)
         assert (first.sent, first.retried, first.dead) == (0, 1, 0)
         after_first = await row(api, "approval:1:accept")
@@ -208,7 +209,7 @@ async def test_sms_failing_every_time_goes_dead_shows_to_the_admin_and_a_retry_s
     api = outbox_api
     baseline = await last_audit_id(api)
     message = await put(api, "escalation:9:red", body="【督办】项目审批已超期，请尽快办理。")
-    unreachable, t0 = sms_via(f"http://127.0.0.1:{free_port()}/sms"), datetime.now(UTC)
+    unreachable, t0 = sms_via(f"http://127.0.0.1:{free_port()}/sms"), timeutil.now()
     outcomes = [await deliver_due(api.sessions, unreachable, now=t0 + timedelta(hours=n), max_attempts=3)
                 for n in range(4)]
     assert [(o.retried, o.dead) for o in outcomes] == [(1, 0), (1, 0), (0, 1), (0, 0)]
@@ -276,7 +277,7 @@ async def test_email_reaches_the_smtp_server_with_its_chinese_subject_and_body_i
               subject=subject, body=body)
     sink, port = MailSink(), free_port()
     down = Channels(sms=LoggingSmsGateway(), email=SmtpMailer(f"smtp://127.0.0.1:{port}", "agency@county.gov.cn"))
-    t0 = datetime.now(UTC)
+    t0 = timeutil.now()
     assert (await deliver_due(api.sessions, down, now=t0, max_attempts=8)).retried == 1  # server not up yet
     assert "邮件发送失败" in ((await row(api, "escalation:5:l3")).last_error or "")
     controller = Controller(sink, hostname="127.0.0.1", port=port)

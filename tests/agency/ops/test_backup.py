@@ -18,12 +18,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import documents as paper
 import storage
 from agency.cli import main
 from agency.db import migrate
+from agency.documents.service import DOCX
 from agency.ops import database
 from agency.settings import get_settings
 from tests.agency.approvals.flow import Dossier, open_dossier
+from tests.agency.documents.test_documents_api import _replace_in_docx
 from tests.agency.files.files_fixtures import MiB, files_app, moto_or_skip, pdf, running_moto, storage_url
 from tests.conftest import drop_database, new_database, seed_reference_data
 from tests.storage.blob_helpers import MotoServer
@@ -77,6 +80,7 @@ class Seeded:
     source: System
     dossier: Dossier
     files: dict[int, str]  # file id → sha256 of the bytes uploaded
+    template_sha256: str  # of the template version an administrator uploaded
     events: list[dict[str, Any]]
     backup: Path
     moto: MotoServer | None
@@ -116,11 +120,18 @@ async def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
                 response = await app.upload(dossier.clerk, xmba, "yyzz", data, name)
                 assert response.status_code == 201, response.text
                 files[response.json()["id"]] = hashlib.sha256(data).hexdigest()
+            # An object no file row names, yet one the system needs: an uploaded template version.
+            builtin = paper.builtin_template_bytes("authorization_letter")
+            template = _replace_in_docx(builtin, "代办服务委托书", "代办服务委托书（本县版）")
+            uploaded = await app.client.put("/api/document-templates/authorization_letter",
+                                            headers=app.api.admin_headers, content=template)
+            assert uploaded.status_code == 200, uploaded.text
             events = await timeline(app.client, dossier)
         backup = folder / "backup"
         code, output = await source.agency("backup", str(backup))
         assert code == 0, output
-        seeded = Seeded((db_kind, store_kind), source, dossier, files, events, backup, moto, made)
+        seeded = Seeded((db_kind, store_kind), source, dossier, files, hashlib.sha256(template).hexdigest(), events,
+                        backup, moto, made)
         yield seeded
     finally:
         for made_url in made:
@@ -142,11 +153,13 @@ async def test_backup_holds_the_database_every_object_and_a_manifest(seeded: See
     assert manifest["database"]["kind"] == seeded.kind[0] and manifest["storage_kind"] == seeded.kind[1]
     objects = {entry["key"]: entry for entry in manifest["objects"]}
     assert set(objects) == await seeded.source.keys() and manifest["missing"] == []
-    assert sorted(entry["sha256"] for entry in objects.values()) == sorted(seeded.files.values())
+    assert sorted(entry["sha256"] for entry in objects.values()) == sorted([*seeded.files.values(),
+                                                                            seeded.template_sha256])
     for key, entry in objects.items():
         copy = (seeded.backup / "objects" / key).read_bytes()
+        # Every object a row names is restored, the template version too (it was taken for an orphan).
         assert hashlib.sha256(copy).hexdigest() == entry["sha256"] and entry["referenced"]
-        assert entry["content_type"] == "application/pdf" and "uploaded-at" in entry["metadata"]
+        assert entry["content_type"] in ("application/pdf", DOCX) and "uploaded-at" in entry["metadata"]
     assert manifest["audit"]["events"] > 0 and manifest["audit"]["last_hash"]
 
     code, output = await seeded.source.agency("restore", "--verify-only", str(seeded.backup))
@@ -158,15 +171,16 @@ async def test_restore_onto_an_empty_system_brings_back_dossier_scans_and_audit_
     target = await seeded.empty_target(tmp_path)
     code, output = await target.agency("restore", str(seeded.backup))
     assert code == 0, output
-    assert "restored the database" in output and f"and {len(seeded.files)} objects" in output
+    objects = len(seeded.files) + 1  # the scans and the uploaded template version
+    assert "restored the database" in output and f"and {objects} objects" in output
 
     code, output = await target.agency("audit", "verify")
     assert code == 0 and "audit chain intact" in output, output
     code, output = await target.agency("storage", "check")
     assert code == 0 and "storage consistent" in output and "BROKEN" not in output, output
-    assert f"checked {len(seeded.files)} file rows and {len(seeded.files)} objects" in output
+    assert f"checked {objects} file rows and {objects} objects" in output
     code, output = await target.agency("clocks", "check")
-    assert code == 0 and "open clocks agree with the clock events" in output, output
+    assert code == 0 and "clock rows agree with the clock events" in output, output
 
     async with files_app(target.database_url, tmp_path, seeded.kind[1], target.storage_url, admin=False) as app:
         clerk = seeded.dossier.clerk  # the session row came back with the database
@@ -178,6 +192,9 @@ async def test_restore_onto_an_empty_system_brings_back_dossier_scans_and_audit_
             assert download.status_code == 200, download.text
             assert hashlib.sha256(download.content).hexdigest() == sha256
             assert (await app.store.stat((await app.row(file_id)).storage_key)).sha256 == sha256
+        paper_made = await app.client.post(f"/api/projects/{seeded.dossier.project['id']}/documents",
+                                           headers=clerk, json={"template": "authorization_letter"})
+        assert paper_made.status_code == 201 and paper_made.json()["template_version"] == 1, paper_made.text
 
 
 async def test_restore_onto_a_database_with_tables_is_refused(seeded: Seeded, tmp_path: Path) -> None:

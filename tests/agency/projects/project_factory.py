@@ -32,8 +32,14 @@ _random = random.Random()
 
 DEMO_CATALOG = resources.files("agency.catalog").joinpath("data/demo_catalog.yaml").read_text(encoding="utf-8")
 
-# DOMAIN.md's new industrial route: item → the items it waits for ("after"); xfys and ghhs wait for
-# the construction_complete milestone instead of an approval.
+# The catalog's sixteen items, DOMAIN.md's table in its order.
+CATALOG_ITEMS = ["xmba", "ydghxk", "tddj", "gcghxk", "hp", "jnsc", "stbc", "sgtsc", "xfsj", "sgxk", "dljr", "gsjr",
+                 "xfys", "ghhs", "lhys", "fwdj"]
+# 消防验收 and 规划核实 are participants' opinions inside 联合验收 on the new industrial route (issue 24):
+# the catalog keeps them as items, the route does not plan them.
+JOINT_PARTS = {"xfys", "ghhs"}
+# The new industrial route: item → the items it waits for ("after"); lhys waits for the
+# construction_complete milestone instead of an approval.
 NEW_INDUSTRIAL_AFTER: dict[str, list[str]] = {
     "xmba": [],
     "ydghxk": ["xmba"],
@@ -47,9 +53,7 @@ NEW_INDUSTRIAL_AFTER: dict[str, list[str]] = {
     "sgxk": ["tddj", "hp", "jnsc", "sgtsc", "xfsj"],
     "dljr": ["sgxk"],
     "gsjr": ["sgxk"],
-    "xfys": [],
-    "ghhs": [],
-    "lhys": ["xfys", "ghhs"],
+    "lhys": [],
     "fwdj": ["lhys"],
 }
 DEPARTMENT_OF: dict[str, str] = {
@@ -57,6 +61,7 @@ DEPARTMENT_OF: dict[str, str] = {
     "stbc": "slj", "sgtsc": "zjj", "xfsj": "zjj", "sgxk": "zjj", "dljr": "gdgs", "gsjr": "zls",
     "xfys": "zjj", "ghhs": "zrzy", "lhys": "zjj", "fwdj": "bdc",
 }
+# Against the catalog's sixteen: tech_upgrade keeps xfys as an item of its own (its lhys has no participants).
 TECH_UPGRADE_SKIPS = {"ydghxk", "tddj", "gcghxk", "ghhs"}
 
 

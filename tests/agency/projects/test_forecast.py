@@ -10,7 +10,7 @@ import pytest
 
 from agency.approvals.clock import Limit
 from agency.calendar.seed import default_calendar
-from agency.projects.forecast import ForecastError, NodeKind, PlanNode, forecast
+from agency.dossiers.forecast import ForecastError, NodeKind, PlanNode, forecast
 
 CAL = default_calendar()
 MONDAY = date(2026, 3, 2)

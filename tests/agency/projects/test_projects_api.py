@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from agency import timeutil
 from agency.timeutil import today_local
 from tests.agency.projects.project_factory import (
+    CATALOG_ITEMS,
     DEPARTMENT_OF,
+    JOINT_PARTS,
     NEW_INDUSTRIAL_AFTER,
     TECH_UPGRADE_SKIPS,
     by_code,
@@ -54,22 +57,25 @@ async def test_clerk_opens_a_new_industrial_project_with_sixteen_planned_approva
                                                                    "decided_by": None, "decided_at": None}
 
     approvals = by_code(project)
-    assert list(approvals) == list(NEW_INDUSTRIAL_AFTER)
+    assert list(approvals) == list(NEW_INDUSTRIAL_AFTER) and len(approvals) == 14
     assert all(a["status"] == "planned" for a in project["approvals"])
-    assert {code: a["department_code"] for code, a in approvals.items()} == DEPARTMENT_OF
+    assert {code: a["department_code"] for code, a in approvals.items()} == {
+        code: department for code, department in DEPARTMENT_OF.items() if code not in JOINT_PARTS}
     assert approvals["sgxk"]["name"] == "建筑工程施工许可证"
     assert approvals["sgxk"]["stage"] == "construction_permit"
-    # Prerequisites are approval ids of this project, exactly DOMAIN.md's "after" column.
+    # Prerequisites are approval ids of this project, exactly the route's "after" column.
     own_ids = {a["id"] for a in project["approvals"]}
     for code, approval in approvals.items():
         assert set(approval["prerequisites"]) <= own_ids
         assert sorted(item_codes_of(project, approval["prerequisites"])) == sorted(NEW_INDUSTRIAL_AFTER[code]), code
     assert sorted(item_codes_of(project, approvals["sgxk"]["prerequisites"])) == sorted(
         ["tddj", "hp", "jnsc", "sgtsc", "xfsj"])
-    # The completion checks wait for construction, which is a milestone, not an approval.
-    for code in ("xfys", "ghhs"):
-        assert approvals[code]["prerequisites"] == []
-        assert approvals[code]["waits_for_milestones"] == ["construction_complete"]
+    # 消防验收 and 规划核实 are participants of the joint acceptance, which waits for construction (a
+    # milestone, not an approval) and does not ask for their certificates: their opinions replace them.
+    assert approvals["lhys"]["prerequisites"] == []
+    assert approvals["lhys"]["waits_for_milestones"] == ["construction_complete"]
+    joint = (await api.client.get(f"/api/approvals/{approvals['lhys']['id']}", headers=clerk)).json()
+    assert [m["code"] for m in joint["materials"]] == ["bab", "ysbg", "bxs", "rfys", "dags"]
     assert [m["code"] for m in project["milestones"]] == ["construction_complete"]
     # No clock runs before anything is accepted.
     assert all(a["clock"]["due_on"] is None and a["clock"]["level"] == "none" for a in project["approvals"])
@@ -77,7 +83,9 @@ async def test_clerk_opens_a_new_industrial_project_with_sixteen_planned_approva
     forecast = project["forecast"]
     assert forecast["completion_date"] > today_local().isoformat()
     assert forecast["working_days"] > 0
-    assert forecast["critical_path"][0] == "xmba" and forecast["critical_path"][-1] == "fwdj"
+    # 竣工 assumed as soon as the permit is issued: 联合验收 5 WD + 房屋登记 5 WD ties with 电力接入's 10 WD
+    # after the permit, and on a tie the first listed (dljr) ends the path.
+    assert forecast["critical_path"][0] == "xmba" and forecast["critical_path"][-2:] == ["sgxk", "dljr"]
     assert set(forecast["critical_path"]) <= set(NEW_INDUSTRIAL_AFTER) | {"construction_complete"}
     assert isinstance(forecast["provisional"], bool)
     assert forecast["unknown_milestones"] == ["construction_complete"]
@@ -93,23 +101,24 @@ async def test_forecast_of_a_new_industrial_project_opened_on_monday_2_march_202
     #   gcghxk (after ydghxk, tddj) 7 WD → 19 Mar.  sgtsc 7 WD → 30 Mar.
     #   xfsj 5 WD: 31 Mar, 1–3 Apr, (6 Apr 清明), 7 Apr → 7 Apr.  sgxk 3 WD → 10 Apr.
     #   dljr 10 WD → 24 Apr, gsjr 5 WD → 17 Apr.
-    #   竣工 has no date: assumed on 10 Apr (and flagged).  xfys 7 WD → 21 Apr, ghhs 5 WD → 17 Apr.
-    #   lhys 5 WD → 28 Apr.  fwdj 5 WD: 29, 30 Apr, (1–5 May 劳动节), 6, 7, 8 May → Fri 8 May 2026.
-    # Working days after 2 March up to 8 May: 21 in March + 21 in April (6 Apr off) + 3 in May = 45.
+    #   竣工 has no date: assumed on 10 Apr (and flagged).  消防验收 and 规划核实 are opinions inside 联合验收,
+    #   not items: lhys 5 WD, 13–17 Apr → Fri 17 Apr.  fwdj 5 WD, 20–24 Apr → Fri 24 Apr 2026,
+    #   the same day as dljr; on the tie the first listed, dljr, ends the critical path.
+    # Working days after 2 March up to 24 April: 21 in March + 17 in April (1–3, 7–10, 13–17, 20–24) = 38.
     forecast = seen["forecast"]
-    assert forecast["completion_date"] == "2026-05-08"
-    assert forecast["working_days"] == 45
+    assert forecast["completion_date"] == "2026-04-24"
+    assert forecast["working_days"] == 38
     assert forecast["provisional"] is False
     assert forecast["unknown_milestones"] == ["construction_complete"]
     path = forecast["critical_path"]
     assert path[0] == "xmba" and path[1] in ("ydghxk", "tddj")
-    assert path[2:] == ["gcghxk", "sgtsc", "xfsj", "sgxk", "construction_complete", "xfys", "lhys", "fwdj"]
+    assert path[2:] == ["gcghxk", "sgtsc", "xfsj", "sgxk", "dljr"]
     finish = {code: a["planned_finish"] for code, a in by_code(seen).items()}
     assert finish == {
         "xmba": "2026-03-03", "ydghxk": "2026-03-10", "tddj": "2026-03-10", "jnsc": "2026-03-10",
         "stbc": "2026-03-10", "hp": "2026-03-17", "gcghxk": "2026-03-19", "sgtsc": "2026-03-30",
         "xfsj": "2026-04-07", "sgxk": "2026-04-10", "dljr": "2026-04-24", "gsjr": "2026-04-17",
-        "xfys": "2026-04-21", "ghhs": "2026-04-17", "lhys": "2026-04-28", "fwdj": "2026-05-08",
+        "lhys": "2026-04-17", "fwdj": "2026-04-24",
     }
 
 
@@ -135,7 +144,7 @@ async def test_technical_upgrade_plans_twelve_approvals_without_land_and_plannin
     project = await open_project(api, clerk, enterprise["id"], route_code="tech_upgrade")
     approvals = by_code(project)
     assert len(approvals) == 12
-    assert set(approvals) == set(NEW_INDUSTRIAL_AFTER) - TECH_UPGRADE_SKIPS
+    assert set(approvals) == set(CATALOG_ITEMS) - TECH_UPGRADE_SKIPS
     assert sorted(item_codes_of(project, approvals["sgxk"]["prerequisites"])) == sorted(["hp", "jnsc", "sgtsc",
                                                                                          "xfsj"])
     assert item_codes_of(project, approvals["sgtsc"]["prerequisites"]) == ["xmba"]
@@ -201,7 +210,7 @@ async def test_project_list_filters_and_pages(api: Api) -> None:
     first = mine["items"][0]
     assert first == first | {"code": opened[2]["code"], "name": opened[2]["name"], "status": "planning",
                              "enterprise": {"id": enterprise["id"], "name": enterprise["name"]},
-                             "approvals_total": 16, "approvals_approved": 0}
+                             "approvals_total": 14, "approvals_approved": 0}
 
     page_one = await listed(enterprise_id=enterprise["id"], page_size=2)
     page_two = await listed(enterprise_id=enterprise["id"], page_size=2, page=2)
@@ -246,7 +255,7 @@ async def test_enterprise_sees_its_own_dossier_and_nothing_of_anothers(api: Api)
     other = await api.user_headers("enterprise", enterprise_id=stranger["id"])
 
     seen = await api.client.get(f"/api/projects/{project['id']}", headers=own)
-    assert seen.status_code == 200 and len(seen.json()["approvals"]) == 16
+    assert seen.status_code == 200 and len(seen.json()["approvals"]) == 14
     assert (await api.client.get(f"/api/projects/{project['id']}/events", headers=own)).status_code == 200
     owned = (await api.client.get("/api/projects", headers=own)).json()
     assert [p["id"] for p in owned["items"]] == [project["id"]] and owned["total"] == 1
@@ -267,7 +276,8 @@ async def test_department_sees_the_dossier_but_only_its_own_approvals(api: Api) 
     response = await api.client.get(f"/api/projects/{project['id']}", headers=construction)
     assert response.status_code == 200
     seen = response.json()
-    assert sorted(a["item_code"] for a in seen["approvals"]) == sorted(["sgtsc", "xfsj", "sgxk", "xfys", "lhys"])
+    # 消防验收 is 住房和城乡建设局's part inside 联合验收 on this route, not an approval of its own.
+    assert sorted(a["item_code"] for a in seen["approvals"]) == sorted(["sgtsc", "xfsj", "sgxk", "lhys"])
     assert {a["department_code"] for a in seen["approvals"]} == {"zjj"}
     listed = (await api.client.get("/api/projects", params={"q": project["code"]}, headers=construction)).json()
     assert [p["id"] for p in listed["items"]] == [project["id"]]
@@ -307,10 +317,16 @@ async def test_clerk_adds_an_item_to_the_plan_and_removes_it_while_planned(api: 
     planning = await api.user_headers("department", department_code="zrzy")
     assert (await api.client.get(f"/api/projects/{project['id']}", headers=planning)).status_code == 200
 
+    unexplained = await api.client.delete(f"/api/projects/{project['id']}/approvals/{plan['ghhs']['id']}",
+                                          headers=clerk)
+    assert unexplained.status_code == 422 and unexplained.json()["extra"][0]["field"] == "reason"
     removed = await api.client.delete(f"/api/projects/{project['id']}/approvals/{plan['ghhs']['id']}",
-                                      headers=clerk)
+                                      params={"reason": "企业不再扩建"}, headers=clerk)
     assert removed.status_code == 200
     assert set(by_code(removed.json())) == set(by_code(project))
+    events = (await api.client.get(f"/api/projects/{project['id']}/events", headers=clerk)).json()["items"]
+    removal = next(e for e in events if e["action"] == "project.remove_approval")
+    assert removal["after"] == {"reason": "企业不再扩建"} and removal["before"]["item_code"] == "ghhs"
     assert (await api.client.get(f"/api/projects/{project['id']}", headers=planning)).status_code == 404
 
 
@@ -318,7 +334,8 @@ async def test_removing_an_item_that_others_wait_for_frees_them(api: Api) -> Non
     clerk, enterprise = await clerk_and_enterprise(api)
     project = await open_project(api, clerk, enterprise["id"])
     energy = by_code(project)["jnsc"]
-    response = await api.client.delete(f"/api/projects/{project['id']}/approvals/{energy['id']}", headers=clerk)
+    response = await api.client.delete(f"/api/projects/{project['id']}/approvals/{energy['id']}",
+                                       params={"reason": "不涉及"}, headers=clerk)
     assert response.status_code == 200
     plan = by_code(response.json())
     assert "jnsc" not in plan
@@ -330,7 +347,8 @@ async def test_re_adding_a_removed_item_puts_it_back_in_the_routes_order(api: Ap
     clerk, enterprise = await clerk_and_enterprise(api)
     project = await open_project(api, clerk, enterprise["id"])
     energy = by_code(project)["jnsc"]
-    await api.client.delete(f"/api/projects/{project['id']}/approvals/{energy['id']}", headers=clerk)
+    await api.client.delete(f"/api/projects/{project['id']}/approvals/{energy['id']}",
+                                       params={"reason": "不涉及"}, headers=clerk)
     response = await api.client.post(f"/api/projects/{project['id']}/approvals", json={"item_code": "jnsc"},
                                      headers=clerk)
     assert response.status_code == 201
@@ -347,7 +365,7 @@ async def test_adding_an_item_already_in_the_plan_is_409(api: Api) -> None:
                                      headers=clerk)
     assert response.status_code == 409
     assert response.json()["extra"][0]["field"] == "item_code"
-    assert len((await get_project(api, clerk, project["id"]))["approvals"]) == 16
+    assert len((await get_project(api, clerk, project["id"]))["approvals"]) == 14
 
 
 async def test_adding_an_unknown_item_is_422_naming_item_code(api: Api) -> None:
@@ -368,7 +386,7 @@ async def test_only_the_clerk_changes_the_plan(api: Api) -> None:
                                   headers=leader)
     assert added.status_code == 403
     removed = await api.client.delete(f"/api/projects/{project['id']}/approvals/{project['approvals'][0]['id']}",
-                                      headers=leader)
+                                      params={"reason": "不涉及"}, headers=leader)
     assert removed.status_code == 403
     assert len((await get_project(api, clerk, project["id"]))["approvals"]) == 12
 
@@ -378,7 +396,8 @@ async def test_removing_an_approval_of_another_project_is_refused(api: Api) -> N
     project = await open_project(api, clerk, enterprise["id"], route_code="tech_upgrade")
     other = await open_project(api, clerk, enterprise["id"], route_code="tech_upgrade")
     stranger = other["approvals"][0]["id"]
-    response = await api.client.delete(f"/api/projects/{project['id']}/approvals/{stranger}", headers=clerk)
+    response = await api.client.delete(f"/api/projects/{project['id']}/approvals/{stranger}",
+                                       params={"reason": "不涉及"}, headers=clerk)
     assert response.status_code in (404, 422)
     assert len((await get_project(api, clerk, other["id"]))["approvals"]) == 12
 
@@ -404,7 +423,7 @@ async def test_leader_approves_a_green_channel_the_clerk_requested(api: Api) -> 
     assert green["status"] == "approved" and green["reason"] == "省重点建设项目，需加快办理"
     assert green["decided_by"] == leader_user.display_name
     decided_at = datetime.fromisoformat(green["decided_at"])
-    assert abs((datetime.now(UTC) - decided_at).total_seconds()) < 60
+    assert abs((timeutil.now() - decided_at).total_seconds()) < 60
     assert (await get_project(api, clerk, project["id"]))["green_channel"] == green
 
     twice = await api.client.post(f"/api/projects/{project['id']}/green-channel/decision",
@@ -482,12 +501,12 @@ async def test_expected_construction_date_moves_the_forecast(api: Api) -> None:
     assert milestone == milestone | {"code": "construction_complete", "expected_on": "2026-09-15", "done_on": None}
 
     seen = await get_project(api, clerk, project["id"], as_of=MONDAY)
-    # From 15 Sep: xfys 16–18 Sep, Sun 20 Sep (make-up), 21–23 Sep → 23 Sep; lhys 24 Sep, (25 Sep
-    # 中秋), 28–30 Sep, (1–7 Oct 国庆), 8 Oct; fwdj 9 Oct, Sat 10 Oct (make-up), 12–14 Oct → 14 Oct.
-    assert seen["forecast"]["completion_date"] == "2026-10-14"
+    # From 15 Sep, 联合验收 directly (消防验收 is one of its opinions): lhys 16–18 Sep, Sun 20 Sep
+    # (make-up), 21 Sep → 21 Sep; fwdj 22–24 Sep, (25 Sep 中秋), 28–29 Sep → 29 Sep.
+    assert seen["forecast"]["completion_date"] == "2026-09-29"
     assert seen["forecast"]["unknown_milestones"] == []
-    assert by_code(seen)["xfys"]["planned_finish"] == "2026-09-23"
-    assert seen["forecast"]["critical_path"][-4:] == ["construction_complete", "xfys", "lhys", "fwdj"]
+    assert by_code(seen)["lhys"]["planned_finish"] == "2026-09-21"
+    assert seen["forecast"]["critical_path"] == ["construction_complete", "lhys", "fwdj"]
 
 
 async def test_construction_cannot_be_done_in_the_future(api: Api) -> None:

@@ -4,7 +4,7 @@ on a fresh database, its spreadsheet, and the leader's dashboard."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import update
 
+from agency import timeutil
 from agency.escalation.models import Escalation
 from agency.evaluations.models import Evaluation
 from agency.projects.models import Project
@@ -19,6 +20,10 @@ from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.support import Api, FreshApi
 
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
+
+# _arrange's scenario is written in October and November 2026 dates, the last act on Friday 20 November: the
+# tests that use it take place the next working day, whatever day the run is on.
+AFTER_THE_SCENARIO = "2026-11-23"
 
 
 async def _accepted(d: Dossier, item: str, accepted_on: date) -> int:
@@ -43,8 +48,9 @@ async def _rate(api: Api, d: Dossier, approval_id: int, score: int) -> dict[str,
 
 async def _card(api: Api, d: Dossier, approval_id: int, department: str, level: str, as_of: date) -> None:
     async with api.sessions() as session:
-        session.add(Escalation(approval_id=approval_id, project_id=d.project["id"], department_code=department,
-                               rule="clock", level=level, as_of=as_of, fired_at=datetime.now(UTC), status="open"))
+        session.add(Escalation(subject_id=approval_id, approval_id=approval_id, project_id=d.project["id"],
+                               department_code=department,
+                               rule="clock", level=level, as_of=as_of, fired_at=timeutil.now(), status="open"))
         await session.commit()
 
 
@@ -86,6 +92,7 @@ def fresh(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fres
     return FreshApi(backend, tmp_path)
 
 
+@pytest.mark.today(AFTER_THE_SCENARIO)
 async def test_department_report_figures_and_spreadsheet(fresh: FreshApi) -> None:
     async with fresh as api:
         await _arrange(api)
@@ -96,12 +103,18 @@ async def test_department_report_figures_and_spreadsheet(fresh: FreshApi) -> Non
         assert rows["zrzy"] == {
             "department_code": "zrzy", "department_name": rows["zrzy"]["department_name"],
             "completed": 2, "on_time": 1, "on_time_rate": 0.5, "speedup_rate": pytest.approx(0.7),
-            "yellow": 2, "red": 1, "rated": 2, "satisfied": 1, "satisfaction_rate": 0.5, "evaluation_rate": 1.0}
+            "yellow": 2, "red": 1, "rated": 2, "satisfied": 1, "satisfaction_rate": 0.5, "evaluation_rate": 1.0,
+            # b's rejection on 12 November, past its promised 9 November (recorded the day after, the 10th).
+            "violations": {"intake_overdue": 0, "repeat_supplement": 0, "promised_overdue": 1,
+                           "statutory_overdue": 0},
+            "speedup_measured": 2}  # both decisions had a statutory limit: the speed-up is their mean
         assert rows["zrzy"]["department_name"] == "自然资源和规划局"
         sthj = rows["sthj"]
         assert (sthj["completed"], sthj["on_time"], sthj["on_time_rate"]) == (1, 0, 0.0)
         assert sthj["speedup_rate"] == pytest.approx(0.4)
         assert (sthj["yellow"], sthj["red"], sthj["rated"], sthj["satisfaction_rate"]) == (0, 1, 1, 1.0)
+        # 环评 decided 20 November past its promised 16th; its 30 calendar days were not passed.
+        assert (sthj["violations"]["promised_overdue"], sthj["violations"]["statutory_overdue"]) == (1, 0)
         # Nothing completed in November: the rates are null, not 0.
         for code in ("fgj", "slj"):
             assert rows[code]["completed"] == 0
@@ -138,6 +151,13 @@ async def test_department_report_figures_and_spreadsheet(fresh: FreshApi) -> Non
         assert by_header["提速率"].value == pytest.approx(0.7) and by_header["满意率"].value == 0.5
         empty = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "fgj")
         assert dict(zip(headers, empty, strict=True))["按时办结率"].value is None
+        # The totals row: counts summed, each rate recomputed from the sums; every rate defined on its own sheet.
+        total = dict(zip(headers, next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "合计"), strict=True))
+        assert total["办结件数"].value == sum(r["completed"] for r in rows.values())
+        assert total["按时办结率"].value == pytest.approx(
+            sum(r["on_time"] for r in rows.values()) / sum(r["completed"] for r in rows.values()))
+        defined = {r[0].value for r in book["指标说明"].iter_rows(min_row=2)}
+        assert {"按时办结率", "提速率", "满意率", "评议率"} <= defined
 
 
 async def test_report_access_and_period(fresh: FreshApi) -> None:
@@ -155,6 +175,7 @@ async def test_report_access_and_period(fresh: FreshApi) -> None:
         assert bad.status_code in (400, 422)
 
 
+@pytest.mark.today(AFTER_THE_SCENARIO)
 async def test_dashboard(fresh: FreshApi) -> None:
     async with fresh as api:
         a, b = await _arrange(api)

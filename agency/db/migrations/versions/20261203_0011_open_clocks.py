@@ -1,10 +1,9 @@
 """open clocks: the sums of each running or paused clock, for the worklist and the sweep
 
-Derived data (agency/approvals/open_clocks.py): the rows are computed here from the clock events
-already in the book, with the reduction the code keeps them in step with afterwards. They can be
-recomputed at any time with `agency clocks rebuild` (and compared with `agency clocks check`): after
-an offline (--sql) upgrade, which cannot compute them, or when processes still running the previous
-release wrote during a rolling upgrade.
+Derived data, replaced by the clock rows of revision 0012 (approval_clocks). The release that brought
+this table built its rows here with its own code; that code is gone (0012 builds its rows itself), so
+this revision now only makes the table. A downgrade to 0011 therefore leaves it empty: the release of
+0011 fills it with its `agency clocks rebuild`.
 
 Revision ID: 0011
 Revises: 0010
@@ -14,19 +13,12 @@ Create Date: 2026-12-03 11:38:58.061465
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import context, op
-
-from agency.approvals.clock_sql import COLUMNS
-from agency.approvals.open_clocks import rebuild_with
+from alembic import op
 
 revision: str = '0011'
 down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-CREATED = {'approval_id', 'project_id', 'department_code', 'status', 'route_id', 'green', 'unit', 'limit_count',
-           'extension', 'accepted_on', 'pausing', 'paused_on', 'due_on', 'remaining_base', 'used_base',
-           'absorbed_pause', 'last_event_on', 'readable'}
 
 
 def upgrade() -> None:
@@ -60,10 +52,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_open_clocks_key_day'), ['key_day'], unique=False)
         batch_op.create_index(batch_op.f('ix_open_clocks_project_id'), ['project_id'], unique=False)
         batch_op.create_index('ix_open_clocks_urgency', ['key_rank', 'key_remaining', 'approval_id'], unique=False)
-    # The rows come from the code of the release being installed; when that code expects other columns
-    # than these, a later revision changed the table and builds the rows itself.
-    if not context.is_offline_mode() and set(COLUMNS) == CREATED:
-        rebuild_with(op.get_bind())
 
 
 def downgrade() -> None:

@@ -1,0 +1,53 @@
+"""The parts of the worklist a counter stands for. A counter and the list it links to are one call of
+``queries.worklist`` with the same view: the counter is its total, the list its rows — they cannot disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor
+from agency.approvals import queries
+from agency.approvals.queries import Levels, Statuses, Supplement, WorkRow
+
+# What is at the department: sent to it and not yet decided (not what the clerk still plans or prepares).
+AT_DEPARTMENT = ("submitted", "accepted", "supplement_requested", "suspended")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkView:
+    code: str
+    name: str
+    status: Statuses = None
+    level: Levels = None
+    # 待补正 before or after acceptance (``queries.awaiting_supplement``): True only those, False all but those.
+    supplement: Supplement = None
+
+
+URGENT = WorkView("urgent", "需关注的事项", level=("l3", "red", "yellow", "prompt"))
+SUPPLEMENT = WorkView("supplement", "待补正材料", supplement=True)
+WARNING = WorkView("warning", "临期 / 黄牌事项", level=("yellow", "prompt"))
+RED = WorkView("red", "红牌 / 督办事项", level=("l3", "red"))
+# In preparation, but not what a notice sent before acceptance holds back: that is 待补正 until resubmitted.
+TO_SEND = WorkView("to_send", "待报送事项", status="preparing", supplement=False)
+CLERK_COUNTERS = (SUPPLEMENT, WARNING, RED, TO_SEND)
+CLERK_VIEWS = {v.code: v for v in (URGENT, *CLERK_COUNTERS)}
+AT_THE_DEPARTMENT = WorkView("at_department", "在办事项", status=AT_DEPARTMENT)
+
+
+async def rows(session: AsyncSession, actor: Actor, view: WorkView, *, today: date, page: int = 1,
+               page_size: int, department_code: str | None = None) -> tuple[list[WorkRow], int]:
+    """The view's rows (most urgent first) and how many it holds."""
+    return await queries.worklist(session, actor, department_code=department_code, status=view.status,
+                                  level=view.level, project_id=None, today=today, page=page, page_size=page_size,
+                                  supplement=view.supplement)
+
+
+async def counts(session: AsyncSession, actor: Actor, views: Sequence[WorkView], *, today: date,
+                 department_code: str | None = None) -> dict[str, int]:
+    """How many rows each view holds: the total of the very call that lists them."""
+    return {view.code: (await rows(session, actor, view, today=today, page_size=0,
+                                   department_code=department_code))[1] for view in views}

@@ -1,0 +1,143 @@
+"""The problems the sweep watches (subject ``problem`` in the one ledger of firings), one set-based statement in
+the ledger's column order (agency/supervision/sweep.py COLUMNS), and who hears of the new firings.
+
+Levels, as for a clock measured from the day the problem was logged to its due date: a prompt on the last
+working day before the due date and on it; yellow when 80% of those working days are used; red once the due
+date has passed; 督办 (l3) after 3 working days overdue. A problem answered as solved fires nothing more; the
+occasion is the due date, so a meeting that sets a new one starts its firings afresh.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Integer, Select, String, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from agency.accounts.models import User
+from agency.approvals.models import Approval
+from agency.approvals.rules import OPEN_STATES
+from agency.calendar.models import WorkdayOrdinal
+from agency.calendar.service import get_calendar
+from agency.catalog.format_model import STAGE_NAMES
+from agency.catalog.models import Route
+from agency.coordination import government, stages
+from agency.coordination.models import Problem
+from agency.escalation.models import LEVEL_WORDS, Escalation
+from agency.notifications import service as outbox
+from agency.projects.models import Project
+
+RULE = "problem_overdue"
+PROMPT_WORKDAYS = 1
+YELLOW_RATIO = (4, 5)  # used ≥ 4/5 of the working days from logging to the due date
+L3_AFTER_WORKDAYS = 3  # as the clocks (agency/approvals/clock.py Thresholds)
+WORKED = ("open", "responded")
+
+
+def _provisional(day: Any) -> Any:
+    return func.coalesce(select(WorkdayOrdinal.provisional).where(WorkdayOrdinal.day == day).scalar_subquery(),
+                         False)
+
+
+def firings(as_of: date, now: datetime) -> Select[Any]:
+    today = select(WorkdayOrdinal.ordinal).where(WorkdayOrdinal.day == literal(as_of, Date)).scalar_subquery()
+    due = aliased(WorkdayOrdinal, name="problem_due")
+    opened = aliased(WorkdayOrdinal, name="problem_opened")
+    overdue = cast(today - due.ordinal, Integer)
+    past = Problem.due_on < literal(as_of, Date)
+    numerator, denominator = YELLOW_RATIO
+
+    def fire(level: str, where: Any) -> Select[Any]:
+        return (select(literal("problem"), Problem.id, cast(Problem.due_on, String), literal(None, Integer),
+                       Problem.project_id, Problem.department_code, literal(RULE), literal(level), Problem.due_on,
+                       overdue if level in ("red", "l3") else literal(0), literal(as_of, Date), literal(now),
+                       literal("open"), literal(False),
+                       or_(_provisional(literal(as_of, Date)), due.provisional))
+                .join(due, due.day == Problem.due_on)
+                .join(opened, opened.day == Problem.opened_on)
+                .where(Problem.status.in_(WORKED), where))
+
+    return union_all(  # type: ignore[return-value]
+        fire("prompt", and_(~past, due.ordinal - today <= PROMPT_WORKDAYS)),
+        fire("yellow", and_(due.ordinal > opened.ordinal,
+                            (today - opened.ordinal) * denominator >= (due.ordinal - opened.ordinal) * numerator)),
+        fire("red", past),
+        fire("l3", and_(past, today - due.ordinal >= L3_AFTER_WORKDAYS)),
+    )
+
+
+async def notify_new(session: AsyncSession) -> int:
+    """In-app messages for the problem firings not yet notified: the responsible department and the project's
+    clerk; the leaders from red on. Marked notified here, before the approvals' notifier sees them."""
+    rows = (await session.execute(
+        select(Escalation, Problem, Project).join(Problem, Problem.id == Escalation.subject_id)
+        .join(Project, Project.id == Escalation.project_id)
+        .where(Escalation.subject_type == "problem", Escalation.notified.is_(False)))).all()
+    messages = await _stage_messages(session)
+    for escalation, problem, project in rows:
+        audience = or_(User.department_code == problem.department_code, User.id == project.clerk_id)
+        if escalation.level in ("red", "l3"):
+            audience = or_(audience, User.role == "leader")
+        words = LEVEL_WORDS[escalation.level]
+        messages.append(outbox.Message(
+            f"escalation:{escalation.id}", f"{words}：{project.name}·{problem.title}",
+            f"项目“{project.name}”（{project.code}）的协调问题“{problem.title}”，解决期限{problem.due_on.isoformat()}，"
+            f"{words}。请及时处理。", "escalation", escalation.id, project.id, users=audience))
+        escalation.notified = True
+        escalation.targets = ["department", "clerk", *(["leaders"] if escalation.level in ("red", "l3") else [])]
+    await outbox.write(session, messages)
+    await session.flush()
+    return len(messages)
+
+
+async def _stage_messages(session: AsyncSession) -> list[outbox.Message]:
+    """A stage past its limit: its lead department and the leaders (the departments' time, not the clerk's to
+    chase; his mandate may be paused); marked notified."""
+    rows = (await session.execute(select(Escalation, Project).join(Project, Project.id == Escalation.project_id)
+                                  .where(Escalation.subject_type == "stage", Escalation.notified.is_(False)))).all()
+    messages = []
+    for escalation, project in rows:
+        words, stage = LEVEL_WORDS[escalation.level], STAGE_NAMES.get(escalation.occasion, escalation.occasion)
+        messages.append(outbox.Message(
+            f"escalation:{escalation.id}", f"{words}：{project.name}·{stage}阶段超时",
+            f"项目“{project.name}”（{project.code}）的{stage}阶段已超过阶段时限{escalation.overdue_workdays}个工作日，"
+            f"请牵头部门协调推进。", "escalation", escalation.id, project.id,
+            users=or_(User.department_code == escalation.department_code, User.role == "leader")))
+        escalation.notified, escalation.targets = True, ["lead_department", "leaders"]
+    return messages
+
+
+STAGE_RULE = "stage_overdue"
+
+
+async def stage_firings(session: AsyncSession, as_of: date, now: datetime) -> Select[Any] | None:
+    """A stage past its limit (subject ``stage``: the project, one occasion per stage), to its lead department:
+    red, and 督办 (l3) as well three working days past it. Computed as the project page shows it
+    (agency/coordination/stages.py) for every project with items under way, in a fixed number of queries."""
+    running = select(Approval.project_id).where(Approval.status.in_(OPEN_STATES)).distinct()
+    projects = (await session.execute(select(Project).where(Project.id.in_(running)))).scalars().all()
+    if not projects:
+        return None
+    ids = [p.id for p in projects]
+    routes = {r.id: r for r in (await session.execute(select(Route).where(
+        Route.id.in_({p.route_id for p in projects})))).scalars()}
+    approvals, events = await government.approvals_and_events_of(session, ids)
+    pauses = await government.mandate_pauses_of(session, ids)
+    calendar = await get_calendar(session)
+    found: list[Select[Any]] = []
+    for project in projects:
+        declared = stages.declared_stages(routes.get(project.route_id))
+        if not declared:
+            continue
+        for stage in stages.progress(declared, approvals[project.id], events, pauses[project.id], calendar, as_of):
+            if stage.level not in ("red", "l3") or stage.lead_department_code is None or stage.limit_workdays is None:
+                continue
+            for level in ("red", "l3") if stage.level == "l3" else ("red",):
+                found.append(select(
+                    literal("stage"), literal(project.id), literal(stage.code), literal(None, Integer),
+                    literal(project.id), literal(stage.lead_department_code), literal(STAGE_RULE), literal(level),
+                    literal(None, Date), literal(stage.used_workdays - stage.limit_workdays), literal(as_of, Date),
+                    literal(now), literal("open"), literal(False), literal(False)))
+    return union_all(*found) if found else None  # type: ignore[return-value]

@@ -1,0 +1,160 @@
+"""The government's time on a project (政府审批用时), in working days, against the route's target.
+
+A working day counts when some approval of the project is with its department on it: from the day after its
+submission (counting starts the day after, as for the clocks) to its decision, or to today while it runs. Out
+of it are the enterprise's own days:
+
+* a pause of the approval's clock — waiting for a supplement, a 特别程序 period — excludes the days ``(P, R]``
+  exactly as the clock does (agency/approvals/clock.py);
+* the days between one approval's decision and the submission of the next are covered by no approval;
+* a paused agency mandate excludes its days only where no item was accepted and running on them: the
+  departments' clocks do not stop for it, so a day an accepted item runs is the government's all the same.
+
+The target is the route's (``government_target_workdays`` in its definition), else the demo defaults: 120
+working days for a general industrial project, 90 for a technical upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.approvals.models import Approval, ClockEventRow
+from agency.audit.models import AuditEvent
+from agency.calendar.service import get_calendar
+from agency.calendar.workdays import WorkCalendar
+from agency.catalog.models import Route
+from agency.projects.models import Project
+from agency.timeutil import CHINA
+
+DEFAULT_TARGETS = {"new_industrial": 120, "tech_upgrade": 90}
+DEFAULT_TARGET = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One approval's time with its department: submitted on, accepted on (its clock started), ended on (the
+    decision, or today), and the clock's pauses as (paused on, resumed on or None while paused)."""
+
+    submitted_on: date
+    ended_on: date
+    accepted_on: date | None = None
+    pauses: tuple[tuple[date, date | None], ...] = field(default_factory=tuple)
+
+    def _paused(self, day: date) -> bool:
+        return any(p < day and (r is None or day <= r) for p, r in self.pauses)
+
+    def with_department(self, day: date) -> bool:
+        return self.submitted_on < day <= self.ended_on and not self._paused(day)
+
+    def running(self, day: date) -> bool:
+        return self.accepted_on is not None and self.accepted_on < day <= self.ended_on and not self._paused(day)
+
+
+def government_workdays(spans: Iterable[Span], mandate_pauses: Iterable[tuple[date, date | None]],
+                        calendar: WorkCalendar, today: date) -> int:
+    spans = list(spans)
+    if not spans:
+        return 0
+    pauses = list(mandate_pauses)
+    first = min(s.submitted_on for s in spans) + timedelta(days=1)
+    last = min(max(s.ended_on for s in spans), today)
+    counted, day = 0, first
+    while day <= last:
+        if calendar.is_workday(day) and any(s.with_department(day) for s in spans):
+            paused = any(p < day and (r is None or day <= r) for p, r in pauses)  # (P, R] as a clock's
+            if not paused or any(s.running(day) for s in spans):
+                counted += 1
+        day += timedelta(days=1)
+    return counted
+
+
+def target_of(route: Route | None, route_code: str) -> int:
+    configured = (route.definition or {}).get("government_target_workdays") if route is not None else None
+    return int(configured) if configured else DEFAULT_TARGETS.get(route_code, DEFAULT_TARGET)
+
+
+def spans_of(approvals: list[Approval], events: dict[int, list[ClockEventRow]], today: date) -> list[Span]:
+    """Each approval sent to its department as a span (one not yet sent has none)."""
+    spans = []
+    for a in approvals:
+        started = [e.on for e in events.get(a.id, []) if e.kind == "started"]
+        if a.submitted_on is None and not started:
+            continue
+        submitted = a.submitted_on or started[0]
+        stopped = [e.on for e in events.get(a.id, []) if e.kind == "stopped"]
+        ended = stopped[-1] if stopped else (a.decided_on or today)
+        pauses: list[tuple[date, date | None]] = []
+        for e in sorted(events.get(a.id, []), key=lambda e: (e.on, e.id)):
+            if e.kind == "paused":
+                pauses.append((e.on, None))
+            elif e.kind == "resumed" and pauses and pauses[-1][1] is None:
+                pauses[-1] = (pauses[-1][0], e.on)
+        spans.append(Span(submitted_on=min(submitted, started[0]) if started else submitted, ended_on=ended,
+                          accepted_on=started[0] if started else None, pauses=tuple(pauses)))
+    return spans
+
+
+async def mandate_pauses_of(session: AsyncSession, project_ids: list[int]
+                            ) -> dict[int, list[tuple[date, date | None]]]:
+    """Each project's mandate pauses from its audit lines (pause, then resume), the current one open: one query."""
+    lines = (await session.execute(select(AuditEvent.project_id, AuditEvent.action, AuditEvent.after,
+                                          AuditEvent.occurred_at).where(
+        AuditEvent.project_id.in_(project_ids or [0]), AuditEvent.object_type == "project",
+        AuditEvent.action.in_(("project.mandate_pause", "project.mandate_resume")))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id))).all()
+    found: dict[int, list[tuple[date, date | None]]] = {p: [] for p in project_ids}
+    for project_id, action, after, occurred_at in lines:
+        pauses = found[project_id]
+        if action == "project.mandate_pause":
+            paused_on = (after or {}).get("paused_on")
+            pauses.append((date.fromisoformat(paused_on) if paused_on else occurred_at.astimezone(CHINA).date(), None))
+        elif pauses and pauses[-1][1] is None:
+            pauses[-1] = (pauses[-1][0], occurred_at.astimezone(CHINA).date())
+    return found
+
+
+async def mandate_pauses(session: AsyncSession, project: Project) -> list[tuple[date, date | None]]:
+    return (await mandate_pauses_of(session, [project.id]))[project.id]
+
+
+@dataclass(frozen=True, slots=True)
+class GovernmentTime:
+    workdays: int
+    target_workdays: int
+
+
+async def approvals_and_events_of(session: AsyncSession, project_ids: list[int]
+                                  ) -> tuple[dict[int, list[Approval]], dict[int, list[ClockEventRow]]]:
+    """The projects' approvals and their clock events: one query (the dashboard counts its statements)."""
+    approvals: dict[int, list[Approval]] = {p: [] for p in project_ids}
+    events: dict[int, list[ClockEventRow]] = {}
+    rows = await session.execute(select(Approval, ClockEventRow)
+                                 .outerjoin(ClockEventRow, ClockEventRow.approval_id == Approval.id)
+                                 .where(Approval.project_id.in_(project_ids or [0]))
+                                 .order_by(Approval.id, ClockEventRow.on, ClockEventRow.id))
+    for approval, event in rows.tuples():
+        mine = approvals[approval.project_id]
+        if not mine or mine[-1] is not approval:
+            mine.append(approval)
+        if event is not None:
+            events.setdefault(approval.id, []).append(event)
+    return approvals, events
+
+
+async def approvals_and_events(session: AsyncSession, project_id: int
+                               ) -> tuple[list[Approval], dict[int, list[ClockEventRow]]]:
+    approvals, events = await approvals_and_events_of(session, [project_id])
+    return approvals[project_id], events
+
+
+async def of_project(session: AsyncSession, project: Project, today: date) -> GovernmentTime:
+    approvals, events = await approvals_and_events(session, project.id)
+    route = await session.get(Route, project.route_id)
+    workdays = government_workdays(spans_of(approvals, events, today), await mandate_pauses(session, project),
+                                   await get_calendar(session), today)
+    return GovernmentTime(workdays, target_of(route, project.route_code))

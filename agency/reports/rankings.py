@@ -1,0 +1,149 @@
+"""The monthly rankings (红旗窗口, 服务标兵) on stated criteria (国办发〔2019〕51号, DOMAIN.md "好差评").
+
+score = 100 × the weighted mean of the rates the month measured (按时办结率 0.4, 提速率 0.2 (below zero counts as
+zero), 满意率 0.3 with upheld appeals left out, 即办率 0.1 for items with a zero limit), the weights of the
+rates with nothing to measure left out of the mean; minus 5 per violation and per rectification overdue.
+A window (department) or officer with at least one completed item and a score of at least 90 is flagged
+(红旗窗口 / 服务标兵). These are the defaults: the administrator sets the weights, the penalty, the thresholds
+and the minimum through the AGENCY_RANKING_* settings (docs/obligations.md). The criteria are printed with the result.
+Staff are the departments' officers, by the approvals they handled (首问负责); the clerks are not ranked yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor, Role
+from agency.accounts.models import User
+from agency.approvals.models import Approval
+from agency.errors import Invalid
+from agency.evaluations.models import Evaluation, Rectification
+from agency.reports import service
+from agency.settings import DEFAULT_RANKING_WEIGHTS, Settings
+
+RATE_NAMES = {"on_time_rate": "按时办结率", "speedup_rate": "提速率", "satisfaction_rate": "满意率",
+              "same_day_rate": "即办率"}
+
+
+@dataclass(frozen=True, slots=True)
+class Criteria:
+    """The stated criteria: set by the administrator (AGENCY_RANKING_* settings, docs/obligations.md "Monthly
+    rankings"), printed with every ranking."""
+
+    weights: tuple[tuple[str, float], ...] = DEFAULT_RANKING_WEIGHTS
+    penalty: float = 5.0
+    flag_at_least: float = 90.0
+    model_at_least: float = 90.0
+    min_completed: int = 1
+
+    @classmethod
+    def of(cls, settings: Settings) -> Criteria:
+        return cls(weights=settings.ranking_weights, penalty=float(settings.ranking_penalty),
+                   flag_at_least=float(settings.ranking_flag_at_least),
+                   model_at_least=float(settings.ranking_model_at_least),
+                   min_completed=settings.ranking_min_completed)
+
+    def text(self) -> str:
+        rates = "、".join(f"{RATE_NAMES[k]}{'（申诉成立的评价不计）' if k == 'satisfaction_rate' else ''}×{w:g}"
+                         for k, w in self.weights if w)
+        return (f"得分 = 100 × {rates} 的加权平均（当月无可计量的指标不计入）－ 每项违法情形及逾期未整改 "
+                f"{self.penalty:g} 分；办结 {self.min_completed} 件以上且得分不低于 {self.flag_at_least:g} 分的"
+                f"部门为红旗窗口，不低于 {self.model_at_least:g} 分的工作人员为服务标兵。")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"weights": dict(self.weights), "penalty_per_violation_or_overdue_rectification": self.penalty,
+                "flag_window_at_least": self.flag_at_least, "model_staff_at_least": self.model_at_least,
+                "min_completed": self.min_completed, "text": self.text()}
+
+
+DEFAULT = Criteria()
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        start = date(year, number, 1)
+    except ValueError:
+        raise Invalid("月份格式应为 YYYY-MM（month）", field="month") from None
+    end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return start, end
+
+
+def score_of(figures: dict[str, Any], criteria: Criteria = DEFAULT) -> float:
+    measured = {k: w for k, w in criteria.weights if figures.get(k) is not None}
+    total = sum(measured.values())
+    mean = sum(max(0.0, float(figures[k])) * w for k, w in measured.items()) / total if total else 0.0
+    penalties = int(figures.get("violations", 0)) + int(figures.get("rectifications_overdue", 0))
+    return round(100 * mean - criteria.penalty * penalties, 2)
+
+
+def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows.sort(key=lambda r: (-r["score"], -r["figures"]["completed"], str(r.get("user_id") or r["department_code"])))
+    for i, row in enumerate(rows, 1):
+        row["rank"] = i
+    return rows
+
+
+async def _overdue_rectifications(session: AsyncSession, end: date) -> dict[str, int]:
+    late = or_(and_(Rectification.status == "open", Rectification.due_on < end),
+               Rectification.replied_on > Rectification.due_on)
+    rows = await session.execute(select(Rectification.department_code, func.count()).where(
+        late, Rectification.due_on <= end).group_by(Rectification.department_code))
+    return {code: int(n) for code, n in rows.all()}
+
+
+async def rankings(session: AsyncSession, actor: Actor, month: str, criteria: Criteria = DEFAULT) -> dict[str, Any]:
+    actor.require(Role.LEADER, Role.ADMIN)
+    start, end = month_bounds(month)
+    _, _, departments = await service.department_report(session, actor, start, end)
+    tallies = await service._clock_tallies(session, start, end)
+    overdue = await _overdue_rectifications(session, end)
+    windows = []
+    for d in departments:
+        tally = tallies.get(d.department_code)
+        figures = {"completed": d.completed, "on_time_rate": d.on_time_rate, "speedup_rate": d.speedup_rate,
+                   "satisfaction_rate": d.satisfaction_rate, "rated": d.rated,
+                   "same_day_rate": service._rate(tally.same_day, tally.immediate) if tally else None,
+                   "violations": sum(d.violations.values()),
+                   "rectifications_overdue": overdue.get(d.department_code, 0)}
+        score = score_of(figures, criteria)
+        windows.append({"department_code": d.department_code, "department_name": d.department_name, "score": score,
+                        "flag": d.completed >= criteria.min_completed and score >= criteria.flag_at_least,
+                        "figures": figures})
+    staff = await _officers(session, start, end, criteria)
+    return {"month": month, "criteria": criteria.as_dict(), "windows": _rank(windows), "staff": _rank(staff)}
+
+
+async def _officers(session: AsyncSession, start: date, end: date, criteria: Criteria) -> list[dict[str, Any]]:
+    tallies = await service._clock_tallies(session, start, end, by_handler=True)
+    if not tallies:
+        return []
+    ratings = {uid: (int(n), int(good)) for uid, n, good in (await session.execute(
+        select(Approval.handler_id, func.count(), func.count().filter(Evaluation.score >= 4))
+        .join(Approval, Approval.id == Evaluation.approval_id)
+        .where(Evaluation.rated_on.between(start, end), Evaluation.appeal_status.is_distinct_from("upheld"),
+               Approval.handler_id.in_(list(tallies)))
+        .group_by(Approval.handler_id))).all()}
+    users = {u.id: u for u in (await session.execute(select(User).where(User.id.in_(list(tallies))))).scalars()}
+    rows = []
+    for uid, tally in tallies.items():
+        user = users.get(uid)
+        if user is None:
+            continue
+        rated, satisfied = ratings.get(uid, (0, 0))
+        figures = {"completed": tally.completed, "on_time_rate": service._rate(tally.on_time, tally.completed),
+                   "speedup_rate": service._rate(sum(tally.speedups), len(tally.speedups)),
+                   "satisfaction_rate": service._rate(satisfied, rated), "rated": rated,
+                   "same_day_rate": service._rate(tally.same_day, tally.immediate),
+                   "violations": 0, "rectifications_overdue": 0}
+        score = score_of(figures, criteria)
+        rows.append({"user_id": uid, "name": user.display_name, "role": user.role,
+                     "department_code": user.department_code, "score": score,
+                     "model": tally.completed >= criteria.min_completed and score >= criteria.model_at_least,
+                     "figures": figures})
+    return rows

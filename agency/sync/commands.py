@@ -1,0 +1,82 @@
+"""``agency integration create-key NAME`` and ``agency sync import FILE [--dry-run]``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.group("integration")
+def integration_group() -> None:
+    """Keys of the outside systems that push records (role integration)."""
+
+
+@integration_group.command("create-key")
+@click.argument("name")
+def create_key(name: str) -> None:
+    """Issue a key for the outside system NAME; it is printed once and only its sha256 is kept."""
+    from agency import cli
+    from agency.access import SYSTEM
+    from agency.accounts import integration
+    from agency.errors import AgencyError
+
+    settings = cli.load_settings()
+
+    async def work(session: Any) -> str:
+        _, key = await integration.create_key(session, SYSTEM, name)
+        return key
+
+    try:
+        key = cli.run_with_session(work, settings)
+    except AgencyError as error:
+        click.echo(f"agency integration create-key: {error.detail}", err=True)
+        sys.exit(1)
+    click.echo(f"key for {name} (shown once; send it as 'Authorization: Bearer <key>'):")
+    click.echo(key)
+
+
+@click.group("sync")
+def sync_group() -> None:
+    """Records of the provincial approval systems (docs/sync-format.md)."""
+
+
+@sync_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would happen and change nothing.")
+def import_file(file: Path, dry_run: bool) -> None:
+    """Apply a file of records (JSON lines or CSV) as POST /api/sync/records would."""
+    from agency import cli, timeutil
+    from agency.access import SYSTEM
+    from agency.db.engine import create_engine, create_sessionmaker
+    from agency.errors import AgencyError
+    from agency.sync import fileformat, service
+
+    settings = cli.load_settings()
+    try:
+        records = fileformat.read_records(file)
+    except AgencyError as error:
+        click.echo(f"agency sync import: {error.detail}", err=True)
+        sys.exit(1)
+
+    async def work(session: Any) -> service.Outcome:
+        return await service.receive(session, SYSTEM, records, timeutil.today())
+
+    async def rehearse() -> service.Outcome:
+        engine = create_engine(settings.database_url, pool_size=2)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                outcome = await work(session)
+                await session.rollback()
+                return outcome
+        finally:
+            await engine.dispose()
+
+    outcome = asyncio.run(rehearse()) if dry_run else cli.run_with_session(work, settings)
+    click.echo(f"{'dry run: ' if dry_run else ''}{len(records)} records: applied {outcome.applied}, "
+               f"unchanged {outcome.unchanged}, queued {len(outcome.queued)}")
+    for record_id, reason in outcome.queued:
+        click.echo(f"  - {record_id}: {reason}")

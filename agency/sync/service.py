@@ -1,0 +1,267 @@
+"""Records of the provincial systems applied as the departments' own acts.
+
+A record becomes the same service action an officer would take (agency.approvals.service.act): the same
+state checks, clock event, audit line, outbox rows and papers, attributed to the record's officer and
+naming its source and record id. A record is kept once per (source, record_id): received again, it changes
+nothing. What cannot be applied is kept, never lost, in the review queue with its reason in Chinese:
+unmatched (no project or item), refused (the state does not allow it), late (dated before the approval's
+last event) or waiting (its predecessor has not arrived; it applies by itself once that has).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency import timeutil
+from agency.access import Actor, Role
+from agency.approvals import service as approvals
+from agency.approvals.models import Approval
+from agency.approvals.rules import DROPPED, RULES, STATUS_NAMES
+from agency.approvals.schemas import ActionIn, Defect
+from agency.audit import service as audit
+from agency.catalog.models import CatalogItem
+from agency.db.paging import paginate
+from agency.errors import AgencyError, Conflict, Invalid, NotFound
+from agency.projects.models import Project
+from agency.sync.models import QUEUED, SyncRecord
+from agency.sync.schemas import SyncRecordIn
+
+ACTIONS = {"submitted": "submit", "accepted": "accept", "supplement_requested": "request_supplement",
+           "resubmitted": "resubmit", "suspended": "suspend", "resumed": "resume", "extended": "extend",
+           "approved": "approve", "rejected": "reject", "refused_intake": "refuse_intake", "withdrawn": "withdraw"}
+# How far along the life cycle a state is: an act whose every source state lies further on than the approval's
+# state waits for its predecessor; one whose source states the approval has passed is refused.
+_STAGE = {"planned": 0, "preparing": 1, "submitted": 2, "accepted": 3, "supplement_requested": 4, "suspended": 4}
+_DECISION_BASIS = "以{source}系统出具的决定文书为准"
+
+
+@dataclass(slots=True)
+class Outcome:
+    applied: int = 0
+    unchanged: int = 0
+    queued: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _payload(record: SyncRecordIn) -> dict[str, Any]:
+    given = {k: v for k, v in msgspec.to_builtins(record).items() if v is not None and k != "decision_file"}
+    if record.decision_file is not None:
+        try:
+            content = base64.b64decode(record.decision_file, validate=True)
+        except (binascii.Error, ValueError):
+            raise Invalid("决定文书须为 base64 编码（decision_file）", field="decision_file") from None
+        if len(content) > 10 * 1024 * 1024:
+            raise Invalid("决定文书不能超过 10 MB（decision_file）", field="decision_file")
+        given["decision_file"] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    return given
+
+
+async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordIn], today: date) -> Outcome:
+    """A batch from an outside system: each record applied, found unchanged, or queued with its reason."""
+    actor.require(Role.INTEGRATION, Role.ADMIN)
+    outcome = Outcome()
+    payloads = [_payload(r) for r in records]  # a malformed file fails the batch before anything is written
+    received: list[SyncRecord] = []
+    for record, payload in zip(records, payloads, strict=True):
+        known = (await session.execute(select(SyncRecord.id).where(
+            SyncRecord.source == record.source, SyncRecord.record_id == record.record_id))).first()
+        if known is not None:
+            outcome.unchanged += 1
+            continue
+        row = SyncRecord(source=record.source, record_id=record.record_id,
+                         investment_code=record.investment_code.strip(),
+                         item_external_code=record.item_external_code.strip(), act=record.act,
+                         effective_on=record.effective_on, payload=payload, status="waiting",
+                         received_at=timeutil.now())
+        session.add(row)
+        await session.flush()
+        await _settle(session, row, today)
+        received.append(row)
+    # Counted at the end: a record that waited for a later one of the same batch was applied with it.
+    for row in received:
+        if row.status == "applied":
+            outcome.applied += 1
+        else:
+            outcome.queued.append((row.record_id, row.reason or ""))
+    await audit.record(session, actor, "sync.receive", "sync_batch", None, after={
+        "records": len(records), "applied": outcome.applied, "unchanged": outcome.unchanged,
+        "queued": len(outcome.queued)})
+    return outcome
+
+
+async def _settle(session: AsyncSession, row: SyncRecord, today: date) -> None:
+    """Applies the record if it can be, then whatever waited for it."""
+    await _try(session, row, today)
+    while row.status == "applied" and row.approval_id is not None:
+        if not await _release_waiting(session, row.approval_id, today):
+            return
+
+
+async def _release_waiting(session: AsyncSession, approval_id: int, today: date) -> bool:
+    """Applies one record that waited for its predecessor on this approval, if one now can be."""
+    waiting = (await session.execute(select(SyncRecord).where(
+        SyncRecord.approval_id == approval_id, SyncRecord.status == "waiting")
+        .order_by(SyncRecord.effective_on, SyncRecord.id))).scalars()
+    for row in list(waiting):
+        await _try(session, row, today)
+        if row.status == "applied":
+            return True
+    return False
+
+
+async def _match(session: AsyncSession, row: SyncRecord) -> int | None:
+    """The approval a record is about: its project by the investment code, its item by the external code (or
+    Agency's own item code); the live approval of that item if there are several. None: queued as unmatched."""
+    project = (await session.execute(select(Project.id, Project.code).where(
+        Project.investment_code == row.investment_code))).first()
+    if project is None:
+        _queue(row, "unmatched", f"未找到项目代码为 {row.investment_code} 的项目档案，请核对项目代码或人工匹配事项")
+        return None
+    candidates = (await session.execute(
+        select(Approval.id, Approval.status, Approval.item_code, CatalogItem.definition)
+        .join(CatalogItem, CatalogItem.id == Approval.catalog_item_id)
+        .where(Approval.project_id == project.id).order_by(Approval.id))).all()
+    found = [c for c in candidates if c.item_code == row.item_external_code
+             or (c.definition.get("external_codes") or {}).get(row.source) == row.item_external_code]
+    if not found:
+        _queue(row, "unmatched", f"项目档案 {project.code} 中没有外部事项编码 {row.item_external_code}"
+                                 f"（{row.source}）对应的事项，请人工匹配")
+        return None
+    live = [c for c in found if c.status not in DROPPED]
+    return int((live or found)[-1].id)
+
+
+def _queue(row: SyncRecord, status: str, reason: str) -> None:
+    row.status, row.reason = status, reason
+
+
+def _action_of(row: SyncRecord, version: int) -> ActionIn:
+    given = row.payload
+    action = ACTIONS[row.act]
+    defects = [Defect(material_code=d["material_code"], defect=d["defect"]) for d in given.get("defects") or []]
+    legal_basis = _DECISION_BASIS.format(source=row.source) if action in ("reject", "refuse_intake") else None
+    return ActionIn(action=action, version=version, effective_on=row.effective_on, reason=given.get("reason"),
+                    certificate_no=given.get("certificate_no"), days=given.get("days"), kind=given.get("kind"),
+                    missing_materials=given.get("missing_materials") or (
+                        [d.material_code for d in defects] if action == "request_supplement" else None),
+                    defects=defects or None, legal_basis=legal_basis,
+                    note=f"{row.source}系统记录 {row.record_id}")
+
+
+def _origin(row: SyncRecord) -> dict[str, str]:
+    return {"source": row.source, "record_id": row.record_id}
+
+
+def _actor_of(row: SyncRecord, department_code: str) -> Actor:
+    """The record's officer, acting through the outside system (the audit line names both)."""
+    officer = str(row.payload.get("officer") or "未署名经办人")
+    return Actor(user_id=None, username=f"{officer}@{row.source}"[:64], role=Role.INTEGRATION,
+                 department_code=department_code)
+
+
+async def _try(session: AsyncSession, row: SyncRecord, today: date) -> None:
+    """One attempt at applying the record, in a savepoint: what fails leaves nothing behind but its reason."""
+    if row.approval_id is None:
+        row.approval_id = await _match(session, row)
+        if row.approval_id is None:
+            return
+    approval = (await session.execute(select(Approval.version, Approval.status, Approval.department_code)
+                                      .where(Approval.id == row.approval_id))).one()
+    action = ACTIONS[row.act]
+    # Declared in the provincial system straight away: the approval Agency still plans is prepared first.
+    prepare_first = action == "submit" and approval.status == "planned"
+    if approval.status not in RULES[action].sources and not prepare_first:
+        ahead = min(_STAGE.get(s, 9) for s in RULES[action].sources) > _STAGE.get(approval.status, 9)
+        _queue(row, "waiting" if ahead else "refused",
+               f"事项当前状态为“{STATUS_NAMES[approval.status]}”，"
+               + ("等待前序记录到达后自动应用" if ahead else f"不能应用“{row.act}”记录，请复核"))
+        return
+    pending = {key: len(value) for key, value in session.info.items() if isinstance(value, list)}
+    try:
+        async with session.begin_nested():
+            actor, origin, version = _actor_of(row, approval.department_code), _origin(row), approval.version
+            if prepare_first:
+                prepared = await approvals.act(session, actor, row.approval_id, ActionIn(
+                    action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
+                version = prepared.approval.version
+            await approvals.act(session, actor, row.approval_id, _action_of(row, version), today, origin=origin)
+    except AgencyError as error:
+        # Lines the failed act queued for its commit (audit, jobs) go with its savepoint.
+        for key, count in pending.items():
+            del session.info[key][count:]
+        late = isinstance(error, Invalid) and "早于" in error.detail and any(
+            isinstance(e, dict) and e.get("field") == "effective_on" for e in error.extra or [])
+        _queue(row, "late" if late else "refused",
+               "记录日期早于该事项上一次办理记录，须由管理员更正或弃用" if late else f"无法应用：{error.detail}")
+        return
+    row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
+
+
+async def queue(session: AsyncSession, actor: Actor, *, status: str | None, page: int,
+                page_size: int) -> tuple[list[SyncRecord], int]:
+    """The review queue (or every record of one status, ``applied`` and ``discarded`` too)."""
+    actor.require(Role.ADMIN, Role.CLERK)
+    query = select(SyncRecord).where(SyncRecord.status == status if status else SyncRecord.status.in_(QUEUED))
+    return await paginate(session, query, order_by=SyncRecord.id.desc(), page=page, page_size=page_size)
+
+
+async def counts(session: AsyncSession, actor: Actor) -> dict[str, int]:
+    actor.require(Role.ADMIN, Role.CLERK)
+    return {s: n for s, n in (await session.execute(
+        select(SyncRecord.status, func.count()).group_by(SyncRecord.status))).all()}
+
+
+async def _queued(session: AsyncSession, actor: Actor, record_id: int) -> SyncRecord:
+    actor.require(Role.ADMIN, Role.CLERK)
+    row = (await session.execute(select(SyncRecord).where(SyncRecord.id == record_id)
+                                 .with_for_update())).scalar_one_or_none()
+    if row is None:
+        raise NotFound("同步记录不存在（not found）")
+    if row.status not in QUEUED:
+        raise Conflict(f"该记录已{'应用' if row.status == 'applied' else '弃用'}，不在复核队列中（not queued）")
+    return row
+
+
+async def match(session: AsyncSession, actor: Actor, record_id: int, approval_id: int, today: date) -> SyncRecord:
+    """The clerk names the approval an unmatched record is about; it is then applied as any record."""
+    row = await _queued(session, actor, record_id)
+    if await session.get(Approval, approval_id) is None:
+        raise Invalid("审批事项不存在（approval_id）", field="approval_id")
+    before = {"status": row.status, "approval_id": row.approval_id}
+    row.approval_id, row.handled_by = approval_id, actor.username
+    await _settle(session, row, today)
+    await audit.record(session, actor, "sync.match", "sync_record", row.id, before=before,
+                       after={"status": row.status, "approval_id": approval_id})
+    return row
+
+
+async def apply(session: AsyncSession, actor: Actor, record_id: int, today: date) -> SyncRecord:
+    """Tries a queued record again (after the dossier was put right, or its predecessor arrived)."""
+    row = await _queued(session, actor, record_id)
+    before = {"status": row.status}
+    row.handled_by = actor.username
+    await _settle(session, row, today)
+    await audit.record(session, actor, "sync.apply", "sync_record", row.id, before=before,
+                       after={"status": row.status, "reason": row.reason})
+    return row
+
+
+async def discard(session: AsyncSession, actor: Actor, record_id: int, reason: str) -> SyncRecord:
+    row = await _queued(session, actor, record_id)
+    if len(reason.strip()) < 2:
+        raise Invalid("弃用须说明理由（reason）", field="reason")
+    before = {"status": row.status}
+    row.status, row.reason = "discarded", reason.strip()
+    row.handled_at, row.handled_by = timeutil.now(), actor.username
+    await session.flush()
+    await audit.record(session, actor, "sync.discard", "sync_record", row.id, before=before,
+                       after={"status": "discarded", "reason": row.reason})
+    return row

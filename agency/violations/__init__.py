@@ -1,0 +1,1 @@
+"""Violations: a department's breaches of the law's own deadlines and rules, recorded for the leaders."""

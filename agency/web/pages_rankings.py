@@ -1,0 +1,78 @@
+"""The monthly rankings on the pages: the leader's table of a month with its criteria, the spreadsheet, and the 通报
+(a printable bulletin naming the 红旗窗口 and 服务标兵 with their figures). The same function as
+``GET /api/reports/rankings``."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agency.access import Actor, Role
+from agency.errors import AgencyError
+from agency.reports import rankings
+from agency.reports.rankings_xlsx import rankings_filename, rankings_workbook
+from agency.reports.xlsx import XLSX_MEDIA_TYPE
+from agency.timeutil import today_local
+from agency.web.render import page
+
+Month = Annotated[str | None, QueryParameter(max_length=20)]
+
+
+def last_full_month(today: date) -> str:
+    return (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+async def _result(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, month: str
+                  ) -> dict[str, Any]:
+    return await rankings.rankings(db, actor, month, rankings.Criteria.of(request.app.state.settings))
+
+
+@get("/app/reports/rankings")
+async def rankings_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                        db: NamedDependency[AsyncSession], month: Month = None) -> Template:
+    actor.require(Role.LEADER, Role.ADMIN)
+    chosen = (month or "").strip() or last_full_month(today_local())
+    try:
+        result = await _result(request, actor, db, chosen)
+    except AgencyError as error:
+        if error.status_code != 422:
+            raise
+        return page(request, "rankings.html", actor, status_code=422, month=chosen, r=None,
+                    err="月份格式应为“年-月”，例如 2026-08。")
+    return page(request, "rankings.html", actor, month=chosen, r=result, err=None)
+
+
+@get("/app/reports/rankings.xlsx")
+async def rankings_xlsx(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                        db: NamedDependency[AsyncSession], month: Month = None) -> Response[bytes]:
+    """The same spreadsheet as ``GET /api/reports/rankings?format=xlsx``."""
+    actor.require(Role.LEADER, Role.ADMIN)
+    chosen = (month or "").strip() or last_full_month(today_local())
+    result = await _result(request, actor, db, chosen)
+    return Response(rankings_workbook(result, request.app.state.settings.center_name), media_type=XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": f"attachment; filename=\"rankings_{chosen}.xlsx\"; "
+                                                    f"filename*=UTF-8''{quote(rankings_filename(chosen))}"})
+
+
+@get("/app/reports/rankings/bulletin")
+async def bulletin_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                        db: NamedDependency[AsyncSession], month: Month = None) -> Template:
+    """The 通报 of a month, to print: its flag windows and model staff with their figures, the criteria, the rest."""
+    actor.require(Role.LEADER, Role.ADMIN)
+    chosen = (month or "").strip() or last_full_month(today_local())
+    result = await _result(request, actor, db, chosen)
+    year, number = chosen.split("-")
+    names = {w["department_code"]: w["department_name"] for w in result["windows"]}
+    return page(request, "rankings_bulletin.html", actor, r=result, names=names, year=int(year), number=int(number),
+                center=request.app.state.settings.center_name, today=today_local(),
+                flags=[w for w in result["windows"] if w["flag"]], models=[s for s in result["staff"] if s["model"]])
+
+
+HANDLERS: list[Any] = [rankings_page, rankings_xlsx, bulletin_page]

@@ -1,0 +1,60 @@
+"""Stages with a lead department and a limit (立项用地规划: 自然资源和规划局, 20 working days in the demo
+catalog): their progress on the project, their level, and the sweep that escalates a stage past its limit to
+its lead department. November 2026 has no holiday."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import update
+
+from agency import timeutil
+from agency.approvals.models import Approval, ClockEventRow
+from tests.agency.approvals.flow import Dossier, open_dossier
+from tests.support import Api
+
+
+async def _land_stage_under_way(d: Dossier) -> None:
+    """备案 sent Monday 2 November and decided on the 3rd; 建设用地规划许可 sent on the 3rd, accepted on the 4th
+    and still running; 土地登记 not yet sent. The stage started on 2 November."""
+    xmba, ydghxk = d.approval_id("xmba"), d.approval_id("ydghxk")
+    await d.api.execute(update(Approval).where(Approval.id == xmba).values(
+        status="approved", submitted_on=date(2026, 11, 2), decided_on=date(2026, 11, 3),
+        status_since=date(2026, 11, 3)))
+    await d.api.execute(update(Approval).where(Approval.id == ydghxk).values(
+        status="accepted", submitted_on=date(2026, 11, 3), status_since=date(2026, 11, 4)))
+    async with d.api.sessions() as session:
+        session.add(ClockEventRow(approval_id=ydghxk, kind="started", on=date(2026, 11, 4), action="accept",
+                                  recorded_at=timeutil.now()))
+        await session.commit()
+
+
+async def _land_stage(api: Api, d: Dossier, as_of: str) -> dict[str, object]:
+    shown = (await api.client.get(f"/api/projects/{d.project['id']}", headers=d.clerk,
+                                  params={"as_of": as_of})).json()
+    return next(s for s in shown["stages"] if s["code"] == "land_planning")
+
+
+@pytest.mark.today("2026-12-03")
+async def test_a_stage_shows_its_days_against_its_limit_and_escalates_to_its_lead_department(api: Api) -> None:
+    d = await open_dossier(api)
+    await _land_stage_under_way(d)
+    # 3–27 November: 19 working days of 20 — yellow; 1 December: 21 — red; 3 December: 23 — 督办.
+    for as_of, used, level in (("2026-11-27", 19, "yellow"), ("2026-12-01", 21, "red"), ("2026-12-03", 23, "l3")):
+        stage = await _land_stage(api, d, as_of)
+        assert (stage["name"], stage["lead_department_code"], stage["started_on"], stage["completed_on"],
+                stage["used_workdays"], stage["limit_workdays"], stage["level"]) == (
+            "立项用地规划", "zrzy", "2026-11-02", None, used, 20, level), as_of
+    shown = (await api.client.get(f"/api/projects/{d.project['id']}", headers=d.clerk)).json()
+    later = {s["code"]: (s["started_on"], s["used_workdays"], s["level"]) for s in shown["stages"]}
+    assert later["construction_permit"] == (None, 0, "none")
+
+    response = await api.client.post("/api/escalations/sweep", headers=api.admin_headers,
+                                     json={"as_of": "2026-12-01"})
+    assert response.status_code == 200, response.text
+    zrzy = await d.officer("zrzy")
+    fired = (await api.client.get("/api/escalations", headers=zrzy, params={"project_id": d.project["id"]})).json()
+    stage_firings = [(e["subject_type"], e["occasion"], e["level"], e["department_code"], e["overdue_workdays"])
+                     for e in fired["items"] if e["rule"] == "stage_overdue"]
+    assert stage_firings == [("stage", "land_planning", "red", "zrzy", 1)]

@@ -1,0 +1,178 @@
+"""Papers anyone can verify, through HTTP: the code on every paper, the sealed PDF, the public check
+(GET/POST /api/verify/{code}, no login), revocation and supersession, the rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import documents as paper
+import storage
+from agency.documents.sealing import DEMO_P12, DEMO_PASSWORD
+from agency.job_handlers import job_runner
+from agency.jobs.models import Job
+from documents import seal
+from tests.agency.approvals.flow import Dossier, open_dossier
+from tests.agency.documents.test_documents_api import text_of
+from tests.documents.conftest import tool_missing
+from tests.support import Api, FreshApi
+
+
+async def generate(d: Dossier, template: str = "authorization_letter", **fields: object) -> dict[str, Any]:
+    response = await d.api.client.post(f"/api/projects/{d.project['id']}/documents", headers=d.clerk,
+                                       json={"template": template, **fields})
+    assert response.status_code == 201, response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
+async def listed(d: Dossier, document_id: int) -> dict[str, Any]:
+    documents = (await d.api.client.get(f"/api/projects/{d.project['id']}/documents", headers=d.clerk)).json()
+    found: dict[str, Any] = next(doc for doc in documents if doc["id"] == document_id)
+    return found
+
+
+async def download(d: Dossier, file_id: int) -> bytes:
+    response = await d.api.client.get(f"/api/files/{file_id}", headers=d.clerk)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+async def check(api: Api, code: str, data: bytes, name: str = "paper.pdf") -> dict[str, Any]:
+    response = await api.client.post(f"/api/verify/{code}", files={"file": (name, data)})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def require_pdf() -> None:
+    if not paper.pdf_available():
+        tool_missing("LibreOffice (soffice) is not installed (Debian: libreoffice-writer-nogui fonts-noto-cjk)")
+
+
+async def test_a_word_paper_carries_its_code_and_anyone_can_check_it(api: Api) -> None:
+    d = await open_dossier(api)
+    made = await generate(d)
+    code = made["verification_code"]
+    assert made["status"] == "ready"  # a Word copy is not sealed: nothing to wait for
+    data = await download(d, made["file_id"])
+    text = text_of(data)
+    assert f"验证码：{code}" in text and f"/verify/{code}" in text and "以 PDF 版本为准" in text
+    shown = await api.client.get(f"/api/verify/{code}")  # no login
+    assert shown.status_code == 200, shown.text
+    body = shown.json()
+    assert body["genuine"] is True and body["status"] == "valid" and body["template"] == "authorization_letter"
+    assert body["number"] == made["doc_number"] and body["issuer"] == "示范县行政服务中心"
+    assert body["sha256_docx"] == made["sha256"] and body["sha256_pdf"] is None and body["issued_at"]
+    # Nothing of the dossier: not the enterprise, its people, the project.
+    for private in (d.project["name"], d.project["enterprise"]["name"], "张三", "李四", "13800001111"):
+        assert private not in shown.text
+    same = await check(api, code, data, "委托书.docx")
+    assert same["identical"] is True and same["signature_valid"] is None
+    altered = bytearray(data)
+    altered[len(altered) // 2] ^= 0x01
+    assert (await check(api, code, bytes(altered), "委托书.docx"))["identical"] is False
+
+
+async def test_a_pdf_paper_is_sealed_after_it_is_stored_and_validates_with_pyhanko(api: Api) -> None:
+    require_pdf()
+    d = await open_dossier(api)
+    made = await generate(d, format="pdf")
+    code = made["verification_code"]
+    now = await listed(d, made["id"])
+    assert now["status"] == "ready"  # the sealing job ran after the commit
+    sealed = await download(d, made["file_id"])
+    root = seal.certificate_of((api.settings.data_dir / DEMO_P12).read_bytes(), DEMO_PASSWORD)
+    validated = await asyncio.to_thread(seal.check_signature, sealed, [root])  # pyHanko runs its own loop
+    assert validated.signed and validated.valid and "演示用印章，无法律效力" in str(validated.signer)
+    shown = (await api.client.get(f"/api/verify/{code}")).json()
+    assert shown["sha256_pdf"] == now["sha256"] and shown["sha256_docx"] is None
+    good = await check(api, code, sealed)
+    assert good == {"identical": True, "signature_valid": True, "signer": validated.signer, "paper": good["paper"]}
+    altered = bytearray(sealed)
+    altered[len(sealed) // 3] ^= 0x01
+    bad = await check(api, code, bytes(altered))
+    assert bad["identical"] is False and bad["signature_valid"] is False
+    assert not (await asyncio.to_thread(seal.check_signature, bytes(altered), [root])).valid
+
+
+async def test_unknown_codes_are_404_and_checks_are_rate_limited(backend: str, tmp_path: Path) -> None:
+    async with FreshApi(backend, tmp_path, AGENCY_VERIFY_REQUESTS_PER_MINUTE="5") as api:
+        for code in ("ABCDE-FGHJK-MNPQR-STUVW", "not-a-code"):
+            missing = await api.client.get(f"/api/verify/{code}")
+            assert missing.status_code == 404 and "验证码" in missing.json()["detail"]
+        assert (await api.client.post("/api/verify/ABCDE-FGHJK-MNPQR-STUVW",
+                                      files={"file": ("x.pdf", b"%PDF-1.7")})).status_code == 404
+        answers = [(await api.client.get("/api/verify/ABCDE-FGHJK-MNPQR-STUVW")).status_code for _ in range(3)]
+        assert answers == [404, 404, 429]  # five in a minute from one address, then 429
+        limited = await api.client.get("/api/verify/ABCDE-FGHJK-MNPQR-STUVW")
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+
+
+async def test_a_later_paper_supersedes_and_an_admin_revokes(api: Api) -> None:
+    d = await open_dossier(api)
+    first, second = await generate(d), await generate(d)
+    assert (await api.client.get(f"/api/verify/{first['verification_code']}")).json()["status"] == "superseded"
+    code = second["verification_code"]
+    assert (await api.client.get(f"/api/verify/{code}")).json()["status"] == "valid"
+    url = f"/api/documents/{second['id']}/revoke"
+    assert (await api.client.post(url, headers=d.clerk, json={"reason": "文号有误"})).status_code == 403
+    assert (await api.client.post(url, headers=api.admin_headers, json={"reason": ""})).status_code == 422
+    revoked = await api.client.post(url, headers=api.admin_headers, json={"reason": "文号有误"})
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    assert (await api.client.post(url, headers=api.admin_headers, json={"reason": "再次"})).status_code == 409
+    shown = (await api.client.get(f"/api/verify/{code}")).json()
+    assert shown["status"] == "revoked" and shown["revoked_at"] and "文号有误" not in str(shown)
+    assert (await api.client.post("/api/documents/999999999/revoke", headers=api.admin_headers,
+                                  json={"reason": "x"})).status_code == 404
+    events = (await api.client.get(f"/api/projects/{d.project['id']}/events", headers=d.clerk)).json()["items"]
+    assert any(e.get("action") == "document.revoke" for e in events)
+
+
+async def test_a_seal_key_that_cannot_be_loaded_is_a_503_and_nothing_is_stored(backend: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.p12"
+    broken.write_bytes(b"not a PKCS#12 file")
+    async with FreshApi(backend, tmp_path, AGENCY_SEAL_P12=str(broken), AGENCY_SEAL_PASSWORD="x") as api:
+        d = await open_dossier(api)
+        refused = await d.api.client.post(f"/api/projects/{d.project['id']}/documents", headers=d.clerk,
+                                          json={"template": "authorization_letter", "format": "pdf"})
+        assert refused.status_code == 503 and "AGENCY_SEAL_P12" in refused.json()["detail"]
+        assert (await d.api.client.get(f"/api/projects/{d.project['id']}/documents", headers=d.clerk)).json() == []
+        assert (await generate(d))["status"] == "ready"  # a Word paper needs no seal
+
+
+async def test_a_seal_that_fails_after_the_commit_leaves_a_failed_paper_that_is_retried(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_pdf()
+    d = await open_dossier(api)
+
+    def refuse(*args: object, **kwargs: object) -> bytes:
+        raise seal.SealError("signing service down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(seal.PadesSigner, "sign", refuse)
+        made = await generate(d, format="pdf")  # the paper is kept: sealing comes after, and may fail
+    assert (await listed(d, made["id"]))["status"] == "failed"
+    assert (await api.client.get(f"/api/verify/{made['verification_code']}")).json()["sealing"] == "failed"
+    async with api.sessions() as session:
+        jobs = (await session.execute(select(Job).where(Job.kind == "papers.seal", Job.status == "pending"))).scalars()
+        retry = next(job.id for job in jobs if job.payload["document_id"] == made["id"])
+    store = storage.open_store(api.settings.storage_url)
+    try:  # the retry, taken now rather than after its back-off
+        assert await job_runner(api.sessions, store, api.settings).run(retry)
+    finally:
+        await store.aclose()
+    assert (await listed(d, made["id"]))["status"] == "ready"
+    sealed = await download(d, made["file_id"])
+    root = seal.certificate_of((api.settings.data_dir / DEMO_P12).read_bytes(), DEMO_PASSWORD)
+    assert (await asyncio.to_thread(seal.check_signature, sealed, [root])).valid
+
+
+@pytest.mark.parametrize("path", ["/api/verify/ABCDE-FGHJK-MNPQR-STUVW"])
+async def test_the_public_check_needs_no_session_and_no_csrf_token(api: Api, path: str) -> None:
+    response = await api.client.post(path, files={"file": ("x.pdf", b"%PDF")})
+    assert response.status_code == 404  # reached the handler: neither 401 nor 403

@@ -1,0 +1,113 @@
+"""The administrator's page of service sites: adds a township hall through the same service as the API, names
+the kind in Chinese, refuses a Chinese code with a form message; a clerk is refused the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support import Api
+from tests.web.browsers import browser_of
+
+
+async def test_the_administrator_adds_a_township_hall_on_the_sites_page(api: Api) -> None:
+    admin_name = str((await api.client.get("/api/me", headers=api.admin_headers)).json()["username"])
+    admin = await browser_of(api.client, admin_name)
+    page = "/app/admin/sites"
+    assert "新增或更名站点" in (await admin.get(page)).text
+    bad = await admin.post(page, {"code": "河西", "name": "河西镇便民服务大厅", "kind": "township_hall"}, page=page)
+    assert bad.status_code == 422 and "站点代码须为小写英文字母开头" in bad.text
+    saved = await admin.post(page, {"code": "qingshan", "name": "青山镇便民服务大厅", "kind": "township_hall"},
+                             page=page)
+    assert saved.status_code == 303
+    shown = (await admin.get(saved.headers["location"])).text
+    assert "已保存站点 qingshan" in shown and "青山镇便民服务大厅" in shown and "乡镇便民服务大厅" in shown
+    listed = (await api.client.get("/api/sites", headers=api.admin_headers)).json()
+    assert [(s["name"], s["kind"]) for s in listed if s["code"] == "qingshan"] == [
+        ("青山镇便民服务大厅", "township_hall")]
+
+    clerk_name = str((await api.client.get("/api/me", headers=await api.user_headers("clerk"))).json()["username"])
+    clerk = await browser_of(api.client, clerk_name)
+    assert (await clerk.get(page)).status_code in (403, 303)
+
+
+@pytest.mark.today("2026-08-04")
+async def test_the_hall_clerk_hands_the_dossier_over_on_the_project_page_and_then_only_reads_it(api: Api) -> None:
+    from tests.agency.sites.test_handover_api import SITES, _open
+
+    for code, name, kind in SITES:
+        await api.client.put(f"/api/sites/{code}", headers=api.admin_headers, json={"name": name, "kind": kind})
+    hall_headers = await api.user_headers("clerk", site_code="hexi")
+    center_headers = await api.user_headers("clerk", site_code="county")
+    dossier = await _open(api, hall_headers)
+    page = f"/app/projects/{dossier['id']}"
+    hall = await browser_of(api.client, str((await api.client.get("/api/me", headers=hall_headers)).json()["username"]))
+    shown = (await hall.get(page)).text
+    assert "现由 <strong>河西镇便民服务大厅</strong> 办理" in shown and "移交项目</button>" in shown
+    blank = await hall.post(f"{page}/handover", {"note": "", "site_code": "county"}, page=page)
+    assert "请填写移交说明" in (await hall.get(blank.headers["location"])).text
+    done = await hall.post(f"{page}/handover", {"note": "企业申请由县中心代办", "site_code": "county"}, page=page)
+    assert done.status_code == 303
+    after = (await hall.get(done.headers["location"])).text
+    assert "已移交示范县政务服务中心；本站点保留只读查看" in after
+    assert "本站点只能查看，不能修改" in after and "移交项目</button>" not in after
+    assert "由河西镇便民服务大厅移交示范县政务服务中心。企业申请由县中心代办" in after
+    assert "移交项目" in after  # the timeline's line
+    center_name = str((await api.client.get("/api/me", headers=center_headers)).json()["username"])
+    center = await browser_of(api.client, center_name)
+    taken = (await center.get(page)).text
+    assert "现由 <strong>示范县政务服务中心</strong> 办理" in taken and "本站点只能查看" not in taken
+
+    leader_name = str((await api.client.get("/api/me", headers=await api.user_headers("leader"))).json()["username"])
+    dashboard = (await (await browser_of(api.client, leader_name)).get("/app/dashboard")).text
+    assert "按站点" in dashboard and "河西镇便民服务大厅" in dashboard and "城东分中心" in dashboard
+
+
+def _forms(html: str) -> set[str]:
+    """Where the page's forms post (the sign-out form of every page aside)."""
+    return {action for action in re.findall(r'<form[^>]*action="([^"]+)"', html) if "logout" not in action}
+
+
+@pytest.mark.today("2026-08-04")
+async def test_after_the_handover_the_hall_clerk_sees_no_form_he_can_no_longer_use(api: Api) -> None:
+    """The project, approval and coordination pages of a dossier handed away show the hall's clerk no form (each
+    would answer 403); the center's clerk, who holds it now, has them all."""
+    from tests.agency.approvals.flow import Dossier
+    from tests.agency.sites.test_handover_api import SITES, _open
+
+    for code, name, kind in SITES:
+        await api.client.put(f"/api/sites/{code}", headers=api.admin_headers, json={"name": name, "kind": kind})
+    hall_headers = await api.user_headers("clerk", site_code="hexi")
+    center_headers = await api.user_headers("clerk", site_code="county")
+    project = await _open(api, hall_headers)
+    d = Dossier(api, project, hall_headers, project["enterprise"]["id"])
+    await d.force_approved("xmba")
+    approval = await d.ready_to_submit("ydghxk")
+    pid = project["id"]
+    pages = (f"/app/projects/{pid}", f"/app/approvals/{approval}", f"/app/projects/{pid}/coordination")
+    hall = await browser_of(api.client, str((await api.client.get("/api/me", headers=hall_headers)).json()["username"]))
+    center = await browser_of(api.client,
+                              str((await api.client.get("/api/me", headers=center_headers)).json()["username"]))
+    before = {url: _forms((await hall.get(url)).text) for url in pages}
+    assert {f"/app/projects/{pid}/bundles", f"/app/projects/{pid}/documents", f"/app/projects/{pid}/details",
+            f"/app/projects/{pid}/handover"} <= before[pages[0]]
+    assert f"/app/approvals/{approval}/actions" in before[pages[1]]
+    assert f"/app/projects/{pid}/problems" in before[pages[2]]
+
+    handed = await api.client.post(f"/api/projects/{pid}/handover", headers=hall_headers, json={"note": "移交县中心"})
+    assert handed.status_code == 201, handed.text
+    for url in pages:
+        shown = await hall.get(url)
+        assert shown.status_code == 200, url
+        assert _forms(shown.text) == set(), (url, _forms(shown.text))
+    assert "本站点只能查看，不能修改" in (await hall.get(pages[0])).text
+    taken = {url: _forms((await center.get(url)).text) for url in pages}
+    assert {f"/app/projects/{pid}/bundles", f"/app/projects/{pid}/documents",
+            f"/app/projects/{pid}/details"} <= taken[pages[0]]
+    assert f"/app/approvals/{approval}/actions" in taken[pages[1]]
+    assert f"/app/projects/{pid}/problems" in taken[pages[2]]
+    # A form kept from before still meets the service's refusal, in Chinese.
+    refused = await hall.post(f"/app/projects/{pid}/documents", {"template": "authorization_letter",
+                                                                 "format": "docx"}, page=pages[0])
+    assert refused.status_code == 403 and "本站点只能查看" in refused.text
