@@ -77,12 +77,16 @@ async def check_named(session: AsyncSession, approval: Approval, ids: Sequence[i
     return wanted
 
 
-async def files_of(session: AsyncSession, approval: Approval) -> list[StoredFile]:
-    """The approval's result once approved (the files its decision names); before, the scans uploaded for it."""
+async def files_of(session: AsyncSession, approval: Approval,
+                   scans: Sequence[StoredFile] | None = None) -> list[StoredFile]:
+    """The approval's result once approved (the files its decision names); before, the scans uploaded for it.
+    ``scans``: every decision scan of the approval, already read with its materials (no statement then)."""
     named = (approval.decision or {}).get("file_ids")
     if (approval.decision is None and approval.status not in OPEN_FOR_DECISION) or \
             (approval.decision is not None and not named):
         return []  # nothing to read: no statement
+    if scans is not None:
+        return [f for f in scans if approval.decision is None or f.id in (named or [])]
     query = select(StoredFile).where(StoredFile.approval_id == approval.id, StoredFile.kind == KIND)
     if approval.decision is not None:
         query = query.where(StoredFile.id.in_(list(named or [])))

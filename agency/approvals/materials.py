@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import storage
@@ -89,10 +89,28 @@ async def views(session: AsyncSession, approval: Approval) -> list[MaterialView]
 
 async def views_of(session: AsyncSession, approvals: Sequence[Approval]) -> dict[int, list[MaterialView]]:
     """The materials of several approvals at once (a portal page, a dossier): two statements in all."""
+    return (await _read(session, approvals, None))[0]
+
+
+async def views_and_scans(session: AsyncSession, approval: Approval,
+                          scan_kind: str) -> tuple[list[MaterialView], list[StoredFile]]:
+    """An approval's materials and its files of ``scan_kind`` (the decision scans), as an action's answer shows
+    both: the one statement that reads the files reads those too."""
+    views, scans = await _read(session, [approval], scan_kind)
+    return views[approval.id], scans
+
+
+async def _read(session: AsyncSession, approvals: Sequence[Approval],
+                scan_kind: str | None) -> tuple[dict[int, list[MaterialView]], list[StoredFile]]:
     ids = [a.id for a in approvals]
-    files = (await session.execute(select(StoredFile).where(
-        StoredFile.approval_id.in_(ids or [0]), StoredFile.material_code.is_not(None))
-        .order_by(StoredFile.approval_id, StoredFile.material_code, StoredFile.version))).scalars().all()
+    wanted: ColumnElement[bool] = StoredFile.material_code.is_not(None)
+    if scan_kind is not None:
+        wanted = or_(wanted, and_(StoredFile.material_code.is_(None), StoredFile.kind == scan_kind))
+    read = (await session.execute(select(StoredFile).where(StoredFile.approval_id.in_(ids or [0]), wanted)
+                                  .order_by(StoredFile.approval_id, StoredFile.material_code, StoredFile.version,
+                                            StoredFile.id))).scalars().all()
+    files = [f for f in read if f.material_code is not None]
+    scans = [f for f in read if f.material_code is None]
     decisions = {(d.approval_id, d.material_code): d for d in (await session.execute(select(MaterialState).where(
         MaterialState.approval_id.in_(ids or [0])))).scalars()}
     result: dict[int, list[MaterialView]] = {}
@@ -105,7 +123,7 @@ async def views_of(session: AsyncSession, approvals: Sequence[Approval]) -> dict
             views.append(MaterialView(spec, state_of(current, decision), current,
                                       [f for f in mine if f.state == "pending"],
                                       [f for f in mine if f.state in HISTORY_STATES], decision))
-    return result
+    return result, sorted(scans, key=lambda f: f.id)
 
 
 def unmet(materials: Sequence[MaterialView], *, at_intake: bool = False) -> list[dict[str, str]]:

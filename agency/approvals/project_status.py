@@ -44,6 +44,19 @@ def derive_status(current: str, approvals: Sequence[Counted]) -> str:
     return "planning"
 
 
+def _weighs_as(status: str) -> tuple[bool, ...]:
+    """What of an approval's status ``derive_status`` looks at."""
+    return (status == "withdrawn", status == "planned", status == "approved", status in DROPPED,
+            status in ("rejected", "refused"))
+
+
+def may_change(source: str, target: str) -> bool:
+    """Whether one approval moving from ``source`` to ``target`` can change its dossier's status. Most acts of a
+    case under way (accept, a supplement, an extension) cannot: the write path then neither reads nor locks the
+    dossier (one statement less per action)."""
+    return _weighs_as(source) != _weighs_as(target)
+
+
 async def refresh(session: AsyncSession, project: Project) -> str:
     """Derives and writes the dossier's status from its approvals as this transaction sees them."""
     await session.flush()

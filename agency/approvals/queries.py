@@ -102,12 +102,13 @@ async def complete_view(session: AsyncSession, approval: Approval, project: Proj
     (its materials too, unless the action read them already)."""
     answer_by = (intake.answer_by(await get_calendar(session), approval.submitted_on)
                  if intake.applies(approval, department) and approval.submitted_on is not None else None)
+    scans = None
+    if material_views is None:
+        material_views, scans = await materials.views_and_scans(session, approval, decisions.KIND)
     return ApprovalView(approval=approval, project=project, enterprise=enterprise, department=department,
-                        handler=handler, prerequisites=prerequisites, clock=clock,
-                        materials=material_views if material_views is not None
-                        else await materials.views(session, approval),
+                        handler=handler, prerequisites=prerequisites, clock=clock, materials=material_views,
                         escalations=list((await session.execute(open_for([approval.id]))).scalars()),
-                        intake_answer_by=answer_by, decision_files=await decisions.files_of(session, approval),
+                        intake_answer_by=answer_by, decision_files=await decisions.files_of(session, approval, scans),
                         notices=await notice_list.notices_of(session, approval))
 
 

@@ -163,7 +163,8 @@ async def _write(session: AsyncSession, step: Act, h: Head, audit_action: str) -
     await _record_violations(session, step, clock)
     # In this order, as every writer of these rows: the approval, its dossier, its clock (no deadlock between
     # two actions of one dossier, nor with the dossier's green-channel decision).
-    await project_status.refresh(session, project)
+    if project_status.may_change(step.source, approval.status):
+        await project_status.refresh(session, project)
     if events:
         await clock_rows.write(session, clock_rows.Owner.of(approval, project, step.route_definition), events,
                                calendar, revision, step.today)
