@@ -49,6 +49,16 @@ async def test_a_meeting_decides_and_its_decisions_become_the_departments_proble
     assert made[1]["id"] == existing["id"] and made[1]["notes"][-1]["action"] == "decision"
     assert (await api.client.post(f"{url}/minutes", headers=leader, json=minutes)).status_code == 409
 
+    # The 会议纪要 is sent to the departments it names, not issued to the enterprise: like the 督办通知单 and
+    # the 材料移交清单 (agency/documents/rules.py), it is neither listed to the enterprise nor served to it.
+    papers_url = f"/api/projects/{d.project['id']}/documents"
+    [paper] = [p for p in (await api.client.get(papers_url, headers=d.clerk)).json()
+               if p["template"] == "meeting_minutes"]
+    owner = await api.user_headers("enterprise", enterprise_id=d.enterprise_id)
+    assert "meeting_minutes" not in [p["template"] for p in (await api.client.get(papers_url, headers=owner)).json()]
+    assert (await api.client.get(f"/api/files/{paper['file_id']}", headers=owner)).status_code == 404
+    assert (await api.client.get(f"/api/files/{paper['file_id']}", headers=zrzy)).status_code == 200
+
     # The power company's officer finds the decision as a problem in his list.
     gdgs = await d.officer("gdgs")
     listed = (await api.client.get("/api/problems", headers=gdgs,

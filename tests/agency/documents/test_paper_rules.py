@@ -97,6 +97,20 @@ async def test_a_completion_notice_only_for_a_finished_approval_and_never_a_nega
         assert "共用时-" not in text and "共用时" not in text
 
 
+async def test_each_paper_only_in_the_states_its_rule_names(api: Api) -> None:
+    """The states of agency/documents/rules.py hold for the papers whose filling has no check of its own: an
+    open approval's papers not once it is decided, a finished or ended approval's papers not while it is open."""
+    d = await open_dossier(api)
+    planned = d.approval_id("sgxk")
+    decided = await _decided(d, "xmba", "2025-330521-00-03-000002", date(2026, 3, 2))
+    for template, approval_id in (("commitment_letter", decided), ("application_form", decided),
+                                  ("termination_notice", planned), ("acceptance_notice", planned)):
+        refused = await _post(d, d.clerk, template, approval_id=approval_id)
+        assert refused.status_code == 409, (template, refused.text)
+        assert "不能出具" in refused.json()["detail"] and refused.json()["extra"][0]["field"] == "approval_id"
+    assert await _documents(api, d.project["id"]) == 0
+
+
 async def test_a_paper_shows_only_what_its_issuer_may_see(api: Api) -> None:
     """Whatever the rules allow, the dossier a paper is filled from is the one its issuer sees: a department's
     paper lists its own department's approvals, not another's items or certificate numbers."""
