@@ -31,10 +31,14 @@ class SealError(Exception):
 
 
 class Signer(Protocol):
-    """Who seals a paper. ``name`` is what a check of the signature reports as the signer."""
+    """Who seals a paper: the one interface a vendor's signer (GB/T 38540, SM2) would implement too. ``name`` is
+    what a check of the signature reports as the signer, ``certificate`` (DER) what it is checked against."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def certificate(self) -> bytes: ...
 
     def sign(self, pdf: bytes, *, reason: str, location: str) -> bytes: ...
 

@@ -51,7 +51,7 @@ class SealKeeper:
     center's, else the demo key in the data folder (generated the first time)."""
 
     settings: Settings
-    _signers: dict[str, seals.PadesSigner] = field(default_factory=dict, init=False)
+    _signers: dict[str, seals.Signer] = field(default_factory=dict, init=False)
 
     @property
     def demo(self) -> bool:
@@ -66,7 +66,9 @@ class SealKeeper:
         """Whose seal goes on the issuer's papers: its own, or the center's."""
         return issuer.name if self._own_key(issuer) else self.settings.center_name
 
-    def signer(self, issuer: Issuer | None = None) -> seals.PadesSigner:
+    def signer(self, issuer: Issuer | None = None) -> seals.Signer:
+        """The issuer's own signer where it has a key configured, else the center's. A vendor's signing
+        service (docs/verification.md) would be returned here in place of ``PadesSigner``."""
         own = self._own_key(issuer) if issuer is not None else None
         slot = (issuer.department_code or "").lower() if own and issuer else ""
         if slot not in self._signers:
