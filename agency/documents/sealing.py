@@ -62,9 +62,12 @@ class SealKeeper:
         return next(((path, password) for owner, path, password in self.settings.department_seals
                      if code and owner == code), None)
 
+    def has_own_key(self, issuer: Issuer) -> bool:
+        return self._own_key(issuer) is not None
+
     def seal_owner(self, issuer: Issuer) -> str:
         """Whose seal goes on the issuer's papers: its own, or the center's."""
-        return issuer.name if self._own_key(issuer) else self.settings.center_name
+        return issuer.name if self.has_own_key(issuer) else self.settings.center_name
 
     def signer(self, issuer: Issuer | None = None) -> seals.Signer:
         """The issuer's own signer where it has a key configured, else the center's. A vendor's signing
@@ -98,8 +101,10 @@ async def seal_available(keeper: SealKeeper, issuer: Issuer) -> None:
     try:
         await asyncio.to_thread(keeper.signer, issuer)
     except (seals.SealError, OSError) as error:
-        raise ServiceUnavailable("电子印章暂不可用，PDF 文书未生成；请管理员检查 AGENCY_SEAL_P12 和 "
-                                 f"AGENCY_SEAL_PASSWORD（seal unavailable: {error}）") from None
+        own = f"_{(issuer.department_code or '').upper()}" if keeper.has_own_key(issuer) else ""
+        raise ServiceUnavailable(f"{keeper.seal_owner(issuer)}的电子印章暂不可用，PDF 文书未生成；请管理员检查 "
+                                 f"AGENCY_SEAL_P12{own} 和 AGENCY_SEAL_PASSWORD{own}（seal unavailable: {error}）"
+                                 ) from None
 
 
 async def signed(keeper: SealKeeper, pdf: bytes, issuer: Issuer, number: str) -> tuple[bytes, bytes]:

@@ -139,11 +139,18 @@ async def test_a_later_paper_supersedes_and_an_admin_revokes(api: Api) -> None:
 async def test_a_seal_key_that_cannot_be_loaded_is_a_503_and_nothing_is_stored(backend: str, tmp_path: Path) -> None:
     broken = tmp_path / "broken.p12"
     broken.write_bytes(b"not a PKCS#12 file")
-    async with FreshApi(backend, tmp_path, AGENCY_SEAL_P12=str(broken), AGENCY_SEAL_PASSWORD="x") as api:
+    async with FreshApi(backend, tmp_path, AGENCY_SEAL_P12=str(broken), AGENCY_SEAL_PASSWORD="x",
+                        AGENCY_SEAL_P12_FGJ=str(broken)) as api:
         d = await open_dossier(api)
         refused = await d.api.client.post(f"/api/projects/{d.project['id']}/documents", headers=d.clerk,
                                           json={"template": "authorization_letter", "format": "pdf"})
-        assert refused.status_code == 503 and "AGENCY_SEAL_P12" in refused.json()["detail"]
+        assert refused.status_code == 503 and "AGENCY_SEAL_P12 和" in refused.json()["detail"]
+        # A department's own key that cannot be loaded names the department's variables, not the center's.
+        by_department = await d.api.client.post(
+            f"/api/projects/{d.project['id']}/documents", headers=await d.officer("fgj"),
+            json={"template": "one_time_notice", "approval_id": d.approval_id("xmba"), "format": "pdf"})
+        assert by_department.status_code == 503, by_department.text
+        assert "AGENCY_SEAL_P12_FGJ" in by_department.json()["detail"]
         assert (await d.api.client.get(f"/api/projects/{d.project['id']}/documents", headers=d.clerk)).json() == []
         assert (await generate(d))["status"] == "ready"  # a Word paper needs no seal
 
