@@ -3,9 +3,10 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 AGENCY_DATA_DIR=/var/lib/agency
 
-# LibreOffice and a CJK font turn generated papers into PDF with real Chinese glyphs.
+# LibreOffice and a CJK font turn generated papers into PDF with real Chinese glyphs; poppler's pdftotext
+# finds the seal block on the page (documents/seal_block.py).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk \
+    && apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk poppler-utils \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/agency agency
 

@@ -81,6 +81,12 @@ class Settings:
     # certificate generated into the data folder at first use.
     seal_p12: Path | None = None
     seal_password: str | None = None
+    # A department's own seal: AGENCY_SEAL_P12_<CODE> / AGENCY_SEAL_PASSWORD_<CODE> (code in capitals), as
+    # (department code in lower case, file, password); its papers are sealed with it, the others by the center.
+    department_seals: tuple[tuple[str, Path, str | None], ...] = ()
+    # The papers acts call for (notices, mandate papers, minutes): Word (default) or sealed PDF, rendered and
+    # sealed by jobs after the act committed (docs/verification.md).
+    act_papers: Literal["docx", "pdf"] = "docx"
     verify_requests_per_minute: int = 30
     # Seconds added to the real time by this process's clock (agency.timeutil): AGENCY_TODAY runs a
     # server on another day (training, a rehearsal of a holiday); the tests pass their day on this way.
@@ -161,6 +167,8 @@ class Settings:
             public_url=reader.parse("PUBLIC_URL", _http_url, None),
             seal_p12=reader.parse("SEAL_P12", _readable_file, None),
             seal_password=reader.parse("SEAL_PASSWORD", str, None),
+            department_seals=_department_seals(source, reader),
+            act_papers=reader.choice("ACT_PAPERS", "docx", ("docx", "pdf")),  # type: ignore[arg-type]
             verify_requests_per_minute=reader.integer("VERIFY_REQUESTS_PER_MINUTE", 30, 1, 100_000),
             clock_offset_seconds=_offset_to(today) if today else reader.parse("CLOCK_OFFSET_SECONDS", float, None),
             embedded=embedded,
@@ -302,6 +310,13 @@ def _offset_to(day: date) -> float:
     from agency.timeutil import ShiftedClock
 
     return ShiftedClock.on_day(day).offset.total_seconds()
+
+
+def _department_seals(source: Mapping[str, str], reader: _Reader) -> tuple[tuple[str, Path, str | None], ...]:
+    start = f"{PREFIX}SEAL_P12_"
+    codes = sorted(name[len(start):] for name in source if name.startswith(start) and len(name) > len(start))
+    return tuple((code.lower(), reader.parse(f"SEAL_P12_{code}", _readable_file, None),
+                  reader.parse(f"SEAL_PASSWORD_{code}", str, None)) for code in codes)
 
 
 def _readable_file(raw: str) -> Path:

@@ -15,14 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from documents.seal_block import seal_place
+
 if TYPE_CHECKING:
     from PIL import Image
 
 DEMO_NOTE = "演示用印章，无法律效力"
 SEAL_FIELD = "Seal"
-# The seal's box on the last page (PDF points, A4): above the bottom margin at the right, where the
-# templates put the issuer's name and date (the seal block).
-SEAL_BOX = (380, 80, 520, 220)
 _CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
               "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
@@ -32,16 +31,22 @@ class SealError(Exception):
 
 
 class Signer(Protocol):
-    """Who seals a paper. ``name`` is what a check of the signature reports as the signer."""
+    """Who seals a paper: the one interface a vendor's signer (GB/T 38540, SM2) would implement too. ``name`` is
+    what a check of the signature reports as the signer, ``certificate`` (DER) what it is checked against."""
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def certificate(self) -> bytes: ...
 
     def sign(self, pdf: bytes, *, reason: str, location: str) -> bytes: ...
 
 
 class PadesSigner:
-    """A PAdES baseline signature with a key and certificate from a PKCS#12 file, drawn as ``seal``."""
+    """A PAdES baseline signature with a key and certificate from a PKCS#12 file, drawn as a seal naming
+    ``seal_text`` (the key's owner: the center, or a department with a key of its own) at the paper's seal
+    block (``documents/seal_block.py``)."""
 
     def __init__(self, p12: bytes, password: str | None, *, seal_text: str, demo: bool = False) -> None:
         from pyhanko.sign import signers
@@ -66,6 +71,7 @@ class PadesSigner:
         return bytes(self._signer.signing_cert.dump())
 
     def sign(self, pdf: bytes, *, reason: str, location: str) -> bytes:
+        """``location`` is the issuer named on the paper: the seal goes to the block that names it."""
         from pyhanko.pdf_utils import images
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
@@ -73,8 +79,8 @@ class PadesSigner:
 
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-            page_count = int(writer.root["/Pages"]["/Count"])
-            spec = fields.SigFieldSpec(SEAL_FIELD, on_page=page_count - 1, box=SEAL_BOX)
+            place = seal_place(pdf, (location, self._seal_text))
+            spec = fields.SigFieldSpec(SEAL_FIELD, on_page=place.page, box=place.box)
             meta = signers.PdfSignatureMetadata(field_name=SEAL_FIELD, reason=reason, location=location,
                                                 subfilter=fields.SigSeedSubFilter.PADES)
             style = StaticStampStyle(background=images.PdfImage(seal_image(self._seal_text, demo=self._demo)),

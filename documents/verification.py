@@ -14,6 +14,10 @@ CODE_LENGTH = 20  # 31 ** 20 ≈ 2 ** 99: unguessable
 WORD_COPY_NOTE = "Word 版本未签章，以 PDF 版本为准。"
 
 
+def sealed_for(issuer: str, sealed_by: str) -> str:
+    return f"出具单位：{issuer}。本文书由{sealed_by}加盖电子印章。"
+
+
 def new_code() -> str:
     """A fresh verification code (about 99 bits), grouped in fives for reading: ``ABCDE-FGHJK-…``."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -39,9 +43,10 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-def add_mark(docx: bytes, code: str, url: str, *, pdf: bool) -> bytes:
+def add_mark(docx: bytes, code: str, url: str, *, pdf: bool, issuer: str = "", sealed_by: str = "") -> bytes:
     """The DOCX with the verification code and the QR code of ``url`` at the end of its body. A Word copy
-    also says that it is not sealed and that the PDF is the copy of record."""
+    also says that it is not sealed and that the PDF is the copy of record. A PDF sealed by someone else than
+    its issuer (the center's seal on a department's paper) says whose paper it is and whose seal it bears."""
     from docx import Document
     from docx.shared import Cm, Pt
 
@@ -53,6 +58,8 @@ def add_mark(docx: bytes, code: str, url: str, *, pdf: bool) -> bytes:
     lines = [f"验证码：{code}", f"扫描二维码或访问 {url} 核验本文书真伪。"]
     if not pdf:
         lines.append(WORD_COPY_NOTE)
+    elif issuer and sealed_by and sealed_by != issuer:
+        lines.append(sealed_for(issuer, sealed_by))
     for i, line in enumerate(lines):
         paragraph = right.paragraphs[0] if i == 0 else right.add_paragraph()
         run = paragraph.add_run(line)

@@ -37,21 +37,27 @@ def main() -> int:
     elif pdftoppm is None:
         print("pdftoppm (poppler-utils) not installed: no PNG pages", file=sys.stderr)
     failures = 0
-    signer = seal.PadesSigner(seal.demo_pkcs12("示范县行政服务中心", "samples"), "samples",
-                              seal_text="示范县行政服务中心", demo=True)
+    demo_key = seal.demo_pkcs12("示范县行政服务中心", "samples")
+    signers: dict[str, seal.PadesSigner] = {}
     for code, spec in REGISTRY.items():
         if args.only and not any(code.startswith(prefix) for prefix in args.only):
             continue
         stem = spec.filename.removesuffix(".docx")
-        docx = render(builtin_template_bytes(code), sample_context(code))
+        context = sample_context(code)
+        docx = render(builtin_template_bytes(code), context)
+        # Who issues it: the department the paper names, else the center (sealed by the center either way,
+        # as when no department has a key of its own: the mark then names the department as issuer).
+        center = getattr(getattr(context, "center", None), "name", "") or "示范县行政服务中心"
+        issuer = str(getattr(context, "department", "") or center)
         mark = verification.new_code()
         url = verification.verify_url(SAMPLE_URL, mark)
         (out / f"{stem}.docx").write_bytes(verification.add_mark(docx, mark, url, pdf=False))
         line = f"{spec.name_zh:<24} {stem}.docx"
         if make_pdf:
             try:
-                pdf = signer.sign(to_pdf(verification.add_mark(docx, mark, url, pdf=True)), reason="样例",
-                                  location="示范县")
+                marked = verification.add_mark(docx, mark, url, pdf=True, issuer=issuer, sealed_by=center)
+                signer = signers.setdefault(center, seal.PadesSigner(demo_key, "samples", seal_text=center, demo=True))
+                pdf = signer.sign(to_pdf(marked), reason="样例", location=issuer)
             except (PdfError, seal.SealError) as exc:
                 print(f"{code}: {exc}", file=sys.stderr)
                 failures += 1

@@ -49,8 +49,8 @@ async def mandate_paper(session: AsyncSession, actor: Actor, papers: Papers, pro
                         today: date, facts: dict[str, Any]) -> Document:
     """中止单, 终止单 or 续办委托书 of the project's agency mandate, in the office's series."""
     project = await session.get_one(Project, project_id)
-    return await generate(session, actor, papers, project, template, approval=None, output="docx", today=today,
-                          facts=facts)
+    return await generate(session, actor, papers, project, template, approval=None,
+                          output=papers.settings.act_papers, today=today, facts=facts)
 
 
 async def minutes(session: AsyncSession, actor: Actor, papers: Papers, meeting_id: int, today: date) -> Document:
@@ -60,8 +60,8 @@ async def minutes(session: AsyncSession, actor: Actor, papers: Papers, meeting_i
         return await session.get_one(Document, meeting.minutes_document_id)
     ids = (await project_ids_of(session, [meeting.id]))[meeting.id]
     project = await session.get_one(Project, ids[0])
-    document = await generate(session, actor, papers, project, "meeting_minutes", approval=None, output="docx",
-                              today=today, facts={"meeting_id": meeting.id})
+    document = await generate(session, actor, papers, project, "meeting_minutes", approval=None,
+                              output=papers.settings.act_papers, today=today, facts={"meeting_id": meeting.id})
     meeting.minutes_document_id = document.id
     named = sorted({d["department_code"] for d in meeting.decisions})
     return await _about(session, document, "meeting", meeting.id, named)
@@ -75,8 +75,9 @@ async def payment_notice(session: AsyncSession, actor: Actor, papers: Papers, fe
     line = await session.get_one(FeeLine, fee_id)
     approval = await session.get_one(Approval, line.approval_id)
     project = await session.get_one(Project, line.project_id)
-    document = await generate(session, actor, papers, project, "payment_notice", approval=approval, output="docx",
-                              today=today, by_department=True, facts={"fee_id": line.id})
+    document = await generate(session, actor, papers, project, "payment_notice", approval=approval,
+                              output=papers.settings.act_papers, today=today, by_department=True,
+                              facts={"fee_id": line.id})
     return await _about(session, document, "fee", line.id, [])
 
 
@@ -88,11 +89,12 @@ async def issue_on_problem(session: AsyncSession, actor: Actor, papers: Papers, 
     if actor.role not in SUPERVISORS:
         raise Forbidden("督办通知单由领导或管理员出具（only supervision issues it）")
     project = await get_visible(session, Project, project_id, actor, what="项目")
-    return await problem_supervision(session, actor, papers, project, problem_id, today, output)
+    return await problem_supervision(session, actor, papers, project, problem_id, today, output, seal_now=True)
 
 
 async def problem_supervision(session: AsyncSession, actor: Actor, papers: Papers, project: Project,
-                              problem_id: int, today: date, output: str = "docx") -> Document:
+                              problem_id: int, today: date, output: str = "docx", *, seal_now: bool = False
+                              ) -> Document:
     """The 督办通知单 on a coordination problem: the approval's template and rules (a yellow card or worse), sent
     to the department responsible; its firings are marked as supervised by it."""
     if actor.role not in SUPERVISORS:
@@ -101,7 +103,7 @@ async def problem_supervision(session: AsyncSession, actor: Actor, papers: Paper
     if problem.project_id != project.id:
         raise Invalid("该问题不属于此项目（problem not in this project）", field="problem_id")
     document = await generate(session, actor, papers, project, "supervision_notice", approval=None, output=output,
-                              today=today, facts={"problem_id": problem.id})
+                              today=today, facts={"problem_id": problem.id}, seal_now=seal_now)
     for card in (await session.execute(select(Escalation).where(
             Escalation.subject_type == "problem", Escalation.subject_id == problem.id,
             Escalation.due_on == problem.due_on, Escalation.document_id.is_(None),

@@ -28,11 +28,11 @@ from agency.audit import service as audit
 from agency.catalog.models import Department
 from agency.db.sequences import next_value
 from agency.db.session import on_rollback
-from agency.documents import contexts
+from agency.documents import contexts, sealing
 from agency.documents.models import Document, DocumentRecipient, DocumentTemplate
 from agency.documents.rules import file_name_part, issued_to_enterprise, rule_of
 from agency.documents.sealing import SEAL as SEAL_JOB
-from agency.documents.sealing import SealKeeper
+from agency.documents.sealing import Issuer, SealKeeper
 from agency.errors import Conflict, Forbidden, Invalid, NotFound, ServiceUnavailable
 from agency.files.integrity import written_now
 from agency.files.models import StoredFile
@@ -40,7 +40,6 @@ from agency.jobs import service as jobs
 from agency.projects.handover import require_holder
 from agency.projects.models import Project
 from agency.settings import Settings
-from documents import seal as seals
 from documents import verification
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -133,7 +132,8 @@ async def issue(session: AsyncSession, actor: Actor, papers: Papers, project_id:
                 approval_id: int | None, *, output: str, today: date) -> tuple[Document, StoredFile]:
     """A paper asked for by a person (the API and the project page both come here): who may issue it
     (agency/documents/rules.py), on a dossier and an approval he may see, in a state it may be issued in.
-    Its content is what he may see of the dossier."""
+    Its content is what he may see of the dossier. A PDF is sealed before it is stored (a 503 if it cannot
+    be)."""
     if template != "application_form" and (template not in paper.REGISTRY or template.startswith("application_form")):
         raise Invalid(f"未知的文书模板 {template}（unknown template）", field="template")
     rule = rule_of(template)
@@ -155,16 +155,18 @@ async def issue(session: AsyncSession, actor: Actor, papers: Papers, project_id:
         raise Conflict(f"事项当前状态为“{STATUS_NAMES[approval.status]}”，不能出具“{name}”"
                        f"（{template} not issued in state {approval.status}）", field="approval_id")
     document = await generate(session, actor, papers, project, template, approval=approval, output=output,
-                              today=today, by_department=actor.role is Role.DEPARTMENT)
+                              today=today, by_department=actor.role is Role.DEPARTMENT, seal_now=True)
     return document, await session.get_one(StoredFile, document.file_id)
 
 
 async def generate(session: AsyncSession, actor: Actor, papers: Papers, project: Project, template: str, *,
                    approval: Approval | None, output: str, today: date, by_department: bool = False,
-                   facts: dict[str, Any] | None = None) -> Document:
+                   facts: dict[str, Any] | None = None, seal_now: bool = False) -> Document:
     """Fill and keep a paper; the caller has decided that ``actor`` may issue it (``issue`` for a person's
     request, the flow's jobs for the papers an act calls for). ``by_department``: the approval's department
-    issues it (its act, or its officer's request), so it carries that department's number series."""
+    issues it (its act, or its officer's request), so it carries that department's number series and its
+    name as issuer (and its seal where it has one). ``seal_now``: a PDF is sealed before it is stored,
+    else by a job after the commit."""
     code = template_code_for(template, approval)
     dossier = await contexts.load_dossier(session, project, today, actor)
     issuer = await session.get_one(Department, approval.department_code) if by_department and approval else None
@@ -175,19 +177,27 @@ async def generate(session: AsyncSession, actor: Actor, papers: Papers, project:
         if missing:
             raise Invalid(f"申请表所需信息尚未填写：{'、'.join(missing)}（missing project facts）",
                           extra=[{"field": "facts", "missing": missing, "message": "missing project facts"}])
-    return await render_and_store(session, actor, papers, project, approval, code, context, doc_number, output)
+    return await render_and_store(session, actor, papers, project, approval, code, context, doc_number, output,
+                                  issuer=Issuer(issuer.name, issuer.code) if issuer else None, seal_now=seal_now)
 
 
 async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, project: Project,
                            approval: Approval | None, code: str, context: msgspec.Struct, doc_number: str,
-                           output: str = "docx", *, name_suffix: str = "") -> Document:
-    if output == "pdf" and papers.seal is not None:
-        await _seal_available(papers.seal)
+                           output: str = "docx", *, name_suffix: str = "", issuer: Issuer | None = None,
+                           seal_now: bool = False) -> Document:
+    issuer = issuer or Issuer(papers.settings.center_name)
+    keeper = papers.seal
+    if output == "pdf" and keeper is not None:
+        await sealing.seal_available(keeper, issuer)
     code_to_verify = verification.new_code()
     docx, version = await render_paper(session, papers, code, context, "docx")
     docx = await asyncio.to_thread(verification.add_mark, docx, code_to_verify,
-                                   verification.verify_url(papers.public_url, code_to_verify), pdf=output == "pdf")
+                                   verification.verify_url(papers.public_url, code_to_verify), pdf=output == "pdf",
+                                   issuer=issuer.name, sealed_by=keeper.seal_owner(issuer) if keeper else "")
     data = await _pdf(docx) if output == "pdf" else docx
+    certificate = None
+    if output == "pdf" and seal_now and keeper is not None:
+        data, certificate = await sealing.sealed_now(keeper, data, issuer, doc_number)
     blob = await store_bytes(session, papers, data)
     spec = paper.get_spec(code)
     # Named as users name things: the item's name (建设项目用地预审与选址意见书), not its code (xmba).
@@ -197,13 +207,15 @@ async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, 
     document = Document(project_id=project.id, approval_id=approval.id if approval else None, template_code=code,
                         template_version=version, doc_number=doc_number, format=output,
                         context=msgspec.to_builtins(context), file_id=file_row.id, created_by=actor.user_id,
-                        created_at=timeutil.now(), verification_code=code_to_verify,
-                        issuer=papers.settings.center_name, sha256_docx=blob.sha256 if output == "docx" else None,
-                        status="pending" if output == "pdf" else "ready")
+                        created_at=timeutil.now(), verification_code=code_to_verify, issuer=issuer.name,
+                        sha256_docx=blob.sha256 if output == "docx" else None,
+                        sha256_pdf=blob.sha256 if certificate else None, seal_certificate=certificate,
+                        status="pending" if output == "pdf" and certificate is None else "ready")
     session.add(document)
     await session.flush()
-    if output == "pdf":  # sealed after the commit, by a job: pending until then
-        await jobs.enqueue(session, SEAL_JOB, {"document_id": document.id}, actor=actor)
+    if output == "pdf" and certificate is None:  # sealed after the commit, by a job: pending until then
+        await jobs.enqueue(session, SEAL_JOB, {"document_id": document.id, "issuer_code": issuer.department_code},
+                           actor=actor)
     await audit.record(session, actor, "document.generate", "document", document.id, project_id=project.id,
                        after={"template": code, "version": version, "doc_number": doc_number, "file_id": file_row.id,
                               "approval_id": document.approval_id, "format": output})
@@ -217,15 +229,6 @@ async def render_paper(session: AsyncSession, papers: Papers, code: str, context
     if papers.renderer is not None:
         return await papers.renderer.render(code, source, context, output), version
     return await render_here(source, context, output), version
-
-
-async def _seal_available(keeper: SealKeeper) -> None:
-    """A key that cannot be loaded is a configuration fault no retry mends: 503, and nothing is stored."""
-    try:
-        await asyncio.to_thread(keeper.signer)
-    except (seals.SealError, OSError) as error:
-        raise ServiceUnavailable("电子印章暂不可用，PDF 文书未生成；请管理员检查 AGENCY_SEAL_P12 和 "
-                                 f"AGENCY_SEAL_PASSWORD（seal unavailable: {error}）") from None
 
 
 async def next_doc_number(session: AsyncSession, today: date, issuer: Department | None = None) -> str:
@@ -273,9 +276,11 @@ async def generate_for_action(session: AsyncSession, actor: Actor, papers: Paper
                               approval: Approval, template: str, today: date,
                               facts: dict[str, Any] | None = None) -> Document:
     """A paper the flow itself calls for (agency/approvals/notices.py says which): the department's act, or
-    recorded for it, so the paper is the department's, in its number series, issued to the enterprise."""
-    return await generate(session, actor, papers, project, template, approval=approval, output="docx", today=today,
-                          by_department=True, facts=facts)
+    recorded for it, so the paper is the department's, in its number series, issued to the enterprise. It is
+    rendered by a job after the act committed; as a PDF (``AGENCY_ACT_PAPERS=pdf``) it is sealed by another
+    job, and a seal that fails leaves a ``failed`` paper that is retried, never the act undone."""
+    return await generate(session, actor, papers, project, template, approval=approval,
+                          output=papers.settings.act_papers, today=today, by_department=True, facts=facts)
 
 
 async def list_documents(session: AsyncSession, actor: Actor, project_id: int) -> list[tuple[Document, StoredFile]]:

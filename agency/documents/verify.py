@@ -27,6 +27,7 @@ from documents import seal as seals
 from documents import verification
 
 STATUS_ZH = {"valid": "有效", "superseded": "已被新版本替代", "revoked": "已撤销"}
+SEALING_ZH = {"ready": "PDF 已加盖电子印章", "pending": "PDF 签章中", "failed": "PDF 签章未完成，系统将自动重试"}
 WINDOW = timedelta(minutes=1)
 
 

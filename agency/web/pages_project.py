@@ -21,6 +21,7 @@ from agency.bundles import service as bundles
 from agency.catalog import service as catalog
 from agency.coordination import meetings
 from agency.documents import service as docs
+from agency.documents import verify
 from agency.documents.controllers import papers_of
 from agency.documents.rules import rule_of
 from agency.dossiers import identity, mandate
@@ -90,7 +91,8 @@ async def project_page(request: Request[Any, Any, Any], project_id: FromPath[int
                 documents=documents, bundles=sent, compose=compose, critical=critical,
                 offline={dep.code for dep in await catalog.list_departments(db) if dep.mode == 'offline'},
                 STATUS_NAMES=STATUS_NAMES, PROJECT_PAPERS=project_papers(actor), APPROVAL_PAPERS=APPROVAL_PAPERS,
-                PAPER_NAMES=PAPER_NAMES, mandate=mandate.state_of(d.project), ok=request.query_params.get("ok"),
+                PAPER_NAMES=PAPER_NAMES, SEALING_NAMES=verify.SEALING_ZH, mandate=mandate.state_of(d.project),
+                ok=request.query_params.get("ok"),
                 err=request.query_params.get("err"), **await edit_context(db, actor, d.approvals))
 
 

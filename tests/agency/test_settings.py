@@ -41,12 +41,23 @@ def test_postgres_url_is_normalised_to_asyncpg() -> None:
     ({"AGENCY_STORAGE_URL": "file://relative/path"}, "AGENCY_STORAGE_URL"),
     ({"AGENCY_LOG_LEVEL": "LOUD"}, "AGENCY_LOG_LEVEL"),
     ({"AGENCY_DOWNLOAD_MODE": ""}, "AGENCY_DOWNLOAD_MODE"),
+    ({"AGENCY_SEAL_P12_ZRZY": "/no/such/seal.p12"}, "AGENCY_SEAL_P12_ZRZY"),
+    ({"AGENCY_ACT_PAPERS": "odt"}, "AGENCY_ACT_PAPERS"),
 ])
 def test_bad_value_names_the_variable(env: dict[str, str], named: str, tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as error:
         Settings.from_env({"AGENCY_DATA_DIR": str(tmp_path), **env})
     assert str(error.value).startswith(named + ":")
     assert "\n" not in str(error.value)
+
+
+def test_a_department_has_its_own_seal_by_its_code(tmp_path: Path) -> None:
+    key = tmp_path / "zrzy.p12"
+    key.write_bytes(b"a PKCS#12 file")
+    settings = Settings.from_env({"AGENCY_DATA_DIR": str(tmp_path), "AGENCY_SEAL_P12_ZRZY": str(key),
+                                  "AGENCY_SEAL_PASSWORD_ZRZY": "secret", "AGENCY_SEAL_PASSWORD": "center"})
+    assert settings.department_seals == (("zrzy", key, "secret"),)
+    assert settings.seal_p12 is None and settings.act_papers == "docx"
 
 
 def test_process_stops_with_one_line(tmp_path: Path) -> None:

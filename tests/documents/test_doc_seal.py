@@ -12,7 +12,7 @@ import pytest
 from docx import Document as Docx
 
 import documents as paper
-from documents import samples, seal, verification
+from documents import samples, seal, seal_block, verification
 from tests.documents.conftest import tool_missing
 
 PASSWORD = "test-seal"
@@ -94,3 +94,50 @@ def test_the_qr_code_on_the_paper_reads_as_the_verification_link(tmp_path: Path,
     read = {result.text for page in sorted(tmp_path.glob("page*.png"))
             for result in zxingcpp.read_barcodes(Image.open(page))}
     assert read == {url} and url == f"https://agency.example.gov.cn/verify/{code}"
+
+
+def _seal_widget(sealed: bytes) -> tuple[int, tuple[float, ...]]:
+    """The page (0-based) and the box of the seal's signature field, as pyHanko reads them back."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(sealed))
+    widget = reader.embedded_signatures[0].sig_field
+    pages = [reader.find_page_for_modification(i)[0].idnum for i in range(int(reader.root["/Pages"]["/Count"]))]
+    return pages.index(widget.raw_get("/P").idnum), tuple(float(v) for v in widget["/Rect"])
+
+
+def test_the_seal_is_drawn_over_the_issuers_seal_block(demo_key: bytes, marked_pdf: tuple[bytes, str, str]) -> None:
+    """The one-time notice ends with "县住房和城乡建设局（盖章）" above its date: the seal covers 盖章 there,
+    on that page, not a fixed corner."""
+    if shutil.which("pdftotext") is None:
+        tool_missing("pdftotext is not installed (Debian: poppler-utils)")
+    pdf, _, _ = marked_pdf
+    issuer = samples.sample_context("one_time_notice").department
+    place = seal_block.seal_place(pdf, (issuer,))
+    assert place.found
+    words = [w for w in seal_block._words(pdf) if seal_block.MARK in w.text]
+    assert len(words) == 1 and issuer in words[0].text
+    sealed = seal.PadesSigner(demo_key, PASSWORD, seal_text=issuer, demo=True).sign(pdf, reason="出具文书",
+                                                                                  location=issuer)
+    page, (x0, y0, x1, y1) = _seal_widget(sealed)
+    word = words[0]
+    centre_x = word.x0 + (word.x1 - word.x0) * (word.text.index("（盖章）") + 2) / len(word.text)
+    centre_y = word.page_height - (word.y0 + word.y1) / 2
+    assert page == word.page and x0 < centre_x < x1 and y0 < centre_y < y1
+    assert round(x1 - x0) == round(y1 - y0) == seal_block.SEAL_SIZE
+
+
+def test_of_two_seal_blocks_the_one_naming_the_issuer_is_sealed() -> None:
+    """A mandate paper has 委托方（盖章） for the enterprise and 受托方（盖章） above the office's name."""
+    if not paper.pdf_available() or shutil.which("pdftotext") is None:
+        tool_missing("LibreOffice and pdftotext are needed (Debian: libreoffice-writer-nogui poppler-utils)")
+    context = samples.sample_context("mandate_end")
+    pdf = paper.to_pdf(paper.render(paper.builtin_template_bytes("mandate_end"), context))
+    blocks = {w.text: w for w in seal_block._words(pdf) if seal_block.MARK in w.text}
+    assert set(blocks) == {"委托方（盖章）：", "受托方（盖章）："}
+    place = seal_block.seal_place(pdf, (context.center.office_name,))
+    office = blocks["受托方（盖章）："]
+    assert place.found and place.box[0] < office.x1 and place.box[2] > office.x0
+    assert seal_block.seal_place(pdf, ("没有这个单位",)).found  # no block names it: the last one
+    assert seal_block.seal_place(b"%PDF-1.4 not really", ("中心",)) == seal_block.SealPlace(
+        page=-1, box=seal_block.FALLBACK_BOX, found=False)

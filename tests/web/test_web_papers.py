@@ -51,4 +51,10 @@ async def test_the_paper_form_keeps_the_rules_of_the_api(client: AsyncTestClient
         assert await _documents(api, project_id) == 0
         made = await browser.post(url, {"template": "authorization_letter"})
         assert made.status_code == 303 and "ok=" in made.headers["location"], made.text[:500]
+        # The list says the Word copy is not sealed and gives its verification code, linked to the public check.
+        listed = (await browser.get(f"/app/projects/{project_id}")).text
+        async with api.sessions() as session:
+            code = (await session.execute(select(Document.verification_code).where(
+                Document.project_id == project_id))).scalar_one()
+        assert "DOCX 版本未签章，以 PDF 版本为准" in listed and f'href="/verify/{code}"' in listed
     assert await _documents(api, project_id) == 1
