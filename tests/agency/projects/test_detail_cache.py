@@ -3,20 +3,38 @@ anywhere — this process, another one, a script on the database — shows on th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
 from sqlalchemy import text
 
+from agency.db import changes
 from tests.agency.projects.project_factory import by_code, create_enterprise, get_project, open_project
 from tests.support import Api
 
+# A change of no dossier (project -1), announced after the write: PostgreSQL delivers a listener the notifications
+# of committed transactions in commit order, so once this one arrived, the write's own was applied too.
+MARKER = "users:-1"
+
 
 async def _raw(api: Api, statement: str, **params: Any) -> None:
-    # A plain connection, no ORM unit of work and no session events: like another process's write.
+    """A plain connection, no ORM unit of work and no session events: like another process's write. Returns once
+    the server's change feed has been told of it (PostgreSQL delivers notifications asynchronously: within a
+    millisecond on a quiet machine, later on a loaded one); the next read after that must show it."""
     async with api.sessions() as session:
         await (await session.connection()).execute(text(statement), params)
         await session.commit()
+    feed = changes.feed_for(api.client.app.state.engine)
+    if feed is None:  # SQLite: nothing is remembered, every read goes to the database
+        return
+    told = asyncio.Event()
+    feed.subscribe(lambda _table, projects: told.set() if projects == frozenset({-1}) else None)
+    async with api.sessions() as session:
+        await session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                              {"channel": changes.CHANNEL, "payload": MARKER})
+        await session.commit()
+    await asyncio.wait_for(told.wait(), timeout=30)
 
 
 async def test_a_change_made_outside_this_process_shows_on_the_next_read(api: Api) -> None:
