@@ -53,7 +53,7 @@ async def _raw(api: Api, statement: str, **params: Any) -> None:
         await session.commit()
 
 
-async def _until(check: Callable[[], Awaitable[bool]], seconds: float = 3.0) -> float:
+async def _until(check: Callable[[], Awaitable[bool]], seconds: float = 30.0) -> float:
     """Seconds until ``check`` holds; fails the test after ``seconds``."""
     started = time.monotonic()
     while not await check():
@@ -155,7 +155,7 @@ async def test_a_remembered_detail_is_served_without_the_database_and_forgotten_
     async def shown() -> bool:
         return by_code(await get_project(api, clerk, project["id"]))["xmba"]["status"] == "preparing"
 
-    assert await _until(shown) < 1.0
+    assert await _until(shown) < 5.0  # a moment, not a cache lifetime (loaded CI machines are slow)
 
 
 async def test_a_change_made_through_this_server_shows_on_its_very_next_read(api: Api) -> None:
@@ -189,7 +189,7 @@ async def test_a_list_page_is_forgotten_when_an_approval_of_any_dossier_changes(
     async def counted() -> bool:
         return (await listed())["approvals_approved"] == (await listed())["approvals_total"]
 
-    assert await _until(counted) < 1.0
+    assert await _until(counted) < 5.0
 
 
 async def test_while_the_feed_cannot_listen_every_read_checks_the_database_and_it_listens_again(api: Api) -> None:
