@@ -1,9 +1,10 @@
-"""``agency integration create-key NAME`` and ``agency sync import FILE [--dry-run]``."""
+"""``agency integration create-key|revoke-key NAME`` and ``agency sync import FILE [--dry-run]``."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,28 +16,46 @@ def integration_group() -> None:
     """Keys of the outside systems that push records (role integration)."""
 
 
+def _as_system(command: str, work: Callable[[Any], Awaitable[str]]) -> str:
+    """Runs ``work(session)`` in one transaction of the CLI; an AgencyError ends the command with its detail."""
+    from agency import cli
+    from agency.errors import AgencyError
+
+    try:
+        return cli.run_with_session(work, cli.load_settings())
+    except AgencyError as error:
+        click.echo(f"agency integration {command}: {error.detail}", err=True)
+        sys.exit(1)
+
+
 @integration_group.command("create-key")
 @click.argument("name")
 def create_key(name: str) -> None:
     """Issue a key for the outside system NAME; it is printed once and only its sha256 is kept."""
-    from agency import cli
     from agency.access import SYSTEM
     from agency.accounts import integration
-    from agency.errors import AgencyError
-
-    settings = cli.load_settings()
 
     async def work(session: Any) -> str:
         _, key = await integration.create_key(session, SYSTEM, name)
         return key
 
-    try:
-        key = cli.run_with_session(work, settings)
-    except AgencyError as error:
-        click.echo(f"agency integration create-key: {error.detail}", err=True)
-        sys.exit(1)
+    key = _as_system("create-key", work)
     click.echo(f"key for {name} (shown once; send it as 'Authorization: Bearer <key>'):")
     click.echo(key)
+
+
+@integration_group.command("revoke-key")
+@click.argument("name")
+def revoke_key(name: str) -> None:
+    """Revoke the key of the outside system NAME: its next request is refused (401)."""
+    from agency.access import SYSTEM
+    from agency.accounts import integration
+
+    async def work(session: Any) -> str:
+        row = await integration.revoke_key(session, SYSTEM, name)
+        return row.revoked_at.isoformat() if row.revoked_at else ""
+
+    click.echo(f"key for {name} revoked ({_as_system('revoke-key', work)})")
 
 
 @click.group("sync")

@@ -238,3 +238,28 @@ async def test_only_an_integration_key_or_the_admin_may_push_and_a_key_opens_not
     assert (await api.client.post("/api/sync/records", headers=gongai, json=body)).status_code == 401
     bogus = {"Authorization": "Bearer agi_not-a-key"}
     assert (await api.client.post("/api/sync/records", headers=bogus, json=body)).status_code == 401
+
+
+async def test_an_admin_issues_and_revokes_a_key_over_the_api_and_the_revoked_key_is_refused_at_once(
+        api: Api) -> None:
+    name = f"gongai-api-{uuid.uuid4().hex[:6]}"
+    made = await api.client.post("/api/integration-keys", headers=api.admin_headers, json={"name": name})
+    assert made.status_code == 201, made.text
+    key = made.json()["key"]
+    assert key.startswith("agi_") and made.json()["revoked_at"] is None
+    again = await api.client.post("/api/integration-keys", headers=api.admin_headers, json={"name": name})
+    assert again.status_code == 409
+    listed = (await api.client.get("/api/integration-keys", headers=api.admin_headers)).json()
+    assert [k["key"] for k in listed if k["name"] == name] == [None]  # never shown again
+    gongai = {"Authorization": f"Bearer {key}"}
+    body = {"records": [record("2025-339001-29-03-999996", "submitted")]}
+    assert (await api.client.post("/api/sync/records", headers=gongai, json=body)).status_code == 200
+    clerk = await api.user_headers("clerk")
+    assert (await api.client.post(f"/api/integration-keys/{made.json()['id']}/revoke",
+                                  headers=clerk)).status_code == 403
+    revoked = await api.client.post(f"/api/integration-keys/{made.json()['id']}/revoke", headers=api.admin_headers)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    refused = await api.client.post("/api/sync/records", headers=gongai, json=body)
+    assert refused.status_code == 401 and "吊销" in refused.json()["detail"]
+    assert (await api.client.post("/api/integration-keys/999999/revoke",
+                                  headers=api.admin_headers)).status_code == 404

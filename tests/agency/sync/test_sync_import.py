@@ -82,3 +82,14 @@ def test_create_key_prints_the_key_once_and_keeps_its_hash(settings: Settings,
     assert _count(settings, IntegrationKey.name == name, IntegrationKey.key_hash != key, model=IntegrationKey) == 1
     code, output = _run(settings, monkeypatch, "integration", "create-key", name)
     assert code == 1 and "已存在" in output
+
+
+def test_revoke_key_revokes_the_named_key(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = f"cli-revoke-{id(settings) % 100000}"
+    assert _run(settings, monkeypatch, "integration", "create-key", name)[0] == 0
+    code, output = _run(settings, monkeypatch, "integration", "revoke-key", name)
+    assert code == 0 and f"key for {name} revoked" in output, output
+    assert _count(settings, IntegrationKey.name == name, IntegrationKey.revoked_at.is_not(None),
+                  model=IntegrationKey) == 1
+    code, output = _run(settings, monkeypatch, "integration", "revoke-key", "no-such-system")
+    assert code == 1 and "不存在" in output
