@@ -68,11 +68,12 @@ def sync_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Report what would happen and change nothing.")
 def import_file(file: Path, dry_run: bool) -> None:
     """Apply a file of records (JSON lines or CSV) as POST /api/sync/records would."""
+    import storage
     from agency import cli, timeutil
     from agency.access import SYSTEM
     from agency.db.engine import create_engine, create_sessionmaker
     from agency.errors import AgencyError
-    from agency.sync import fileformat, service
+    from agency.sync import decision_files, fileformat, service
 
     settings = cli.load_settings()
     try:
@@ -82,19 +83,34 @@ def import_file(file: Path, dry_run: bool) -> None:
         sys.exit(1)
 
     async def work(session: Any) -> service.Outcome:
-        return await service.receive(session, SYSTEM, records, timeutil.today())
+        stored = decision_files.Stored(storage.open_store(settings.storage_url,
+                                                          public_endpoint=settings.storage_public_endpoint))
+        try:
+            outcome = await service.receive(session, SYSTEM, records, timeutil.today(), stored)
+            if dry_run:
+                await session.rollback()
+                await stored.discard()  # the rehearsal's decision documents go with its transaction
+            return outcome
+        except BaseException:
+            await session.rollback()
+            await stored.discard()
+            raise
+        finally:
+            await stored.store.aclose()
 
     async def rehearse() -> service.Outcome:
         engine = create_engine(settings.database_url, pool_size=2)
         try:
             async with create_sessionmaker(engine)() as session:
-                outcome = await work(session)
-                await session.rollback()
-                return outcome
+                return await work(session)
         finally:
             await engine.dispose()
 
-    outcome = asyncio.run(rehearse()) if dry_run else cli.run_with_session(work, settings)
+    try:
+        outcome = asyncio.run(rehearse()) if dry_run else cli.run_with_session(work, settings)
+    except AgencyError as error:
+        click.echo(f"agency sync import: {error.detail}", err=True)
+        sys.exit(1)
     click.echo(f"{'dry run: ' if dry_run else ''}{len(records)} records: applied {outcome.applied}, "
                f"unchanged {outcome.unchanged}, queued {len(outcome.queued)}")
     for record_id, reason in outcome.queued:

@@ -10,9 +10,6 @@ last event) or waiting (its predecessor has not arrived; it applies by itself on
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,6 +29,7 @@ from agency.catalog.models import CatalogItem
 from agency.db.paging import paginate
 from agency.errors import AgencyError, Conflict, Invalid, NotFound
 from agency.projects.models import Project
+from agency.sync import decision_files
 from agency.sync.models import QUEUED, SyncRecord
 from agency.sync.schemas import SyncRecordIn
 
@@ -52,30 +50,27 @@ class Outcome:
 
 
 def _payload(record: SyncRecordIn) -> dict[str, Any]:
-    given = {k: v for k, v in msgspec.to_builtins(record).items() if v is not None and k != "decision_file"}
-    if record.decision_file is not None:
-        try:
-            content = base64.b64decode(record.decision_file, validate=True)
-        except (binascii.Error, ValueError):
-            raise Invalid("决定文书须为 base64 编码（decision_file）", field="decision_file") from None
-        if len(content) > 10 * 1024 * 1024:
-            raise Invalid("决定文书不能超过 10 MB（decision_file）", field="decision_file")
-        given["decision_file"] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
-    return given
+    """The record as kept (its decision document is stored apart: agency.sync.decision_files)."""
+    return {k: v for k, v in msgspec.to_builtins(record).items() if v is not None and k != "decision_file"}
 
 
-async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordIn], today: date) -> Outcome:
-    """A batch from an outside system: each record applied, found unchanged, or queued with its reason."""
+async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordIn], today: date,
+                  stored: decision_files.Stored) -> Outcome:
+    """A batch from an outside system: each record applied, found unchanged, or queued with its reason.
+    ``stored``: where the records' decision documents go (the caller discards them if it does not commit)."""
     actor.require(Role.INTEGRATION, Role.ADMIN)
     outcome = Outcome()
-    payloads = [_payload(r) for r in records]  # a malformed file fails the batch before anything is written
     received: list[SyncRecord] = []
-    for record, payload in zip(records, payloads, strict=True):
+    for record in records:
         known = (await session.execute(select(SyncRecord.id).where(
             SyncRecord.source == record.source, SyncRecord.record_id == record.record_id))).first()
         if known is not None:
             outcome.unchanged += 1
             continue
+        payload = _payload(record)
+        if record.decision_file is not None:
+            payload["decision_file"] = await decision_files.receive(
+                session, stored, record.act, record.decision_file, record.record_id)
         row = SyncRecord(source=record.source, record_id=record.record_id,
                          investment_code=record.investment_code.strip(),
                          item_external_code=record.item_external_code.strip(), act=record.act,
@@ -143,7 +138,7 @@ def _queue(row: SyncRecord, status: str, reason: str) -> None:
     row.status, row.reason = status, reason
 
 
-def _action_of(row: SyncRecord, version: int) -> ActionIn:
+def _action_of(row: SyncRecord, version: int, file_ids: list[int] | None) -> ActionIn:
     given = row.payload
     action = ACTIONS[row.act]
     defects = [Defect(material_code=d["material_code"], defect=d["defect"]) for d in given.get("defects") or []]
@@ -152,7 +147,7 @@ def _action_of(row: SyncRecord, version: int) -> ActionIn:
                     certificate_no=given.get("certificate_no"), days=given.get("days"), kind=given.get("kind"),
                     missing_materials=given.get("missing_materials") or (
                         [d.material_code for d in defects] if action == "request_supplement" else None),
-                    defects=defects or None, legal_basis=legal_basis,
+                    defects=defects or None, legal_basis=legal_basis, decision_file_ids=file_ids,
                     note=f"{row.source}系统记录 {row.record_id}")
 
 
@@ -173,6 +168,10 @@ async def _try(session: AsyncSession, row: SyncRecord, today: date) -> None:
         row.approval_id = await _match(session, row)
         if row.approval_id is None:
             return
+    document = row.payload.get("decision_file") or {}
+    if decision_files.REFUSED in document:
+        _queue(row, "refused", document[decision_files.REFUSED])
+        return
     approval = (await session.execute(select(Approval.version, Approval.status, Approval.department_code)
                                       .where(Approval.id == row.approval_id))).one()
     action = ACTIONS[row.act]
@@ -192,7 +191,9 @@ async def _try(session: AsyncSession, row: SyncRecord, today: date) -> None:
                 prepared = await approvals.act(session, actor, row.approval_id, ActionIn(
                     action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
                 version = prepared.approval.version
-            await approvals.act(session, actor, row.approval_id, _action_of(row, version), today, origin=origin)
+            file_ids = await decision_files.attach(session, row.approval_id, document)
+            await approvals.act(session, actor, row.approval_id, _action_of(row, version, file_ids), today,
+                                origin=origin)
     except AgencyError as error:
         # Lines the failed act queued for its commit (audit, jobs) go with its savepoint.
         for key, count in pending.items():

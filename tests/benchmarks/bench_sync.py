@@ -33,7 +33,7 @@ async def run(dossiers: int) -> dict[str, float]:
     from agency.catalog.models import Department
     from agency.db import migrate
     from agency.settings import Settings
-    from agency.sync import service
+    from agency.sync import decision_files, service
     from agency.sync.schemas import SyncRecordIn
     from tests.conftest import seed_reference_data
     from tests.support import valid_credit_code
@@ -77,7 +77,8 @@ async def run(dossiers: int) -> dict[str, float]:
                         effective_on=day, officer="基准经办人", **extra))
             async with app.state.sessionmaker() as session:
                 started = time.perf_counter()
-                outcome = await service.receive(session, SYSTEM, records, timeutil.today())
+                outcome = await service.receive(session, SYSTEM, records, timeutil.today(),
+                                                decision_files.Stored(app.state.blob_store))
                 await session.commit()
                 elapsed = time.perf_counter() - started
         assert outcome.applied == len(records), outcome.queued[:3]

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from agency import timeutil
 from agency.access import SYSTEM
 from agency.accounts import integration
 from agency.approvals.models import ClockEventRow
 from agency.audit.models import AuditEvent
-from agency.catalog.models import Department
 from agency.sync.models import SyncRecord
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.agency.test_access_matrix import TABLE
@@ -49,16 +47,6 @@ async def push(api: Api, headers: dict[str, str], *records: dict[str, Any]) -> d
     response = await api.client.post("/api/sync/records", headers=headers, json={"records": list(records)})
     assert response.status_code == 200, response.text
     return response.json()
-
-
-@pytest.fixture
-async def external_fgj(api: Api) -> AsyncIterator[None]:
-    """发展和改革局 acts in the provincial system for the test (the shared database gets it back after)."""
-    await api.execute(update(Department).where(Department.code == "fgj").values(mode="external"))
-    try:
-        yield
-    finally:
-        await api.execute(update(Department).where(Department.code == "fgj").values(mode="online"))
 
 
 async def _counts(api: Api, approval_id: int) -> tuple[int, int]:
