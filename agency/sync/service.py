@@ -22,13 +22,12 @@ from agency import timeutil
 from agency.access import Actor, Role
 from agency.approvals import service as approvals
 from agency.approvals.models import Approval
-from agency.approvals.rules import DROPPED, RULES, STATUS_NAMES
+from agency.approvals.rules import RULES, STATUS_NAMES
 from agency.approvals.schemas import ActionIn, Defect
 from agency.audit import service as audit
-from agency.catalog.models import CatalogItem
 from agency.db.paging import paginate
 from agency.errors import AgencyError, Conflict, Invalid, NotFound
-from agency.projects.models import Project
+from agency.sync import batch as batching
 from agency.sync import decision_files
 from agency.sync.models import QUEUED, SyncRecord
 from agency.sync.schemas import SyncRecordIn
@@ -39,6 +38,7 @@ ACTIONS = {"submitted": "submit", "accepted": "accept", "supplement_requested": 
 # How far along the life cycle a state is: an act whose every source state lies further on than the approval's
 # state waits for its predecessor; one whose source states the approval has passed is refused.
 _STAGE = {"planned": 0, "preparing": 1, "submitted": 2, "accepted": 3, "supplement_requested": 4, "suspended": 4}
+CHUNK = 50  # records applied in one savepoint by receive()
 _DECISION_BASIS = "以{source}系统出具的决定文书为准"
 
 
@@ -57,16 +57,24 @@ def _payload(record: SyncRecordIn) -> dict[str, Any]:
 async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordIn], today: date,
                   stored: decision_files.Stored) -> Outcome:
     """A batch from an outside system: each record applied, found unchanged, or queued with its reason.
-    ``stored``: where the records' decision documents go (the caller discards them if it does not commit)."""
+    ``stored``: where the records' decision documents go (the caller discards them if it does not commit).
+
+    Each record is applied as its own act, in order; what the batch only needs to know once (the known
+    records, the dossiers and items they name, what waits) is read once (agency.sync.batch), and the
+    records themselves are written together at the end, with what became of them."""
     actor.require(Role.INTEGRATION, Role.ADMIN)
     outcome = Outcome()
-    received: list[SyncRecord] = []
+    seen = await batching.known(session, [(r.source, r.record_id) for r in records])
+    fresh = []
     for record in records:
-        known = (await session.execute(select(SyncRecord.id).where(
-            SyncRecord.source == record.source, SyncRecord.record_id == record.record_id))).first()
-        if known is not None:
+        if (record.source, record.record_id) in seen:
             outcome.unchanged += 1
             continue
+        seen.add((record.source, record.record_id))
+        fresh.append(record)
+    batch = await batching.Batch.load(session, (r.investment_code.strip() for r in fresh))
+    received: list[SyncRecord] = []
+    for record in fresh:
         payload = _payload(record)
         if record.decision_file is not None:
             payload["decision_file"] = await decision_files.receive(
@@ -76,10 +84,11 @@ async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordI
                          item_external_code=record.item_external_code.strip(), act=record.act,
                          effective_on=record.effective_on, payload=payload, status="waiting",
                          received_at=timeutil.now())
-        session.add(row)
-        await session.flush()
-        await _settle(session, row, today)
         received.append(row)
+    for start in range(0, len(received), CHUNK):
+        await _apply_chunk(session, batch, received[:start + CHUNK], received[start:start + CHUNK], today)
+    session.add_all(received)
+    await session.flush()
     # Counted at the end: a record that waited for a later one of the same batch was applied with it.
     for row in received:
         if row.status == "applied":
@@ -92,46 +101,47 @@ async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordI
     return outcome
 
 
-async def _settle(session: AsyncSession, row: SyncRecord, today: date) -> None:
+async def _settle(session: AsyncSession, batch: batching.Batch, row: SyncRecord, today: date, *,
+                  guarded: bool = True) -> None:
     """Applies the record if it can be, then whatever waited for it."""
-    await _try(session, row, today)
+    await _try(session, batch, row, today, guarded=guarded)
     while row.status == "applied" and row.approval_id is not None:
-        if not await _release_waiting(session, row.approval_id, today):
+        if not await _release_waiting(session, batch, row.approval_id, today, guarded):
             return
 
 
-async def _release_waiting(session: AsyncSession, approval_id: int, today: date) -> bool:
+async def _release_waiting(session: AsyncSession, batch: batching.Batch, approval_id: int, today: date,
+                           guarded: bool) -> bool:
     """Applies one record that waited for its predecessor on this approval, if one now can be."""
-    waiting = (await session.execute(select(SyncRecord).where(
-        SyncRecord.approval_id == approval_id, SyncRecord.status == "waiting")
-        .order_by(SyncRecord.effective_on, SyncRecord.id))).scalars()
-    for row in list(waiting):
-        await _try(session, row, today)
+    for row in await batch.waiting_for(session, approval_id):
+        await _try(session, batch, row, today, guarded=guarded)
         if row.status == "applied":
             return True
     return False
 
 
-async def _match(session: AsyncSession, row: SyncRecord) -> int | None:
-    """The approval a record is about: its project by the investment code, its item by the external code (or
-    Agency's own item code); the live approval of that item if there are several. None: queued as unmatched."""
-    project = (await session.execute(select(Project.id, Project.code).where(
-        Project.investment_code == row.investment_code))).first()
-    if project is None:
-        _queue(row, "unmatched", f"未找到项目代码为 {row.investment_code} 的项目档案，请核对项目代码或人工匹配事项")
-        return None
-    candidates = (await session.execute(
-        select(Approval.id, Approval.status, Approval.item_code, CatalogItem.definition)
-        .join(CatalogItem, CatalogItem.id == Approval.catalog_item_id)
-        .where(Approval.project_id == project.id).order_by(Approval.id))).all()
-    found = [c for c in candidates if c.item_code == row.item_external_code
-             or (c.definition.get("external_codes") or {}).get(row.source) == row.item_external_code]
-    if not found:
-        _queue(row, "unmatched", f"项目档案 {project.code} 中没有外部事项编码 {row.item_external_code}"
-                                 f"（{row.source}）对应的事项，请人工匹配")
-        return None
-    live = [c for c in found if c.status not in DROPPED]
-    return int((live or found)[-1].id)
+async def _apply_chunk(session: AsyncSession, batch: batching.Batch, received: list[SyncRecord],
+                       part: list[SyncRecord], today: date) -> None:
+    """The records of ``part`` (the last of ``received``) in one savepoint: one SAVEPOINT, one RELEASE and one
+    chaining of their audit lines instead of one each. Should an act fail, the chunk is undone, the records
+    of the batch are put back as they were, and the chunk is redone one savepoint per record, as a single
+    record is: the one that fails is then queued with its reason and the others apply."""
+    before = [(r.status, r.reason, r.approval_id, r.handled_at) for r in received]
+    pending, stored_waiting = _pending(session), set(batch.stored_waiting)
+    try:
+        async with session.begin_nested():
+            for row in part:
+                await _settle(session, batch, row, today, guarded=False)
+        return
+    except AgencyError:
+        _forget_since(session, pending)
+    batch.stored_waiting = stored_waiting
+    for row, (status, reason, approval_id, handled_at) in zip(received, before, strict=True):
+        row.status, row.reason, row.approval_id, row.handled_at = status, reason, approval_id, handled_at
+        if status == "waiting" and approval_id is not None:
+            batch.waits(row)
+    for row in part:
+        await _settle(session, batch, row, today)
 
 
 def _queue(row: SyncRecord, status: str, reason: str) -> None:
@@ -162,48 +172,71 @@ def _actor_of(row: SyncRecord, department_code: str) -> Actor:
                  department_code=department_code)
 
 
-async def _try(session: AsyncSession, row: SyncRecord, today: date) -> None:
-    """One attempt at applying the record, in a savepoint: what fails leaves nothing behind but its reason."""
+async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, today: date, *,
+               guarded: bool = True) -> None:
+    """One attempt at applying the record, in a savepoint: what fails leaves nothing behind but its reason.
+    ``guarded=False``: the caller's savepoint is the record's; an act that fails raises."""
     if row.approval_id is None:
-        row.approval_id = await _match(session, row)
+        row.approval_id, unmatched = await batch.approval_of(session, row.source, row.investment_code,
+                                                             row.item_external_code)
         if row.approval_id is None:
+            _queue(row, "unmatched", unmatched or "")
             return
     document = row.payload.get("decision_file") or {}
     if decision_files.REFUSED in document:
-        _queue(row, "refused", document[decision_files.REFUSED])
+        _queue(row, "refused", str(document[decision_files.REFUSED]))
         return
-    approval = (await session.execute(select(Approval.version, Approval.status, Approval.department_code)
-                                      .where(Approval.id == row.approval_id))).one()
+    approval = await batch.approval(session, row.approval_id)
     action = ACTIONS[row.act]
-    # Declared in the provincial system straight away: the approval Agency still plans is prepared first.
     prepare_first = action == "submit" and approval.status == "planned"
     if approval.status not in RULES[action].sources and not prepare_first:
         ahead = min(_STAGE.get(s, 9) for s in RULES[action].sources) > _STAGE.get(approval.status, 9)
         _queue(row, "waiting" if ahead else "refused",
                f"事项当前状态为“{STATUS_NAMES[approval.status]}”，"
                + ("等待前序记录到达后自动应用" if ahead else f"不能应用“{row.act}”记录，请复核"))
+        if ahead:
+            batch.waits(row)
         return
-    pending = {key: len(value) for key, value in session.info.items() if isinstance(value, list)}
+    if not guarded:  # inside a chunk's savepoint (receive): a failure undoes the chunk, which is then redone
+        await _act(session, row, approval, today)
+        row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
+        return
+    pending = _pending(session)
     try:
         async with session.begin_nested():
-            actor, origin, version = _actor_of(row, approval.department_code), _origin(row), approval.version
-            if prepare_first:
-                prepared = await approvals.act(session, actor, row.approval_id, ActionIn(
-                    action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
-                version = prepared.approval.version
-            file_ids = await decision_files.attach(session, row.approval_id, document)
-            await approvals.act(session, actor, row.approval_id, _action_of(row, version, file_ids), today,
-                                origin=origin)
+            await _act(session, row, approval, today)
     except AgencyError as error:
-        # Lines the failed act queued for its commit (audit, jobs) go with its savepoint.
-        for key, count in pending.items():
-            del session.info[key][count:]
+        _forget_since(session, pending)
         late = isinstance(error, Invalid) and "早于" in error.detail and any(
             isinstance(e, dict) and e.get("field") == "effective_on" for e in error.extra or [])
         _queue(row, "late" if late else "refused",
                "记录日期早于该事项上一次办理记录，须由管理员更正或弃用" if late else f"无法应用：{error.detail}")
         return
     row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
+
+
+async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today: date) -> None:
+    """The department's act the record reports (a planned approval prepared first: the provincial system
+    declared it straight away), with its decision document."""
+    actor, origin, version = _actor_of(row, approval.department_code), _origin(row), approval.version
+    if ACTIONS[row.act] == "submit" and approval.status == "planned":
+        prepared = await approvals.act(session, actor, approval.id, ActionIn(
+            action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
+        version = prepared.approval.version
+    file_ids = await decision_files.attach(session, approval.id, row.payload.get("decision_file") or {})
+    await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today, origin=origin)
+
+
+def _pending(session: AsyncSession) -> dict[str, int]:
+    """How long the lines queued for the commit (audit, jobs) are before a savepoint."""
+    return {key: len(value) for key, value in session.info.items() if isinstance(value, list)}
+
+
+def _forget_since(session: AsyncSession, pending: dict[str, int]) -> None:
+    """Lines queued for the commit by what a rolled-back savepoint did go with it."""
+    for key, count in pending.items():
+        if isinstance(lines := session.info.get(key), list):
+            del lines[count:]
 
 
 async def queue(session: AsyncSession, actor: Actor, *, status: str | None, page: int,
@@ -238,7 +271,7 @@ async def match(session: AsyncSession, actor: Actor, record_id: int, approval_id
         raise Invalid("审批事项不存在（approval_id）", field="approval_id")
     before = {"status": row.status, "approval_id": row.approval_id}
     row.approval_id, row.handled_by = approval_id, actor.username
-    await _settle(session, row, today)
+    await _settle(session, await batching.Batch.load(session, [row.investment_code]), row, today)
     await audit.record(session, actor, "sync.match", "sync_record", row.id, before=before,
                        after={"status": row.status, "approval_id": approval_id})
     return row
@@ -249,7 +282,7 @@ async def apply(session: AsyncSession, actor: Actor, record_id: int, today: date
     row = await _queued(session, actor, record_id)
     before = {"status": row.status}
     row.handled_by = actor.username
-    await _settle(session, row, today)
+    await _settle(session, await batching.Batch.load(session, [row.investment_code]), row, today)
     await audit.record(session, actor, "sync.apply", "sync_record", row.id, before=before,
                        after={"status": row.status, "reason": row.reason})
     return row

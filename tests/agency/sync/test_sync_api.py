@@ -14,6 +14,7 @@ from agency import timeutil
 from agency.access import SYSTEM
 from agency.accounts import integration
 from agency.approvals.models import ClockEventRow
+from agency.audit import service as audit
 from agency.audit.models import AuditEvent
 from agency.sync.models import SyncRecord
 from tests.agency.approvals.flow import Dossier, open_dossier
@@ -251,3 +252,30 @@ async def test_an_admin_issues_and_revokes_a_key_over_the_api_and_the_revoked_ke
     assert refused.status_code == 401 and "吊销" in refused.json()["detail"]
     assert (await api.client.post("/api/integration-keys/999999/revoke",
                                   headers=api.admin_headers)).status_code == 404
+
+
+@pytest.mark.usefixtures("external_fgj")
+async def test_a_failing_record_amid_a_batch_is_queued_alone_and_the_others_apply_once(api: Api) -> None:
+    """The batch's records share a savepoint; one act failing redoes them one by one: nothing twice, nothing lost."""
+    a, code_a = await coded_dossier(api)
+    b, code_b = await coded_dossier(api)
+    gongai = await integration_headers(api)
+    yesterday = (timeutil.today() - timedelta(days=1)).isoformat()
+    late = record(code_a, "approved", certificate_no="A-1", effective_on=yesterday)
+    batch = [record(code_a, "submitted"), record(code_a, "accepted"), record(code_b, "submitted"), late,
+             record(code_b, "accepted"), record(code_b, "approved", certificate_no="B-1")]
+    answer = await push(api, gongai, *batch)
+    assert answer["applied"] == 5 and [q["record_id"] for q in answer["queued"]] == [late["record_id"]]
+    assert "早于" in answer["queued"][0]["reason"]
+    assert (await a.get(a.approval_id("xmba")))["status"] == "accepted"
+    assert (await b.get(b.approval_id("xmba")))["status"] == "approved"
+    # Each act audited once, in order (the approval's rating link comes with its decision).
+    async with api.sessions() as session:
+        acts = [list((await session.execute(select(AuditEvent.action).where(
+            AuditEvent.object_type == "approval", AuditEvent.object_id == str(d.approval_id("xmba")))
+            .order_by(AuditEvent.id))).scalars()) for d in (a, b)]
+    assert acts == [["approval.prepare", "approval.submit", "approval.accept"],
+                    ["approval.prepare", "approval.submit", "approval.accept", "approval.approve", "rating_link.issue"]]
+    async with api.sessions() as session:
+        _, broken = await audit.verify_chain(session)
+    assert broken is None
