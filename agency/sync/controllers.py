@@ -14,7 +14,7 @@ from agency.schemas import Page, PageNo, PageSize
 from agency.sync import decision_files, service
 from agency.sync import export as reporting
 from agency.sync.models import SYNC_STATUS_NAMES, SyncRecord
-from agency.sync.schemas import DiscardIn, MatchIn, QueuedOut, SyncBatchIn, SyncRecordOut, SyncResultOut
+from agency.sync.schemas import ApplyIn, DiscardIn, MatchIn, QueuedOut, SyncBatchIn, SyncRecordOut, SyncResultOut
 from agency.timeutil import today_local
 
 MAX_BATCH_BYTES = 64 * 1024 * 1024
@@ -65,10 +65,11 @@ class SyncController(Controller):
         return record_out(await service.match(db, actor, record_id, data.approval_id, today_local()))
 
     @post("/queue/{record_id:int}/apply", status_code=200, guards=[require_roles(Role.ADMIN, Role.CLERK)])
-    async def apply(self, record_id: FromPath[int], actor: NamedDependency[Actor],
-                    db: NamedDependency[AsyncSession]) -> SyncRecordOut:
-        """Try a queued record again."""
-        return record_out(await service.apply(db, actor, record_id, today_local()))
+    async def apply(self, record_id: FromPath[int], actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
+                    data: JSONBody[ApplyIn | None] = None) -> SyncRecordOut:
+        """Try a queued record again. ``{reason}`` (admin, a ``late`` record): apply it as a correction, dated before
+        the approval's later events; the clock is recomputed with the events in date order."""
+        return record_out(await service.apply(db, actor, record_id, today_local(), data.reason if data else None))
 
     @post("/queue/{record_id:int}/discard", status_code=200, guards=[require_roles(Role.ADMIN, Role.CLERK)])
     async def discard(self, record_id: FromPath[int], data: JSONBody[DiscardIn], actor: NamedDependency[Actor],

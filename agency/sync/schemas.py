@@ -56,6 +56,11 @@ class MatchIn(RequestBody):
     approval_id: Id
 
 
+class ApplyIn(RequestBody):
+    # A late record applied as the admin's correction, with the reason (without a body: tried again).
+    reason: Annotated[str, msgspec.Meta(min_length=2, max_length=2000)]
+
+
 class DiscardIn(RequestBody):
     reason: Annotated[str, msgspec.Meta(min_length=2, max_length=2000)]
 

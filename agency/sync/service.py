@@ -102,9 +102,9 @@ async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordI
 
 
 async def _settle(session: AsyncSession, batch: batching.Batch, row: SyncRecord, today: date, *,
-                  guarded: bool = True) -> None:
-    """Applies the record if it can be, then whatever waited for it."""
-    await _try(session, batch, row, today, guarded=guarded)
+                  guarded: bool = True, correction: str | None = None) -> None:
+    """Applies the record if it can be (as the admin's correction, if given), then whatever waited for it."""
+    await _try(session, batch, row, today, guarded=guarded, correction=correction)
     while row.status == "applied" and row.approval_id is not None:
         if not await _release_waiting(session, batch, row.approval_id, today, guarded):
             return
@@ -161,8 +161,10 @@ def _action_of(row: SyncRecord, version: int, file_ids: list[int] | None) -> Act
                     note=f"{row.source}系统记录 {row.record_id}")
 
 
-def _origin(row: SyncRecord) -> dict[str, str]:
-    return {"source": row.source, "record_id": row.record_id}
+def _origin(row: SyncRecord, correction: str | None) -> dict[str, str]:
+    """Named in the act's audit line; ``correction``: the admin's reason for applying a late record (the act may
+    then be dated before the approval's previous event)."""
+    return {"source": row.source, "record_id": row.record_id} | ({"correction": correction} if correction else {})
 
 
 def _actor_of(row: SyncRecord, department_code: str) -> Actor:
@@ -173,7 +175,7 @@ def _actor_of(row: SyncRecord, department_code: str) -> Actor:
 
 
 async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, today: date, *,
-               guarded: bool = True) -> None:
+               guarded: bool = True, correction: str | None = None) -> None:
     """One attempt at applying the record, in a savepoint: what fails leaves nothing behind but its reason.
     ``guarded=False``: the caller's savepoint is the record's; an act that fails raises."""
     if row.approval_id is None:
@@ -198,27 +200,31 @@ async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, to
             batch.waits(row)
         return
     if not guarded:  # inside a chunk's savepoint (receive): a failure undoes the chunk, which is then redone
-        await _act(session, row, approval, today)
+        await _act(session, row, approval, today, None)
         row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
         return
     pending = _pending(session)
     try:
         async with session.begin_nested():
-            await _act(session, row, approval, today)
+            await _act(session, row, approval, today, correction)
     except AgencyError as error:
         _forget_since(session, pending)
         late = isinstance(error, Invalid) and "早于" in error.detail and any(
             isinstance(e, dict) and e.get("field") == "effective_on" for e in error.extra or [])
-        _queue(row, "late" if late else "refused",
-               "记录日期早于该事项上一次办理记录，须由管理员更正或弃用" if late else f"无法应用：{error.detail}")
+        if correction:  # stays late: the admin may discard it
+            _queue(row, "late", f"作为更正仍无法应用：{error.detail}")
+        else:
+            _queue(row, "late" if late else "refused",
+                   "记录日期早于该事项上一次办理记录，须由管理员更正或弃用" if late else f"无法应用：{error.detail}")
         return
     row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
 
 
-async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today: date) -> None:
+async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today: date,
+               correction: str | None) -> None:
     """The department's act the record reports (a planned approval prepared first: the provincial system
     declared it straight away), with its decision document."""
-    actor, origin, version = _actor_of(row, approval.department_code), _origin(row), approval.version
+    actor, origin, version = _actor_of(row, approval.department_code), _origin(row, correction), approval.version
     if ACTIONS[row.act] == "submit" and approval.status == "planned":
         prepared = await approvals.act(session, actor, approval.id, ActionIn(
             action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
@@ -277,14 +283,26 @@ async def match(session: AsyncSession, actor: Actor, record_id: int, approval_id
     return row
 
 
-async def apply(session: AsyncSession, actor: Actor, record_id: int, today: date) -> SyncRecord:
-    """Tries a queued record again (after the dossier was put right, or its predecessor arrived)."""
+async def apply(session: AsyncSession, actor: Actor, record_id: int, today: date,
+                correction: str | None = None) -> SyncRecord:
+    """Tries a queued record again (after the dossier was put right, or its predecessor arrived). A late record
+    with ``correction`` (the admin's reason): applied with its own date although the approval has later events
+    — the clock reads the events in date order and is recomputed; a history that does not hold together (the
+    clock stopped before it started…) is refused with the reason and nothing changes."""
     row = await _queued(session, actor, record_id)
+    if correction is not None:
+        actor.require(Role.ADMIN)
+        if row.status != "late":
+            raise Conflict("只有日期早于上次办理的记录（late）才作为更正应用（not a late record）", field="reason")
+        if len(correction.strip()) < 2:
+            raise Invalid("作为更正应用须说明理由（reason）", field="reason")
     before = {"status": row.status}
     row.handled_by = actor.username
-    await _settle(session, await batching.Batch.load(session, [row.investment_code]), row, today)
-    await audit.record(session, actor, "sync.apply", "sync_record", row.id, before=before,
-                       after={"status": row.status, "reason": row.reason})
+    await _settle(session, await batching.Batch.load(session, [row.investment_code]), row, today,
+                  correction=correction.strip() if correction else None)
+    await audit.record(session, actor, "sync.correct" if correction else "sync.apply", "sync_record", row.id,
+                       before=before, after={"status": row.status, "reason": row.reason}
+                       | ({"correction": correction.strip()} if correction else {}))
     return row
 
 

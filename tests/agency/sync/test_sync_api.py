@@ -279,3 +279,58 @@ async def test_a_failing_record_amid_a_batch_is_queued_alone_and_the_others_appl
     async with api.sessions() as session:
         _, broken = await audit.verify_chain(session)
     assert broken is None
+
+
+def _days_ago(days: int) -> str:
+    return (timeutil.today() - timedelta(days=days)).isoformat()
+
+
+async def _late_one(api: Api, d: Dossier, gongai: dict[str, str], late: dict[str, Any]) -> int:
+    assert "早于" in (await push(api, gongai, late))["queued"][0]["reason"]
+    queue = (await api.client.get("/api/sync/queue", headers=api.admin_headers, params={"status": "late"})).json()
+    return int(next(r["id"] for r in queue["items"] if r["record_id"] == late["record_id"]))
+
+
+@pytest.mark.usefixtures("external_fgj")
+async def test_an_admin_applies_a_late_record_as_a_correction_and_the_clock_reads_the_events_by_date(
+        api: Api) -> None:
+    d, code = await coded_dossier(api)
+    gongai = await integration_headers(api)
+    await push(api, gongai, record(code, "submitted", effective_on=_days_ago(1)))
+    late = record(code, "accepted", effective_on=_days_ago(3))
+    queued = await _late_one(api, d, gongai, late)
+    path = f"/api/sync/queue/{queued}/apply"
+    assert (await api.client.post(path, headers=d.clerk, json={"reason": "省系统补录受理记录"})).status_code == 403
+    assert (await api.client.post(path, headers=api.admin_headers, json={"reason": " "})).status_code in (400, 422)
+    retried = await api.client.post(path, headers=api.admin_headers)  # without a reason: only tried again
+    assert retried.json()["status"] == "late"
+    corrected = await api.client.post(path, headers=api.admin_headers, json={"reason": "省系统补录受理记录"})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["status"] == "applied"
+    approval = await d.get(d.approval_id("xmba"))
+    assert approval["status"] == "accepted" and approval["clock"]["accepted_on"] == _days_ago(3)
+    async with api.sessions() as session:
+        line = (await session.execute(select(AuditEvent).where(
+            AuditEvent.object_id == str(d.approval_id("xmba")), AuditEvent.action == "approval.accept"))).scalar_one()
+    assert line.after is not None and line.after["correction"] == "省系统补录受理记录"
+    assert line.after["effective_on"] == _days_ago(3)
+
+
+@pytest.mark.usefixtures("external_fgj")
+async def test_a_correction_whose_history_does_not_hold_together_stays_late_and_changes_nothing(api: Api) -> None:
+    d, code = await coded_dossier(api)
+    gongai = await integration_headers(api)
+    await push(api, gongai, record(code, "submitted", effective_on=_days_ago(2)),
+               record(code, "accepted", effective_on=_days_ago(1)))
+    queued = await _late_one(api, d, gongai, record(code, "approved", certificate_no="X-9", effective_on=_days_ago(2)))
+    before = await _counts(api, d.approval_id("xmba"))
+    answer = await api.client.post(f"/api/sync/queue/{queued}/apply", headers=api.admin_headers,
+                                   json={"reason": "省系统更正办结日期"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "late" and "作为更正仍无法应用" in answer.json()["reason"]
+    assert "时限记录不一致" in answer.json()["reason"]
+    assert (await d.get(d.approval_id("xmba")))["status"] == "accepted"
+    assert await _counts(api, d.approval_id("xmba")) == before
+    discarded = await api.client.post(f"/api/sync/queue/{queued}/discard", headers=api.admin_headers,
+                                      json={"reason": "省系统办结日期有误，已退回"})
+    assert discarded.json()["status"] == "discarded"
