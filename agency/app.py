@@ -24,6 +24,7 @@ import storage
 from agency import logsafety, timeutil
 from agency.accounts.auth import build_jwt_auth, initial_password_guard, provide_actor
 from agency.accounts.controllers import AuthController, MeController, UserController
+from agency.accounts.integration_controllers import IntegrationKeyController
 from agency.approvals.calendar_controllers import CalendarChangeController
 from agency.approvals.commitment_controllers import CommitmentCheckController
 from agency.approvals.controllers import ApprovalController
@@ -79,7 +80,7 @@ ROUTE_HANDLERS: list[Any] = [
     VerifyController, RevokeController, SyncController, ExportController, ProblemController, MeetingController,
     GovernmentTimeController, JointOpinionController, ObligationController, RectificationController,
     ApprovalFeeController, FeeController, FeeReportController, ReconcileController, SiteController,
-    HandoverController,
+    HandoverController, IntegrationKeyController,
 ]
 
 log = logging.getLogger("agency.app")

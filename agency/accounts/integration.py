@@ -41,11 +41,17 @@ async def create_key(session: AsyncSession, actor: Actor, name: str) -> tuple[In
     return row, key
 
 
-async def revoke_key(session: AsyncSession, actor: Actor, key_id: int) -> IntegrationKey:
+async def revoke_key(session: AsyncSession, actor: Actor, key_id: int | str) -> IntegrationKey:
+    """Revokes the key (by its id, or by its name from the command line): the next request with it is 401 — a
+    key is looked up on every request, nothing remembers it. Revoking a revoked key changes nothing."""
     actor.require(Role.ADMIN)
-    row = await session.get(IntegrationKey, key_id)
+    if isinstance(key_id, str):
+        row = (await session.execute(select(IntegrationKey).where(IntegrationKey.name == key_id.strip())))\
+            .scalar_one_or_none()
+    else:
+        row = await session.get(IntegrationKey, key_id)
     if row is None:
-        raise NotFound("接口密钥不存在（not found）")
+        raise NotFound(f"接口密钥 {key_id} 不存在（not found）")
     if row.revoked_at is None:
         row.revoked_at = timeutil.now()
         await session.flush()

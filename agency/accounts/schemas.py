@@ -83,3 +83,17 @@ class UserRef(ResponseBody):
 
     id: int
     display_name: str
+
+
+class IntegrationKeyIn(RequestBody):
+    name: Annotated[str, msgspec.Meta(min_length=2, max_length=64)]
+
+
+class IntegrationKeyOut(ResponseBody):
+    id: int
+    name: str
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+    # Only in the answer that made it: afterwards only the key's sha256 is kept.
+    key: str | None = None

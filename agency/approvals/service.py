@@ -229,7 +229,7 @@ def _effective_date(step: Act) -> date:
         raise Invalid("生效日期不能晚于今天（effective_on cannot be in the future）", field="effective_on")
     last_event = max((e.on for e in step.events), default=None)
     floor = max(d for d in (last_event, step.approval.status_since, date.min) if d is not None)
-    if chosen < floor:
+    if chosen < floor and not (step.origin or {}).get("correction"):  # an admin's, of a late sync record
         raise Invalid(f"生效日期不能早于上一次办理记录（{floor.isoformat()}）"
                       "（effective_on before the previous event）", field="effective_on")
     return chosen

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agency.access import Actor, Role, require_roles
 from agency.accounts.auth import OPEN_TO_INTEGRATION
 from agency.schemas import Page, PageNo, PageSize
+from agency.sync import decision_files, service
 from agency.sync import export as reporting
-from agency.sync import service
 from agency.sync.models import SYNC_STATUS_NAMES, SyncRecord
-from agency.sync.schemas import DiscardIn, MatchIn, QueuedOut, SyncBatchIn, SyncRecordOut, SyncResultOut
+from agency.sync.schemas import ApplyIn, DiscardIn, MatchIn, QueuedOut, SyncBatchIn, SyncRecordOut, SyncResultOut
 from agency.timeutil import today_local
 
+MAX_BATCH_BYTES = 64 * 1024 * 1024
 SyncStatus = Annotated[str | None, QueryParameter(pattern="^(applied|waiting|late|refused|unmatched|discarded)$")]
 
 
@@ -33,12 +35,19 @@ class SyncController(Controller):
     tags = ["省级系统同步 sync"]
 
     @post("/records", status_code=200, guards=[require_roles(Role.INTEGRATION, Role.ADMIN)],
-          opt={OPEN_TO_INTEGRATION: True})
+          opt={OPEN_TO_INTEGRATION: True}, request_max_body_size=MAX_BATCH_BYTES)
     async def records(self, data: JSONBody[SyncBatchIn], actor: NamedDependency[Actor],
-                      db: NamedDependency[AsyncSession]) -> SyncResultOut:
+                      db: NamedDependency[AsyncSession], state: State) -> SyncResultOut:
         """A batch of the provincial system's records, each applied as the department's act; idempotent on
-        (source, record_id). Late, refused and unmatched records wait in the review queue."""
-        outcome = await service.receive(db, actor, data.records, today_local())
+        (source, record_id). Late, refused and unmatched records wait in the review queue. A body is at most
+        64 MB: decision documents (base64, ≤ 10 MB each) go in small batches."""
+        stored = decision_files.Stored(state.blob_store)
+        try:
+            outcome = await service.receive(db, actor, data.records, today_local(), stored)
+        except BaseException:
+            await db.rollback()
+            await stored.discard()
+            raise
         return SyncResultOut(applied=outcome.applied, unchanged=outcome.unchanged,
                              queued=[QueuedOut(record_id=r, reason=why) for r, why in outcome.queued])
 
@@ -56,10 +65,11 @@ class SyncController(Controller):
         return record_out(await service.match(db, actor, record_id, data.approval_id, today_local()))
 
     @post("/queue/{record_id:int}/apply", status_code=200, guards=[require_roles(Role.ADMIN, Role.CLERK)])
-    async def apply(self, record_id: FromPath[int], actor: NamedDependency[Actor],
-                    db: NamedDependency[AsyncSession]) -> SyncRecordOut:
-        """Try a queued record again."""
-        return record_out(await service.apply(db, actor, record_id, today_local()))
+    async def apply(self, record_id: FromPath[int], actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
+                    data: JSONBody[ApplyIn | None] = None) -> SyncRecordOut:
+        """Try a queued record again. ``{reason}`` (admin, a ``late`` record): apply it as a correction, dated before
+        the approval's later events; the clock is recomputed with the events in date order."""
+        return record_out(await service.apply(db, actor, record_id, today_local(), data.reason if data else None))
 
     @post("/queue/{record_id:int}/discard", status_code=200, guards=[require_roles(Role.ADMIN, Role.CLERK)])
     async def discard(self, record_id: FromPath[int], data: JSONBody[DiscardIn], actor: NamedDependency[Actor],

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from agency.errors import Invalid
+from agency.sync.decision_files import LIMIT
 from agency.sync.schemas import SyncRecordIn
 
 _LISTS = ("missing_materials",)
@@ -54,7 +55,8 @@ def read_records(path: Path) -> list[SyncRecordIn]:
             if not document.is_file():
                 raise Invalid(f"第 {number} 条记录的决定文书 {given['decision_file']} 不存在",
                               field=f"record {number}.decision_file")
-            given["decision_file"] = base64.b64encode(document.read_bytes()).decode()
+            with document.open("rb") as opened:  # one byte over the limit is enough for the record's refusal
+                given["decision_file"] = base64.b64encode(opened.read(LIMIT + 1)).decode()
         try:
             records.append(msgspec.convert(given, SyncRecordIn))
         except msgspec.ValidationError as error:

@@ -12,7 +12,6 @@ SyncAct = Literal["submitted", "accepted", "supplement_requested", "resubmitted"
                   "approved", "rejected", "refused_intake", "withdrawn"]
 Short = Annotated[str, msgspec.Meta(max_length=100)]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
-MAX_DECISION_FILE_BASE64 = 14_000_000  # 10 MB of content, as base64
 
 
 class SyncDefect(RequestBody):
@@ -34,7 +33,8 @@ class SyncRecordIn(RequestBody):
     defects: list[SyncDefect] | None = None
     kind: Literal["hearing", "expert_review", "inspection", "public_notice", "other"] | None = None
     days: Annotated[int, msgspec.Meta(ge=1, le=365)] | None = None
-    decision_file: Annotated[str, msgspec.Meta(max_length=MAX_DECISION_FILE_BASE64)] | None = None
+    # base64 of at most 10 MB: judged per record (a bad one refuses its record, not the batch).
+    decision_file: str | None = None
 
 
 class SyncBatchIn(RequestBody):
@@ -54,6 +54,11 @@ class SyncResultOut(ResponseBody):
 
 class MatchIn(RequestBody):
     approval_id: Id
+
+
+class ApplyIn(RequestBody):
+    # A late record applied as the admin's correction, with the reason (without a body: tried again).
+    reason: Annotated[str, msgspec.Meta(min_length=2, max_length=2000)]
 
 
 class DiscardIn(RequestBody):

@@ -10,9 +10,6 @@ last event) or waiting (its predecessor has not arrived; it applies by itself on
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,13 +22,13 @@ from agency import timeutil
 from agency.access import Actor, Role
 from agency.approvals import service as approvals
 from agency.approvals.models import Approval
-from agency.approvals.rules import DROPPED, RULES, STATUS_NAMES
+from agency.approvals.rules import RULES, STATUS_NAMES
 from agency.approvals.schemas import ActionIn, Defect
 from agency.audit import service as audit
-from agency.catalog.models import CatalogItem
 from agency.db.paging import paginate
 from agency.errors import AgencyError, Conflict, Invalid, NotFound
-from agency.projects.models import Project
+from agency.sync import batch as batching
+from agency.sync import decision_files
 from agency.sync.models import QUEUED, SyncRecord
 from agency.sync.schemas import SyncRecordIn
 
@@ -41,6 +38,7 @@ ACTIONS = {"submitted": "submit", "accepted": "accept", "supplement_requested": 
 # How far along the life cycle a state is: an act whose every source state lies further on than the approval's
 # state waits for its predecessor; one whose source states the approval has passed is refused.
 _STAGE = {"planned": 0, "preparing": 1, "submitted": 2, "accepted": 3, "supplement_requested": 4, "suspended": 4}
+CHUNK = 50  # records applied in one savepoint by receive()
 _DECISION_BASIS = "以{source}系统出具的决定文书为准"
 
 
@@ -52,39 +50,45 @@ class Outcome:
 
 
 def _payload(record: SyncRecordIn) -> dict[str, Any]:
-    given = {k: v for k, v in msgspec.to_builtins(record).items() if v is not None and k != "decision_file"}
-    if record.decision_file is not None:
-        try:
-            content = base64.b64decode(record.decision_file, validate=True)
-        except (binascii.Error, ValueError):
-            raise Invalid("决定文书须为 base64 编码（decision_file）", field="decision_file") from None
-        if len(content) > 10 * 1024 * 1024:
-            raise Invalid("决定文书不能超过 10 MB（decision_file）", field="decision_file")
-        given["decision_file"] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
-    return given
+    """The record as kept (its decision document is stored apart: agency.sync.decision_files)."""
+    return {k: v for k, v in msgspec.to_builtins(record).items() if v is not None and k != "decision_file"}
 
 
-async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordIn], today: date) -> Outcome:
-    """A batch from an outside system: each record applied, found unchanged, or queued with its reason."""
+async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordIn], today: date,
+                  stored: decision_files.Stored) -> Outcome:
+    """A batch from an outside system: each record applied, found unchanged, or queued with its reason.
+    ``stored``: where the records' decision documents go (the caller discards them if it does not commit).
+
+    Each record is applied as its own act, in order; what the batch only needs to know once (the known
+    records, the dossiers and items they name, what waits) is read once (agency.sync.batch), and the
+    records themselves are written together at the end, with what became of them."""
     actor.require(Role.INTEGRATION, Role.ADMIN)
     outcome = Outcome()
-    payloads = [_payload(r) for r in records]  # a malformed file fails the batch before anything is written
-    received: list[SyncRecord] = []
-    for record, payload in zip(records, payloads, strict=True):
-        known = (await session.execute(select(SyncRecord.id).where(
-            SyncRecord.source == record.source, SyncRecord.record_id == record.record_id))).first()
-        if known is not None:
+    seen = await batching.known(session, [(r.source, r.record_id) for r in records])
+    fresh = []
+    for record in records:
+        if (record.source, record.record_id) in seen:
             outcome.unchanged += 1
             continue
+        seen.add((record.source, record.record_id))
+        fresh.append(record)
+    batch = await batching.Batch.load(session, (r.investment_code.strip() for r in fresh))
+    received: list[SyncRecord] = []
+    for record in fresh:
+        payload = _payload(record)
+        if record.decision_file is not None:
+            payload["decision_file"] = await decision_files.receive(
+                session, stored, record.act, record.decision_file, record.record_id)
         row = SyncRecord(source=record.source, record_id=record.record_id,
                          investment_code=record.investment_code.strip(),
                          item_external_code=record.item_external_code.strip(), act=record.act,
                          effective_on=record.effective_on, payload=payload, status="waiting",
                          received_at=timeutil.now())
-        session.add(row)
-        await session.flush()
-        await _settle(session, row, today)
         received.append(row)
+    for start in range(0, len(received), CHUNK):
+        await _apply_chunk(session, batch, received[:start + CHUNK], received[start:start + CHUNK], today)
+    session.add_all(received)
+    await session.flush()
     # Counted at the end: a record that waited for a later one of the same batch was applied with it.
     for row in received:
         if row.status == "applied":
@@ -97,53 +101,54 @@ async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordI
     return outcome
 
 
-async def _settle(session: AsyncSession, row: SyncRecord, today: date) -> None:
-    """Applies the record if it can be, then whatever waited for it."""
-    await _try(session, row, today)
+async def _settle(session: AsyncSession, batch: batching.Batch, row: SyncRecord, today: date, *,
+                  guarded: bool = True, correction: str | None = None) -> None:
+    """Applies the record if it can be (as the admin's correction, if given), then whatever waited for it."""
+    await _try(session, batch, row, today, guarded=guarded, correction=correction)
     while row.status == "applied" and row.approval_id is not None:
-        if not await _release_waiting(session, row.approval_id, today):
+        if not await _release_waiting(session, batch, row.approval_id, today, guarded):
             return
 
 
-async def _release_waiting(session: AsyncSession, approval_id: int, today: date) -> bool:
+async def _release_waiting(session: AsyncSession, batch: batching.Batch, approval_id: int, today: date,
+                           guarded: bool) -> bool:
     """Applies one record that waited for its predecessor on this approval, if one now can be."""
-    waiting = (await session.execute(select(SyncRecord).where(
-        SyncRecord.approval_id == approval_id, SyncRecord.status == "waiting")
-        .order_by(SyncRecord.effective_on, SyncRecord.id))).scalars()
-    for row in list(waiting):
-        await _try(session, row, today)
+    for row in await batch.waiting_for(session, approval_id):
+        await _try(session, batch, row, today, guarded=guarded)
         if row.status == "applied":
             return True
     return False
 
 
-async def _match(session: AsyncSession, row: SyncRecord) -> int | None:
-    """The approval a record is about: its project by the investment code, its item by the external code (or
-    Agency's own item code); the live approval of that item if there are several. None: queued as unmatched."""
-    project = (await session.execute(select(Project.id, Project.code).where(
-        Project.investment_code == row.investment_code))).first()
-    if project is None:
-        _queue(row, "unmatched", f"未找到项目代码为 {row.investment_code} 的项目档案，请核对项目代码或人工匹配事项")
-        return None
-    candidates = (await session.execute(
-        select(Approval.id, Approval.status, Approval.item_code, CatalogItem.definition)
-        .join(CatalogItem, CatalogItem.id == Approval.catalog_item_id)
-        .where(Approval.project_id == project.id).order_by(Approval.id))).all()
-    found = [c for c in candidates if c.item_code == row.item_external_code
-             or (c.definition.get("external_codes") or {}).get(row.source) == row.item_external_code]
-    if not found:
-        _queue(row, "unmatched", f"项目档案 {project.code} 中没有外部事项编码 {row.item_external_code}"
-                                 f"（{row.source}）对应的事项，请人工匹配")
-        return None
-    live = [c for c in found if c.status not in DROPPED]
-    return int((live or found)[-1].id)
+async def _apply_chunk(session: AsyncSession, batch: batching.Batch, received: list[SyncRecord],
+                       part: list[SyncRecord], today: date) -> None:
+    """The records of ``part`` (the last of ``received``) in one savepoint: one SAVEPOINT, one RELEASE and one
+    chaining of their audit lines instead of one each. Should an act fail, the chunk is undone, the records
+    of the batch are put back as they were, and the chunk is redone one savepoint per record, as a single
+    record is: the one that fails is then queued with its reason and the others apply."""
+    before = [(r.status, r.reason, r.approval_id, r.handled_at) for r in received]
+    pending, stored_waiting = _pending(session), set(batch.stored_waiting)
+    try:
+        async with session.begin_nested():
+            for row in part:
+                await _settle(session, batch, row, today, guarded=False)
+        return
+    except AgencyError:
+        _forget_since(session, pending)
+    batch.stored_waiting = stored_waiting
+    for row, (status, reason, approval_id, handled_at) in zip(received, before, strict=True):
+        row.status, row.reason, row.approval_id, row.handled_at = status, reason, approval_id, handled_at
+        if status == "waiting" and approval_id is not None:
+            batch.waits(row)
+    for row in part:
+        await _settle(session, batch, row, today)
 
 
 def _queue(row: SyncRecord, status: str, reason: str) -> None:
     row.status, row.reason = status, reason
 
 
-def _action_of(row: SyncRecord, version: int) -> ActionIn:
+def _action_of(row: SyncRecord, version: int, file_ids: list[int] | None) -> ActionIn:
     given = row.payload
     action = ACTIONS[row.act]
     defects = [Defect(material_code=d["material_code"], defect=d["defect"]) for d in given.get("defects") or []]
@@ -152,12 +157,14 @@ def _action_of(row: SyncRecord, version: int) -> ActionIn:
                     certificate_no=given.get("certificate_no"), days=given.get("days"), kind=given.get("kind"),
                     missing_materials=given.get("missing_materials") or (
                         [d.material_code for d in defects] if action == "request_supplement" else None),
-                    defects=defects or None, legal_basis=legal_basis,
+                    defects=defects or None, legal_basis=legal_basis, decision_file_ids=file_ids,
                     note=f"{row.source}系统记录 {row.record_id}")
 
 
-def _origin(row: SyncRecord) -> dict[str, str]:
-    return {"source": row.source, "record_id": row.record_id}
+def _origin(row: SyncRecord, correction: str | None) -> dict[str, str]:
+    """Named in the act's audit line; ``correction``: the admin's reason for applying a late record (the act may
+    then be dated before the approval's previous event)."""
+    return {"source": row.source, "record_id": row.record_id} | ({"correction": correction} if correction else {})
 
 
 def _actor_of(row: SyncRecord, department_code: str) -> Actor:
@@ -167,42 +174,75 @@ def _actor_of(row: SyncRecord, department_code: str) -> Actor:
                  department_code=department_code)
 
 
-async def _try(session: AsyncSession, row: SyncRecord, today: date) -> None:
-    """One attempt at applying the record, in a savepoint: what fails leaves nothing behind but its reason."""
+async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, today: date, *,
+               guarded: bool = True, correction: str | None = None) -> None:
+    """One attempt at applying the record, in a savepoint: what fails leaves nothing behind but its reason.
+    ``guarded=False``: the caller's savepoint is the record's; an act that fails raises."""
     if row.approval_id is None:
-        row.approval_id = await _match(session, row)
+        row.approval_id, unmatched = await batch.approval_of(session, row.source, row.investment_code,
+                                                             row.item_external_code)
         if row.approval_id is None:
+            _queue(row, "unmatched", unmatched or "")
             return
-    approval = (await session.execute(select(Approval.version, Approval.status, Approval.department_code)
-                                      .where(Approval.id == row.approval_id))).one()
+    document = row.payload.get("decision_file") or {}
+    if decision_files.REFUSED in document:
+        _queue(row, "refused", str(document[decision_files.REFUSED]))
+        return
+    approval = await batch.approval(session, row.approval_id)
     action = ACTIONS[row.act]
-    # Declared in the provincial system straight away: the approval Agency still plans is prepared first.
     prepare_first = action == "submit" and approval.status == "planned"
     if approval.status not in RULES[action].sources and not prepare_first:
         ahead = min(_STAGE.get(s, 9) for s in RULES[action].sources) > _STAGE.get(approval.status, 9)
         _queue(row, "waiting" if ahead else "refused",
                f"事项当前状态为“{STATUS_NAMES[approval.status]}”，"
                + ("等待前序记录到达后自动应用" if ahead else f"不能应用“{row.act}”记录，请复核"))
+        if ahead:
+            batch.waits(row)
         return
-    pending = {key: len(value) for key, value in session.info.items() if isinstance(value, list)}
+    if not guarded:  # inside a chunk's savepoint (receive): a failure undoes the chunk, which is then redone
+        await _act(session, row, approval, today, None)
+        row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
+        return
+    pending = _pending(session)
     try:
         async with session.begin_nested():
-            actor, origin, version = _actor_of(row, approval.department_code), _origin(row), approval.version
-            if prepare_first:
-                prepared = await approvals.act(session, actor, row.approval_id, ActionIn(
-                    action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
-                version = prepared.approval.version
-            await approvals.act(session, actor, row.approval_id, _action_of(row, version), today, origin=origin)
+            await _act(session, row, approval, today, correction)
     except AgencyError as error:
-        # Lines the failed act queued for its commit (audit, jobs) go with its savepoint.
-        for key, count in pending.items():
-            del session.info[key][count:]
+        _forget_since(session, pending)
         late = isinstance(error, Invalid) and "早于" in error.detail and any(
             isinstance(e, dict) and e.get("field") == "effective_on" for e in error.extra or [])
-        _queue(row, "late" if late else "refused",
-               "记录日期早于该事项上一次办理记录，须由管理员更正或弃用" if late else f"无法应用：{error.detail}")
+        if correction:  # stays late: the admin may discard it
+            _queue(row, "late", f"作为更正仍无法应用：{error.detail}")
+        else:
+            _queue(row, "late" if late else "refused",
+                   "记录日期早于该事项上一次办理记录，须由管理员更正或弃用" if late else f"无法应用：{error.detail}")
         return
     row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
+
+
+async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today: date,
+               correction: str | None) -> None:
+    """The department's act the record reports (a planned approval prepared first: the provincial system
+    declared it straight away), with its decision document."""
+    actor, origin, version = _actor_of(row, approval.department_code), _origin(row, correction), approval.version
+    if ACTIONS[row.act] == "submit" and approval.status == "planned":
+        prepared = await approvals.act(session, actor, approval.id, ActionIn(
+            action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
+        version = prepared.approval.version
+    file_ids = await decision_files.attach(session, approval.id, row.payload.get("decision_file") or {})
+    await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today, origin=origin)
+
+
+def _pending(session: AsyncSession) -> dict[str, int]:
+    """How long the lines queued for the commit (audit, jobs) are before a savepoint."""
+    return {key: len(value) for key, value in session.info.items() if isinstance(value, list)}
+
+
+def _forget_since(session: AsyncSession, pending: dict[str, int]) -> None:
+    """Lines queued for the commit by what a rolled-back savepoint did go with it."""
+    for key, count in pending.items():
+        if isinstance(lines := session.info.get(key), list):
+            del lines[count:]
 
 
 async def queue(session: AsyncSession, actor: Actor, *, status: str | None, page: int,
@@ -237,20 +277,32 @@ async def match(session: AsyncSession, actor: Actor, record_id: int, approval_id
         raise Invalid("审批事项不存在（approval_id）", field="approval_id")
     before = {"status": row.status, "approval_id": row.approval_id}
     row.approval_id, row.handled_by = approval_id, actor.username
-    await _settle(session, row, today)
+    await _settle(session, await batching.Batch.load(session, [row.investment_code]), row, today)
     await audit.record(session, actor, "sync.match", "sync_record", row.id, before=before,
                        after={"status": row.status, "approval_id": approval_id})
     return row
 
 
-async def apply(session: AsyncSession, actor: Actor, record_id: int, today: date) -> SyncRecord:
-    """Tries a queued record again (after the dossier was put right, or its predecessor arrived)."""
+async def apply(session: AsyncSession, actor: Actor, record_id: int, today: date,
+                correction: str | None = None) -> SyncRecord:
+    """Tries a queued record again (after the dossier was put right, or its predecessor arrived). A late record
+    with ``correction`` (the admin's reason): applied with its own date although the approval has later events
+    — the clock reads the events in date order and is recomputed; a history that does not hold together (the
+    clock stopped before it started…) is refused with the reason and nothing changes."""
     row = await _queued(session, actor, record_id)
+    if correction is not None:
+        actor.require(Role.ADMIN)
+        if row.status != "late":
+            raise Conflict("只有日期早于上次办理的记录（late）才作为更正应用（not a late record）", field="reason")
+        if len(correction.strip()) < 2:
+            raise Invalid("作为更正应用须说明理由（reason）", field="reason")
     before = {"status": row.status}
     row.handled_by = actor.username
-    await _settle(session, row, today)
-    await audit.record(session, actor, "sync.apply", "sync_record", row.id, before=before,
-                       after={"status": row.status, "reason": row.reason})
+    await _settle(session, await batching.Batch.load(session, [row.investment_code]), row, today,
+                  correction=correction.strip() if correction else None)
+    await audit.record(session, actor, "sync.correct" if correction else "sync.apply", "sync_record", row.id,
+                       before=before, after={"status": row.status, "reason": row.reason}
+                       | ({"correction": correction.strip()} if correction else {}))
     return row
 
 

@@ -63,11 +63,13 @@ async def _handled(db: AsyncSession, work: Any, done: str) -> Redirect:
 
 
 @post(f"{QUEUE}/{{record_id:int}}/apply")
-async def apply_record(record_id: FromPath[int], actor: NamedDependency[Actor],
+async def apply_record(record_id: FromPath[int], data: Form, actor: NamedDependency[Actor],
                        db: NamedDependency[AsyncSession]) -> Redirect:
-    """Try a queued record again: the same service function as POST /api/sync/queue/{id}/apply."""
+    """Try a queued record again, or (the admin, a late record, with ``reason``) apply it as a correction: the
+    same service function as POST /api/sync/queue/{id}/apply."""
     actor.require(Role.ADMIN, Role.CLERK)
-    return await _handled(db, sync.apply(db, actor, record_id, today_local()), "重试")
+    reason = str(data.get("reason", "")).strip() or None
+    return await _handled(db, sync.apply(db, actor, record_id, today_local(), reason), "重试")
 
 
 @post(f"{QUEUE}/{{record_id:int}}/match")

@@ -149,6 +149,10 @@ TABLE: dict[str, Rule] = {
         "POST", own_other("/api/sync/queue/999999/apply"), frozenset({"admin", "clerk"})),
     "POST /api/sync/queue/{record_id}/discard": Rule(
         "POST", own_other("/api/sync/queue/999999/discard"), frozenset({"admin", "clerk"}), body={}),
+    "GET /api/integration-keys": Rule("GET", own_other("/api/integration-keys"), frozenset({"admin"})),
+    "POST /api/integration-keys": Rule("POST", own_other("/api/integration-keys"), frozenset({"admin"}), body={}),
+    "POST /api/integration-keys/{key_id}/revoke": Rule(
+        "POST", own_other("/api/integration-keys/999999/revoke"), frozenset({"admin"})),
     "POST /api/commitment-checks/{check_id}": Rule(
         "POST", own_other("/api/commitment-checks/999999"), frozenset({"admin", "clerk", "department"}), body={}),
     "GET /api/obligations": Rule("GET", own_other("/api/obligations"), ALL),

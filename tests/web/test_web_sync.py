@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from agency import timeutil
 from agency.accounts.models import User
 from agency.projects.models import Project
 from agency.sync.models import SyncRecord
 from tests.agency.approvals.flow import open_dossier
+from tests.agency.sync.conftest import external_fgj  # noqa: F401  (a fixture)
 from tests.agency.sync.test_sync_api import integration_headers, push, record
 from tests.support import Api
 from tests.web.test_web_pages import TOKEN_RE, web_login
@@ -82,3 +86,29 @@ async def test_the_clerk_enters_the_project_code_on_the_project_page(client: Asy
                              follow_redirects=False)
     assert "ok=" in good.headers["location"]
     assert code in (await client.get(path)).text
+
+
+@pytest.mark.usefixtures("external_fgj")
+async def test_the_admin_applies_a_late_record_as_a_correction_on_the_page(client: AsyncTestClient[Any],
+                                                                           api: Api) -> None:
+    d = await open_dossier(api)
+    code = f"2025-339001-29-03-{uuid.uuid4().int % 1_000_000:06d}"
+    assert (await api.client.patch(f"/api/projects/{d.project['id']}", headers=d.clerk,
+                                   json={"investment_code": code})).status_code == 200
+    gongai = await integration_headers(api)
+    today = timeutil.today()
+    await push(api, gongai, record(code, "submitted", effective_on=(today - timedelta(days=1)).isoformat()))
+    late = record(code, "accepted", effective_on=(today - timedelta(days=3)).isoformat())
+    assert (await push(api, gongai, late))["queued"]
+    async with api.sessions() as session:
+        row_id = (await session.execute(select(SyncRecord.id).where(
+            SyncRecord.record_id == late["record_id"]))).scalar_one()
+    admin = await api.create_user("admin")
+    await web_login(client, admin.username)
+    queue = await client.get("/app/sync", params={"status": "late"})
+    assert "作为更正应用" in queue.text and "更正理由" in queue.text
+    token = await _token(client, "/app/sync")
+    corrected = await client.post(f"/app/sync/{row_id}/apply", data={"_csrf_token": token, "reason": "省系统补录"},
+                                  follow_redirects=False)
+    assert corrected.status_code == 303 and "ok=" in corrected.headers["location"]
+    assert (await d.get(d.approval_id("xmba")))["clock"]["accepted_on"] == (today - timedelta(days=3)).isoformat()

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from agency import timeutil
 from agency.access import SYSTEM
 from agency.accounts import integration
 from agency.approvals.models import ClockEventRow
+from agency.audit import service as audit
 from agency.audit.models import AuditEvent
-from agency.catalog.models import Department
 from agency.sync.models import SyncRecord
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.agency.test_access_matrix import TABLE
@@ -49,16 +48,6 @@ async def push(api: Api, headers: dict[str, str], *records: dict[str, Any]) -> d
     response = await api.client.post("/api/sync/records", headers=headers, json={"records": list(records)})
     assert response.status_code == 200, response.text
     return response.json()
-
-
-@pytest.fixture
-async def external_fgj(api: Api) -> AsyncIterator[None]:
-    """发展和改革局 acts in the provincial system for the test (the shared database gets it back after)."""
-    await api.execute(update(Department).where(Department.code == "fgj").values(mode="external"))
-    try:
-        yield
-    finally:
-        await api.execute(update(Department).where(Department.code == "fgj").values(mode="online"))
 
 
 async def _counts(api: Api, approval_id: int) -> tuple[int, int]:
@@ -238,3 +227,110 @@ async def test_only_an_integration_key_or_the_admin_may_push_and_a_key_opens_not
     assert (await api.client.post("/api/sync/records", headers=gongai, json=body)).status_code == 401
     bogus = {"Authorization": "Bearer agi_not-a-key"}
     assert (await api.client.post("/api/sync/records", headers=bogus, json=body)).status_code == 401
+
+
+async def test_an_admin_issues_and_revokes_a_key_over_the_api_and_the_revoked_key_is_refused_at_once(
+        api: Api) -> None:
+    name = f"gongai-api-{uuid.uuid4().hex[:6]}"
+    made = await api.client.post("/api/integration-keys", headers=api.admin_headers, json={"name": name})
+    assert made.status_code == 201, made.text
+    key = made.json()["key"]
+    assert key.startswith("agi_") and made.json()["revoked_at"] is None
+    again = await api.client.post("/api/integration-keys", headers=api.admin_headers, json={"name": name})
+    assert again.status_code == 409
+    listed = (await api.client.get("/api/integration-keys", headers=api.admin_headers)).json()
+    assert [k["key"] for k in listed if k["name"] == name] == [None]  # never shown again
+    gongai = {"Authorization": f"Bearer {key}"}
+    body = {"records": [record("2025-339001-29-03-999996", "submitted")]}
+    assert (await api.client.post("/api/sync/records", headers=gongai, json=body)).status_code == 200
+    clerk = await api.user_headers("clerk")
+    assert (await api.client.post(f"/api/integration-keys/{made.json()['id']}/revoke",
+                                  headers=clerk)).status_code == 403
+    revoked = await api.client.post(f"/api/integration-keys/{made.json()['id']}/revoke", headers=api.admin_headers)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    refused = await api.client.post("/api/sync/records", headers=gongai, json=body)
+    assert refused.status_code == 401 and "吊销" in refused.json()["detail"]
+    assert (await api.client.post("/api/integration-keys/999999/revoke",
+                                  headers=api.admin_headers)).status_code == 404
+
+
+@pytest.mark.usefixtures("external_fgj")
+async def test_a_failing_record_amid_a_batch_is_queued_alone_and_the_others_apply_once(api: Api) -> None:
+    """The batch's records share a savepoint; one act failing redoes them one by one: nothing twice, nothing lost."""
+    a, code_a = await coded_dossier(api)
+    b, code_b = await coded_dossier(api)
+    gongai = await integration_headers(api)
+    yesterday = (timeutil.today() - timedelta(days=1)).isoformat()
+    late = record(code_a, "approved", certificate_no="A-1", effective_on=yesterday)
+    batch = [record(code_a, "submitted"), record(code_a, "accepted"), record(code_b, "submitted"), late,
+             record(code_b, "accepted"), record(code_b, "approved", certificate_no="B-1")]
+    answer = await push(api, gongai, *batch)
+    assert answer["applied"] == 5 and [q["record_id"] for q in answer["queued"]] == [late["record_id"]]
+    assert "早于" in answer["queued"][0]["reason"]
+    assert (await a.get(a.approval_id("xmba")))["status"] == "accepted"
+    assert (await b.get(b.approval_id("xmba")))["status"] == "approved"
+    # Each act audited once, in order (the approval's rating link comes with its decision).
+    async with api.sessions() as session:
+        acts = [list((await session.execute(select(AuditEvent.action).where(
+            AuditEvent.object_type == "approval", AuditEvent.object_id == str(d.approval_id("xmba")))
+            .order_by(AuditEvent.id))).scalars()) for d in (a, b)]
+    assert acts == [["approval.prepare", "approval.submit", "approval.accept"],
+                    ["approval.prepare", "approval.submit", "approval.accept", "approval.approve", "rating_link.issue"]]
+    async with api.sessions() as session:
+        _, broken = await audit.verify_chain(session)
+    assert broken is None
+
+
+def _days_ago(days: int) -> str:
+    return (timeutil.today() - timedelta(days=days)).isoformat()
+
+
+async def _late_one(api: Api, d: Dossier, gongai: dict[str, str], late: dict[str, Any]) -> int:
+    assert "早于" in (await push(api, gongai, late))["queued"][0]["reason"]
+    queue = (await api.client.get("/api/sync/queue", headers=api.admin_headers, params={"status": "late"})).json()
+    return int(next(r["id"] for r in queue["items"] if r["record_id"] == late["record_id"]))
+
+
+@pytest.mark.usefixtures("external_fgj")
+async def test_an_admin_applies_a_late_record_as_a_correction_and_the_clock_reads_the_events_by_date(
+        api: Api) -> None:
+    d, code = await coded_dossier(api)
+    gongai = await integration_headers(api)
+    await push(api, gongai, record(code, "submitted", effective_on=_days_ago(1)))
+    late = record(code, "accepted", effective_on=_days_ago(3))
+    queued = await _late_one(api, d, gongai, late)
+    path = f"/api/sync/queue/{queued}/apply"
+    assert (await api.client.post(path, headers=d.clerk, json={"reason": "省系统补录受理记录"})).status_code == 403
+    assert (await api.client.post(path, headers=api.admin_headers, json={"reason": " "})).status_code in (400, 422)
+    retried = await api.client.post(path, headers=api.admin_headers)  # without a reason: only tried again
+    assert retried.json()["status"] == "late"
+    corrected = await api.client.post(path, headers=api.admin_headers, json={"reason": "省系统补录受理记录"})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["status"] == "applied"
+    approval = await d.get(d.approval_id("xmba"))
+    assert approval["status"] == "accepted" and approval["clock"]["accepted_on"] == _days_ago(3)
+    async with api.sessions() as session:
+        line = (await session.execute(select(AuditEvent).where(
+            AuditEvent.object_id == str(d.approval_id("xmba")), AuditEvent.action == "approval.accept"))).scalar_one()
+    assert line.after is not None and line.after["correction"] == "省系统补录受理记录"
+    assert line.after["effective_on"] == _days_ago(3)
+
+
+@pytest.mark.usefixtures("external_fgj")
+async def test_a_correction_whose_history_does_not_hold_together_stays_late_and_changes_nothing(api: Api) -> None:
+    d, code = await coded_dossier(api)
+    gongai = await integration_headers(api)
+    await push(api, gongai, record(code, "submitted", effective_on=_days_ago(2)),
+               record(code, "accepted", effective_on=_days_ago(1)))
+    queued = await _late_one(api, d, gongai, record(code, "approved", certificate_no="X-9", effective_on=_days_ago(2)))
+    before = await _counts(api, d.approval_id("xmba"))
+    answer = await api.client.post(f"/api/sync/queue/{queued}/apply", headers=api.admin_headers,
+                                   json={"reason": "省系统更正办结日期"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "late" and "作为更正仍无法应用" in answer.json()["reason"]
+    assert "时限记录不一致" in answer.json()["reason"]
+    assert (await d.get(d.approval_id("xmba")))["status"] == "accepted"
+    assert await _counts(api, d.approval_id("xmba")) == before
+    discarded = await api.client.post(f"/api/sync/queue/{queued}/discard", headers=api.admin_headers,
+                                      json={"reason": "省系统办结日期有误，已退回"})
+    assert discarded.json()["status"] == "discarded"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from sqlalchemy import func, select
 from agency.accounts.models import IntegrationKey
 from agency.cli import main
 from agency.db.engine import create_engine, create_sessionmaker
+from agency.errors import Invalid
 from agency.settings import Settings, get_settings
+from agency.sync import decision_files, fileformat
 from agency.sync.models import SyncRecord
 
 SAMPLES = Path(__file__).resolve().parents[3] / "docs" / "samples"
@@ -82,3 +85,33 @@ def test_create_key_prints_the_key_once_and_keeps_its_hash(settings: Settings,
     assert _count(settings, IntegrationKey.name == name, IntegrationKey.key_hash != key, model=IntegrationKey) == 1
     code, output = _run(settings, monkeypatch, "integration", "create-key", name)
     assert code == 1 and "已存在" in output
+
+
+def test_revoke_key_revokes_the_named_key(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = f"cli-revoke-{id(settings) % 100000}"
+    assert _run(settings, monkeypatch, "integration", "create-key", name)[0] == 0
+    code, output = _run(settings, monkeypatch, "integration", "revoke-key", name)
+    assert code == 0 and f"key for {name} revoked" in output, output
+    assert _count(settings, IntegrationKey.name == name, IntegrationKey.revoked_at.is_not(None),
+                  model=IntegrationKey) == 1
+    code, output = _run(settings, monkeypatch, "integration", "revoke-key", "no-such-system")
+    assert code == 1 and "不存在" in output
+
+
+def test_an_import_files_decision_file_is_read_from_its_path_beside_the_file(tmp_path: Path) -> None:
+    (tmp_path / "scans").mkdir()
+    (tmp_path / "scans" / "pifu.pdf").write_bytes(b"%PDF-1.7\n scan")
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024))
+    line = ('{"source": "gongai", "record_id": "%s", "investment_code": "2025-339001-29-03-000001", '
+            '"item_external_code": "xmba", "act": "approved", "effective_on": "2025-01-02", "decision_file": "%s"}')
+    file = tmp_path / "records.jsonl"
+    file.write_text("\n".join([line % ("r1", "scans/pifu.pdf"), line % ("r2", "big.pdf")]), encoding="utf-8")
+    small, big = fileformat.read_records(file)
+    assert small.decision_file is not None and decision_files.decode(small.decision_file) == b"%PDF-1.7\n scan"
+    # Read no further than one byte over the limit: the record is refused for its size, not the whole file.
+    assert big.decision_file is not None and len(base64.b64decode(big.decision_file)) == decision_files.LIMIT + 1
+    with pytest.raises(Invalid, match="10 MB"):
+        decision_files.decode(big.decision_file)
+    file.write_text(line % ("r3", "missing.pdf"), encoding="utf-8")
+    with pytest.raises(Invalid, match=r"missing\.pdf 不存在"):
+        fileformat.read_records(file)
