@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor
 from agency.accounts.schemas import UserRef
-from agency.approvals import exports, queries, service
+from agency.approvals import exports, handlers, queries, service
 from agency.approvals.materials import STATE_NAMES, MaterialView
 from agency.approvals.rules import STATUS_NAMES, awaits_supplement_before_acceptance, status_name
 from agency.approvals.schemas import (
@@ -164,5 +164,5 @@ class ApprovalController(Controller):
     async def reassign(self, approval_id: FromPath[int], data: JSONBody[HandlerIn], actor: NamedDependency[Actor],
                        db: NamedDependency[AsyncSession]) -> ApprovalOut:
         """Hand the case to another officer of the same department (首问负责 stays inside the department)."""
-        await service.reassign_handler(db, actor, approval_id, data.user_id, data.version)
+        await handlers.reassign_handler(db, actor, approval_id, data.user_id, data.version)
         return approval_out(await queries.approval_view(db, actor, approval_id, today_local()), actor)
