@@ -23,6 +23,7 @@ from agency.dossiers.schemas import ProjectIn
 from agency.enterprises import service as enterprises
 from agency.enterprises.schemas import EnterpriseIn
 from agency.errors import AgencyError, NotFound
+from agency.projects.handover import worked_at
 from agency.spreadsheets import xlsx_response
 from agency.timeutil import today_local
 from agency.web.forms import convert
@@ -103,7 +104,7 @@ async def worklist_xlsx(actor: NamedDependency[Actor], db: NamedDependency[Async
     view = workviews.CLERK_VIEWS[work or "urgent"]
     return xlsx_response(await approval_exports.worklist_workbook(
         db, actor, department_code=None, status=view.status, level=view.level, project_id=None, today=today,
-        supplement=view.supplement),
+        supplement=view.supplement, site_code=worked_at(actor)),
         f"{view.name.replace(' / ', '')}_{today.isoformat()}.xlsx", f"worklist_{today.isoformat()}.xlsx")
 
 
