@@ -4,11 +4,21 @@ the kind in Chinese, refuses a Chinese code with a form message; a clerk is refu
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
+from agency.accounts.models import User
+from agency.app import create_app
+from agency.cli import in_session
+from agency.projects.models import Project, ProjectHandover
+from agency.settings import Settings
+from agency.sites import service as sites
 from tests.support import Api
 from tests.web.browsers import browser_of
+from tests.web.conftest import demo_login
 
 
 async def test_the_administrator_adds_a_township_hall_on_the_sites_page(api: Api) -> None:
@@ -111,3 +121,26 @@ async def test_after_the_handover_the_hall_clerk_sees_no_form_he_can_no_longer_u
     refused = await hall.post(f"/app/projects/{pid}/documents", {"template": "authorization_letter",
                                                                  "format": "docx"}, page=pages[0])
     assert refused.status_code == 403 and "本站点只能查看" in refused.text
+
+
+async def test_the_demo_has_the_countys_sites_and_a_dossier_a_hall_handed_over(demo_settings: Settings) -> None:
+    """The demo's county: the center, two sub-centers and three township halls; the 临溪镇 hall's clerk opened a
+    dossier and handed it to the center, whose clerk now holds it; the hall keeps a read-only view."""
+    from agency.demo_office import HANDED_OVER, HANDOVER_NOTE
+
+    async def facts(session: Any) -> tuple[list[str], int, str | None, str, list[tuple[str | None, str, str]]]:
+        kinds = [s.kind for s in await sites.list_sites(session)]
+        project = (await session.execute(select(Project).where(Project.name == HANDED_OVER.name))).scalar_one()
+        clerk = await session.get_one(User, project.clerk_id)
+        moves = [(h.from_site_code, h.to_site_code, h.note) for h in (await session.execute(
+            select(ProjectHandover).where(ProjectHandover.project_id == project.id))).scalars()]
+        return kinds, project.id, project.site_code, clerk.username, moves
+
+    kinds, project_id, held_by, clerk, moves = await in_session(facts, demo_settings)
+    assert kinds == ["center", "sub_center", "sub_center", "township_hall", "township_hall", "township_hall"]
+    assert (held_by, clerk, moves) == ("county", "clerk", [("linxi", "county", HANDOVER_NOTE)])
+    async with AsyncTestClient(app=create_app(demo_settings), raise_server_exceptions=False,
+                               base_url="https://testserver.local") as web:
+        await demo_login(web, demo_settings, "clerk-linxi")
+        shown = (await web.get(f"/app/projects/{project_id}")).text
+        assert "现由 <strong>示范县政务服务中心</strong> 办理" in shown and "本站点只能查看，不能修改" in shown
