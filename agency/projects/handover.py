@@ -201,9 +201,10 @@ async def history(session: AsyncSession, actor: Actor, project_id: int) -> list[
                                        .order_by(ProjectHandover.id))).scalars())
 
 
-async def open_by_site(session: AsyncSession, actor: Actor) -> list[tuple[str, int, int]]:
+async def open_by_site(session: AsyncSession, actor: Actor) -> list[tuple[str | None, str, int, int]]:
     """The dossiers still being worked, per holding site (its name; 县政务服务中心 for those without one), as the
-    actor may see them: (site name, open dossiers, all dossiers), in the sites' order, the center first."""
+    actor may see them: (site code, site name, open dossiers, all dossiers), in the sites' order, the center
+    first — the same dossiers as the project list's ``site_code=`` (``on_site``) gives for that site."""
     scope = site_scope(actor)
     query = select(Project.site_code, Project.status, func.count()).group_by(Project.site_code, Project.status)
     if scope is not None:
@@ -222,7 +223,8 @@ async def open_by_site(session: AsyncSession, actor: Actor) -> list[tuple[str, i
         extra = counts.pop(None)
         row = counts.setdefault(center, [0, 0])
         row[0], row[1] = row[0] + extra[0], row[1] + extra[1]
-    result = [(str(name), counts.get(str(code), [0, 0])) for code, name, _ in sites]
+    result: list[tuple[str | None, str, list[int]]] = [
+        (str(code), str(name), counts.get(str(code), [0, 0])) for code, name, _ in sites]
     if None in counts:
-        result.insert(0, ("县政务服务中心", counts[None]))
-    return [(name, row[0], row[1]) for name, row in result]
+        result.insert(0, (None, "县政务服务中心", counts[None]))
+    return [(code, name, row[0], row[1]) for code, name, row in result]

@@ -144,3 +144,28 @@ async def test_the_demo_has_the_countys_sites_and_a_dossier_a_hall_handed_over(d
         await demo_login(web, demo_settings, "clerk-linxi")
         shown = (await web.get(f"/app/projects/{project_id}")).text
         assert "现由 <strong>示范县政务服务中心</strong> 办理" in shown and "本站点只能查看，不能修改" in shown
+        # The hall's project list still shows the dossier (read-only).
+        assert HANDED_OVER.name in (await web.get("/app")).text.split('id="projects"')[1]
+    async with AsyncTestClient(app=create_app(demo_settings), raise_server_exceptions=False,
+                               base_url="https://testserver.local") as web:
+        await demo_login(web, demo_settings, "clerk")
+        # The workbench's and the enterprises' lists filtered by site (the same service as ``site_code=``).
+        by_center = (await web.get("/app", params={"site": "county"})).text
+        assert 'option value="county" selected' in by_center and HANDED_OVER.name in by_center
+        by_hall = (await web.get("/app", params={"site": "linxi"})).text
+        assert HANDED_OVER.name not in by_hall.split('id="projects"')[1]
+        assert "共 0 家企业" in (await web.get("/app/enterprises", params={"site": "linxi"})).text
+        assert "共 0 家企业" not in (await web.get("/app/enterprises", params={"site": "county"})).text
+        assert (await web.get("/app/enterprises", params={"site": "河西"})).status_code == 400
+    async with AsyncTestClient(app=create_app(demo_settings), raise_server_exceptions=False,
+                               base_url="https://testserver.local") as web:
+        await demo_login(web, demo_settings, "leader")
+        # The dashboard's dossiers per site link to the project list of that site, which counts as many.
+        dashboard = (await web.get("/app/dashboard")).text
+        for name in ("示范县政务服务中心", "临溪镇便民服务中心", "青山镇便民服务大厅"):
+            found = re.search(rf'<td data-label="站点">{name}</td><td data-label="在办项目"><a href="([^"]+)">(\d+)</a>'
+                              rf'</td><td data-label="全部项目"><a href="([^"]+)">(\d+)</a></td>', dashboard)
+            assert found, name
+            for link, shown in ((found.group(1), found.group(2)), (found.group(3), found.group(4))):
+                listed = (await web.get(link.replace("&amp;", "&").split("#")[0])).text
+                assert f"共 {shown} 个项目" in listed, (name, link)
