@@ -29,7 +29,7 @@ from agency.enterprises.models import Enterprise
 from agency.escalation.models import Escalation
 from agency.escalation.service import open_for
 from agency.files.models import StoredFile
-from agency.projects.handover import on_site
+from agency.projects.handover import held_by
 from agency.projects.models import Project
 
 _BATCH = 5000  # ids per IN list: PostgreSQL takes at most 32,767 bound parameters
@@ -168,7 +168,7 @@ def _filters(status_column: Any, department_column: Any, project_column: Any, *,
     if project_id is not None:
         conditions.append(project_column == project_id)
     if site_code:  # the dossiers that site holds
-        conditions.append(project_column.in_(select(Project.id).where(on_site(site_code))))
+        conditions.append(project_column.in_(held_by(site_code)))
     return conditions
 
 

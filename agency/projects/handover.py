@@ -51,6 +51,11 @@ def on_site(site_code: str) -> ColumnElement[bool]:
     return or_(Project.site_code == site_code, and_(Project.site_code.is_(None), _at_center(site_code)))
 
 
+def held_by(site_code: str) -> Select[tuple[int]]:
+    """The ids of the dossiers a site holds, for the rows hanging off a dossier (a list's ``site_code=``)."""
+    return select(Project.id).where(on_site(site_code))
+
+
 def worked_at(actor: Actor) -> str | None:
     """The site whose dossiers make a clerk's worklist: a site's clerk works what his site holds (a dossier handed
     over leaves the hall's worklist for the receiving site's, though the hall still reads it); None: no site."""

@@ -139,6 +139,9 @@ async def test_after_a_handover_the_escalations_and_the_worklist_go_to_the_recei
         told_about = set((await session.execute(select(Notification.recipient_user_id).where(
             Notification.object_type == "escalation", Notification.object_id == str(escalation.id)))).scalars())
     assert told_about == {center_me["id"]}
+    leader = await api.user_headers("leader")
+    assert escalation.id in await _listed(api, "/api/escalations", leader, site_code="county", project_id=pid)
+    assert await _listed(api, "/api/escalations", leader, site_code=hexi, project_id=pid) == set()
 
     # The worklist: the receiving site's clerk works the dossier's items; the hall only reads them.
     async with api.sessions() as session:
