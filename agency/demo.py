@@ -1,7 +1,8 @@
 """Demo data for ``agency serve --demo``: loaded once; a restart does not duplicate anything.
 
-Accounts: admin, clerk, leader, enterprise (bound to the first demo enterprise) and one
-``dept-<code>`` officer per department, all with AGENCY_DEMO_PASSWORD and no forced change.
+Accounts: admin, clerk, leader, enterprise (bound to the first demo enterprise), clerk-linxi (the clerk of the
+临溪镇 township hall) and one ``dept-<code>`` officer per department, all with AGENCY_DEMO_PASSWORD and no
+forced change. Sites: the county center, two sub-centers and three township halls (``SITES``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ async def load_demo(session: AsyncSession, settings: Settings, store: storage.Bl
     for department in await catalog.list_departments(session):
         created += await ensure_user(session, settings, f"dept-{department.code}", "department",
                                      f"{department.name}窗口", department_code=department.code)
+    admin = await _actor(session, "admin", Role.ADMIN)
+    for code, name, kind in SITES:
+        if not await sites.exists(session, code):
+            await sites.save(session, admin, code, name=name, kind=kind)
+    created += await ensure_user(session, settings, f"clerk-{TOWNSHIP[0]}", "clerk", "赵代办（临溪镇）",
+                                 phone="0571-88005678", site_code=TOWNSHIP[0])
+    township = await _actor(session, f"clerk-{TOWNSHIP[0]}", Role.CLERK)
     firms = []
     extra = [EnterpriseIn(credit_code=code, name=name, legal_representative=legal, contact_name=contact,
                           contact_phone=phone, address=address, park="经济开发区")
@@ -77,32 +85,27 @@ async def load_demo(session: AsyncSession, settings: Settings, store: storage.Bl
                                  enterprise_id=firms[0].id)
     if created:
         done.append(f"{created} accounts")
-    clerk_id = (await session.execute(select(User.id).where(User.username == "clerk"))).scalar_one()
-    clerk = Actor(user_id=clerk_id, username="clerk", role=Role.CLERK)
+    clerk = await _actor(session, "clerk", Role.CLERK)
     if store is not None and history:
-        done += await _history(session, settings, Papers(store, settings), clerk, progress)
+        done += await _history(session, settings, Papers(store, settings), clerk, township, progress)
     if store is not None:
-        admin_id = (await session.execute(select(User.id).where(User.username == "admin"))).scalar_one()
-        leader_id = (await session.execute(select(User.id).where(User.username == "leader"))).scalar_one()
-        opened = await load_office(session, clerk, Actor(user_id=admin_id, username="admin", role=Role.ADMIN),
-                                   Actor(user_id=leader_id, username="leader", role=Role.LEADER),
-                                   Papers(store, settings), [f.id for f in firms], today_local())
+        opened = await load_office(session, clerk, admin, await _actor(session, "leader", Role.LEADER),
+                                   Papers(store, settings), [f.id for f in firms], today_local(), township=township)
         done += [f"project {name}" for name in opened]
     return "demo data: " + ", ".join(done) if done else "demo data already loaded"
 
 
-TOWNSHIP = ("linxi", "临溪镇便民服务中心")
+# The county's service sites (issue 26): the center, two sub-centers (分中心), three township halls; the clerk
+# of the first hall opens some dossiers of the year and hands one of today's over to the center.
+SITES = (("county", "示范县政务服务中心", "center"), ("kfq", "经济开发区分中心", "sub_center"),
+         ("gxq", "高新园区分中心", "sub_center"), ("linxi", "临溪镇便民服务中心", "township_hall"),
+         ("hexi", "河西镇便民服务大厅", "township_hall"), ("qingshan", "青山镇便民服务大厅", "township_hall"))
+TOWNSHIP = SITES[3][:2]
 
 
-async def _history(session: AsyncSession, settings: Settings, papers: Papers, clerk: Actor,
+async def _history(session: AsyncSession, settings: Settings, papers: Papers, clerk: Actor, township: Actor,
                    progress: Progress) -> list[str]:
     """The year before today, with a township hall whose clerk opens some of its dossiers."""
-    admin = await _actor(session, "admin", Role.ADMIN)
-    if not await sites.exists(session, TOWNSHIP[0]):
-        await sites.save(session, admin, TOWNSHIP[0], name=TOWNSHIP[1], kind="township_hall")
-    await ensure_user(session, settings, f"clerk-{TOWNSHIP[0]}", "clerk", "赵代办（临溪镇）", phone="0571-88005678",
-                      site_code=TOWNSHIP[0])
-    township = await _actor(session, f"clerk-{TOWNSHIP[0]}", Role.CLERK)
     leader = await _actor(session, "leader", Role.LEADER)
     counts = await load_history(session, settings, papers, clerk, township, leader, progress)
     if counts is None:
@@ -111,5 +114,6 @@ async def _history(session: AsyncSession, settings: Settings, papers: Papers, cl
 
 
 async def _actor(session: AsyncSession, username: str, role: Role) -> Actor:
-    user_id = (await session.execute(select(User.id).where(User.username == username))).scalar_one()
-    return Actor(user_id=user_id, username=username, role=role)
+    user_id, site_code = (await session.execute(select(User.id, User.site_code).where(User.username == username))
+                          ).one()
+    return Actor(user_id=user_id, username=username, role=role, site_code=site_code)

@@ -26,6 +26,7 @@ from agency.coordination import meetings
 from agency.coordination import service as problems
 from agency.documents.service import Papers
 from agency.dossiers import service as projects
+from agency.projects import handover
 from agency.projects.models import Project
 
 # A minimal, valid one-page PDF: enough for the sniffing, the sha256 and the archives.
@@ -156,9 +157,25 @@ async def _walk(session: AsyncSession, clerk: Actor, admin: Actor, store: storag
                    effective_on=decided)
 
 
+# Opened at a township hall and handed over to the center's agency office, whose clerk now works it.
+HANDED_OVER = Scenario(3, "临溪镇农产品冷链仓储项目", "new_industrial",
+                       description="建设冷藏库及分拣包装车间，企业在临溪镇便民服务中心申请代办。")
+HANDOVER_NOTE = "企业申请由县中心代办，项目备案材料已收齐，移交县政务服务中心企业代办服务室。"
+
+
 async def load_office(session: AsyncSession, clerk: Actor, admin: Actor, leader: Actor, papers: Papers,
-                      enterprises: list[int], today: date) -> list[str]:
+                      enterprises: list[int], today: date, *, township: Actor | None = None) -> list[str]:
     opened: list[str] = []
+    if township is not None and not (await session.execute(
+            select(Project.id).where(Project.name == HANDED_OVER.name))).scalar_one_or_none():
+        from agency.dossiers.schemas import ProjectIn
+
+        project = await projects.create(session, township, ProjectIn(
+            enterprise_id=enterprises[HANDED_OVER.enterprise % len(enterprises)], name=HANDED_OVER.name,
+            route_code=HANDED_OVER.route, investment_wan=3200.0, location="示范县临溪镇",
+            description=HANDED_OVER.description))
+        await handover.hand_over(session, township, project.id, note=HANDOVER_NOTE)
+        opened.append(HANDED_OVER.name)
     for scenario in SCENARIOS:
         exists = (await session.execute(select(Project.id).where(Project.name == scenario.name))).scalar_one_or_none()
         if exists:
@@ -196,4 +213,4 @@ async def _coordination(session: AsyncSession, clerk: Actor, leader: Actor, proj
                                                                calendar.add_workdays(today, 10))], today=today)
 
 
-__all__ = ["DEMO_ENTERPRISE_EXTRA", "SCENARIOS", "SYSTEM", "load_office"]
+__all__ = ["DEMO_ENTERPRISE_EXTRA", "HANDED_OVER", "SCENARIOS", "SYSTEM", "load_office"]

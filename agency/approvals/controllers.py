@@ -113,23 +113,24 @@ class ApprovalController(Controller):
     async def worklist(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                        department_code: FromQuery[str | None] = None, status: Status = None,
                        level: Level = None, project_id: FromQuery[int | None] = None,
-                       awaiting_supplement: FromQuery[bool] = False,
+                       awaiting_supplement: FromQuery[bool] = False, site_code: FromQuery[str | None] = None,
                        as_of: FromQuery[date | None] = None, page: PageNo = 1, page_size: PageSize = 50,
                        format: Annotated[str, QueryParameter(pattern="^(json|xlsx)$")] = "json"
                        ) -> Page[WorkItem] | Response[bytes]:
         """The inbox/worklist, scoped to the caller; open approvals unless a status is given; most urgent first;
         ``format=xlsx``: every row found (not one page) as a spreadsheet. ``awaiting_supplement=true``: those
-        待补正, before acceptance (``pending_supplement``) or after it."""
+        待补正, before acceptance (``pending_supplement``) or after it. ``site_code``: the items of the dossiers that
+        site holds (the total counted by the same query)."""
         if format == "xlsx":
             day = as_of or today_local()
             return xlsx_response(await exports.worklist_workbook(
                 db, actor, department_code=department_code, status=status, level=level, project_id=project_id,
-                today=day, supplement=awaiting_supplement or None),
+                today=day, supplement=awaiting_supplement or None, site_code=site_code),
                 f"事项清单_{day.isoformat()}.xlsx", f"worklist_{day.isoformat()}.xlsx")
         rows, total = await queries.worklist(db, actor, department_code=department_code, status=status,
                                              level=level, project_id=project_id, today=as_of or today_local(),
                                              page=page, page_size=page_size,
-                                             supplement=awaiting_supplement or None)
+                                             supplement=awaiting_supplement or None, site_code=site_code)
         return Page(items=[WorkItem(
             id=r.approval.id, project_id=r.project.id, project_code=r.project.code, project_name=r.project.name,
             enterprise_name=r.enterprise_name, item_code=r.approval.item_code, name=r.approval.name,

@@ -20,10 +20,10 @@ COLUMNS = (("事项", 30), ("档案编号", 16), ("项目", 32), ("企业", 30),
 
 async def worklist_workbook(session: AsyncSession, actor: Actor, *, department_code: str | None, status: Statuses,
                             level: Levels, project_id: int | None, today: date,
-                            supplement: Supplement = None) -> bytes:
+                            supplement: Supplement = None, site_code: str | None = None) -> bytes:
     rows, _ = await queries.worklist(session, actor, department_code=department_code, status=status, level=level,
                                      project_id=project_id, today=today, page=1, page_size=EXPORT_LIMIT,
-                                     supplement=supplement)
+                                     supplement=supplement, site_code=site_code)
     departments = {d.code: d.name for d in (await session.execute(Department.__table__.select())).all()}
     return table_workbook("事项清单", COLUMNS, (
         (r.approval.name, r.project.code, r.project.name, r.enterprise_name,

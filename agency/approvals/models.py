@@ -13,7 +13,7 @@ from agency.access import Actor, Role, Visibility, VisibilityRule
 from agency.db.base import Base, IdType, IntPK, JSONType, TimestampMixin, UTCDateTime
 from agency.enterprises.models import Enterprise
 from agency.files.models import StoredFile
-from agency.projects.handover import site_scope
+from agency.projects.handover import enterprise_scope, site_scope
 from agency.projects.models import Project, in_values
 
 APPROVAL_STATUSES = ("planned", "preparing", "submitted", "accepted", "supplement_requested", "suspended",
@@ -229,6 +229,10 @@ def _approvals_visibility(project_id: Any, department_code: Any) -> VisibilityRu
 
 
 def _enterprise_visibility(actor: Actor) -> ColumnElement[bool]:
+    # A township hall's (or sub-center's) clerk: those registered at his site, those owning a dossier he sees.
+    scope = enterprise_scope(actor, Enterprise.id, Enterprise.site_code)
+    if scope is not None:
+        return scope
     if actor.role in (Role.ADMIN, Role.CLERK, Role.LEADER):
         return true()
     if actor.role is Role.ENTERPRISE:

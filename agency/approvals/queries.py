@@ -29,6 +29,7 @@ from agency.enterprises.models import Enterprise
 from agency.escalation.models import Escalation
 from agency.escalation.service import open_for
 from agency.files.models import StoredFile
+from agency.projects.handover import held_by
 from agency.projects.models import Project
 
 _BATCH = 5000  # ids per IN list: PostgreSQL takes at most 32,767 bound parameters
@@ -154,7 +155,7 @@ def awaiting_supplement(status_column: Any, notice_column: Any | None = None) ->
 
 def _filters(status_column: Any, department_column: Any, project_column: Any, *, department_code: str | None,
              status: Statuses, project_id: int | None, supplement: Supplement = None,
-             notice_column: Any | None = None) -> list[ColumnElement[bool]]:
+             notice_column: Any | None = None, site_code: str | None = None) -> list[ColumnElement[bool]]:
     # A worklist is about open items unless a status (or a group of them) is asked for.
     if isinstance(status, tuple):
         conditions = [status_column.in_(status)]
@@ -167,37 +168,44 @@ def _filters(status_column: Any, department_column: Any, project_column: Any, *,
         conditions.append(department_column == department_code)
     if project_id is not None:
         conditions.append(project_column == project_id)
+    if site_code:  # the dossiers that site holds
+        conditions.append(project_column.in_(held_by(site_code)))
     return conditions
 
 
 def worklist_scope(actor: Actor, *, department_code: str | None = None, status: Statuses = None,
-                   project_id: int | None = None, supplement: Supplement = None) -> Select[Any]:
+                   project_id: int | None = None, supplement: Supplement = None,
+                   site_code: str | None = None) -> Select[Any]:
     """The open approvals (or those of ``status``; with ``supplement``, those 待补正) the actor may see, with their
     project and enterprise name."""
     return (visible(Approval, actor).add_columns(Project, Enterprise.name)
             .join(Project, Project.id == Approval.project_id).join(Enterprise, Enterprise.id == Project.enterprise_id)
             .where(*_filters(Approval.status, Approval.department_code, Approval.project_id,
                              department_code=department_code, status=status, project_id=project_id,
-                             supplement=supplement, notice_column=Approval.pending_supplement)))
+                             supplement=supplement, notice_column=Approval.pending_supplement,
+                             site_code=site_code)))
 
 
 def worklist_count(actor: Actor, *, department_code: str | None = None, status: Statuses = None,
-                   project_id: int | None = None, supplement: Supplement = None) -> Select[tuple[int]]:
+                   project_id: int | None = None, supplement: Supplement = None,
+                   site_code: str | None = None) -> Select[tuple[int]]:
     """How many approvals ``worklist_scope`` holds — counted on the approvals alone, an index's work."""
     return select(func.count()).select_from(Approval).where(
         Visibility.condition(Approval, actor), *_filters(Approval.status, Approval.department_code,
                                                          Approval.project_id, department_code=department_code,
                                                          status=status, project_id=project_id, supplement=supplement,
-                                                         notice_column=Approval.pending_supplement))
+                                                         notice_column=Approval.pending_supplement,
+                                                         site_code=site_code))
 
 
 def clocks_in_scope(actor: Actor, *, department_code: str | None = None, status: Statuses = None,
-                    project_id: int | None = None, supplement: Supplement = None) -> ColumnElement[bool]:
+                    project_id: int | None = None, supplement: Supplement = None,
+                    site_code: str | None = None) -> ColumnElement[bool]:
     """Which clock rows belong to the approvals of ``worklist_scope``."""
     return and_(Visibility.condition(ApprovalClock, actor),
                 *_filters(ApprovalClock.status, ApprovalClock.department_code, ApprovalClock.project_id,
                           department_code=department_code, status=status, project_id=project_id,
-                          supplement=supplement))
+                          supplement=supplement, site_code=site_code))
 
 
 async def _routes(session: AsyncSession) -> dict[int, Any]:
@@ -259,26 +267,28 @@ async def work_counts(session: AsyncSession, actor: Actor, *, today: date) -> Wo
 
 async def worklist(session: AsyncSession, actor: Actor, *, department_code: str | None, status: Statuses,
                    level: Levels, project_id: int | None, today: date, page: int,
-                   page_size: int, supplement: Supplement = None) -> tuple[list[WorkRow], int]:
+                   page_size: int, supplement: Supplement = None,
+                   site_code: str | None = None) -> tuple[list[WorkRow], int]:
     """Approvals the actor may see, most urgent first (by level, then remaining working days). ``status`` and
     ``level`` may each name a group (a tuple); ``page_size`` 0 only counts (the total, as the list has it);
-    ``supplement`` True: only those 待补正 (``awaiting_supplement``), False: all but those."""
+    ``supplement`` True: only those 待补正 (``awaiting_supplement``), False: all but those; ``site_code``: the items
+    of the dossiers that site holds."""
     query = worklist_scope(actor, department_code=department_code, status=status, project_id=project_id,
-                           supplement=supplement)
+                           supplement=supplement, site_code=site_code)
     routes = await _routes(session)
     row_of, load = _loader(session, query, await get_calendar(session), routes, today)
 
     # Approvals with an open clock are ordered by their clocks' urgency, keyed and paged in SQL (urgency.py).
     start, end = (page - 1) * page_size, page * page_size
     where = clocks_in_scope(actor, department_code=department_code, status=status, project_id=project_id,
-                            supplement=supplement)
+                            supplement=supplement, site_code=site_code)
     count = worklist_count(actor, department_code=department_code, status=status, project_id=project_id,
-                           supplement=supplement)
+                           supplement=supplement, site_code=site_code)
     clocked = await clocked_page(session, where, today=today, level=level, start=start, end=end, routes=routes,
                                  load=load, count_in_scope=count if level in (None, "none") else None,
                                  counts_key=(actor.role, actor.department_code, actor.enterprise_id, actor.site_code,
-                                             department_code,
-                                             status, project_id, level, today, supplement))
+                                             department_code, status, project_id, level, today, supplement,
+                                             site_code))
     result = clocked.rows
     if clocked.clockless is None:
         return result, clocked.total

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agency.access import Actor
 from agency.approvals import queries
 from agency.approvals.queries import Levels, Statuses, Supplement, WorkRow
+from agency.projects.handover import worked_at
 
 # What is at the department: sent to it and not yet decided (not what the clerk still plans or prepares).
 AT_DEPARTMENT = ("submitted", "accepted", "supplement_requested", "suspended")
@@ -40,10 +41,11 @@ AT_THE_DEPARTMENT = WorkView("at_department", "在办事项", status=AT_DEPARTME
 
 async def rows(session: AsyncSession, actor: Actor, view: WorkView, *, today: date, page: int = 1,
                page_size: int, department_code: str | None = None) -> tuple[list[WorkRow], int]:
-    """The view's rows (most urgent first) and how many it holds."""
+    """The view's rows (most urgent first) and how many it holds. A site's clerk works the dossiers his site
+    holds: one handed over leaves his views for the receiving site's clerks' (he still reads it elsewhere)."""
     return await queries.worklist(session, actor, department_code=department_code, status=view.status,
                                   level=view.level, project_id=None, today=today, page=page, page_size=page_size,
-                                  supplement=view.supplement)
+                                  supplement=view.supplement, site_code=worked_at(actor))
 
 
 async def counts(session: AsyncSession, actor: Actor, views: Sequence[WorkView], *, today: date,

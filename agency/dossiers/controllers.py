@@ -122,7 +122,8 @@ class ProjectController(Controller):
         if format == "xlsx":
             return xlsx_response(await exports.project_workbook(
                 db, actor, status=status, green_channel=green_channel, enterprise_id=enterprise_id, q=q, mine=mine,
-                level=level, today=today), f"项目清单_{today.isoformat()}.xlsx", f"projects_{today.isoformat()}.xlsx")
+                level=level, today=today, site_code=site_code), f"项目清单_{today.isoformat()}.xlsx",
+                f"projects_{today.isoformat()}.xlsx")
         rows, total = await service.search(db, actor, status=status, green_channel=green_channel,
                                            enterprise_id=enterprise_id, q=q, mine=mine, page=page,
                                            page_size=page_size, level=level, today=today, site_code=site_code)

@@ -19,10 +19,10 @@ COLUMNS = (("档案编号", 16), ("项目名称", 36), ("企业", 32), ("状态"
 
 async def project_workbook(session: AsyncSession, actor: Actor, *, status: str | None, green_channel: str | None,
                            enterprise_id: int | None, q: str | None, mine: bool, level: str | None,
-                           today: date) -> bytes:
+                           today: date, site_code: str | None = None) -> bytes:
     rows, _ = await service.search(session, actor, status=status, green_channel=green_channel,
                                    enterprise_id=enterprise_id, q=q, mine=mine, page=1, page_size=EXPORT_LIMIT,
-                                   level=level, today=today)
+                                   level=level, today=today, site_code=site_code)
     return table_workbook("项目清单", COLUMNS, (
         (p.code, p.name, enterprise, PROJECT_STATUS_NAMES.get(p.status, p.status),
          GREEN_NAMES.get(p.green_channel_status, p.green_channel_status), count, approved, p.created_at.date())

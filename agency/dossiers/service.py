@@ -184,8 +184,8 @@ async def _search(session: AsyncSession, actor: Actor, key: tuple[object, ...], 
                   page_size: int, at_level: list[int] | None,
                   site_code: str | None = None) -> tuple[list[tuple[ListedProject, str, int, int]], int]:
     query = visible(Project, actor).with_only_columns(Project.id)
-    if site_code:
-        query = query.where(Project.site_code == site_code)
+    if site_code:  # the dossiers that site holds (the center: also those from before sites were kept)
+        query = query.where(handover.on_site(site_code))
     if status == "open":
         query = query.where(Project.status.in_(OPEN_PROJECT_STATUSES))
     elif status:

@@ -20,6 +20,7 @@ def enterprise_out(enterprise: Enterprise, actor: Actor, *, reveal: bool = True)
         legal_representative=enterprise.legal_representative, contact_name=enterprise.contact_name,
         contact_phone=phone or "", address=enterprise.address, park=enterprise.park,
         key_enterprise=enterprise.key_enterprise, created_at=enterprise.created_at, version=enterprise.version,
+        site_code=enterprise.site_code,
     )
 
 
@@ -35,10 +36,11 @@ class EnterpriseController(Controller):
 
     @get("")
     async def search(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
-                     q: FromQuery[str | None] = None, page: PageNo = 1, page_size: PageSize = 50
-                     ) -> Page[EnterpriseOut]:
-        """Enterprises the caller may see, by name fragment or exact credit code; phones masked in lists."""
-        rows, total = await service.search(db, actor, q=q, page=page, page_size=page_size)
+                     q: FromQuery[str | None] = None, site_code: FromQuery[str | None] = None,
+                     page: PageNo = 1, page_size: PageSize = 50) -> Page[EnterpriseOut]:
+        """Enterprises the caller may see (a township hall's clerk: those registered at his hall or owning one of
+        its dossiers), by name fragment or exact credit code; ``site_code``: those of that site; phones masked."""
+        rows, total = await service.search(db, actor, q=q, page=page, page_size=page_size, site_code=site_code)
         return Page(items=[enterprise_out(e, actor, reveal=False) for e in rows], total=total, page=page,
                     page_size=page_size)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency.db.base import Base, IdType, IntPK, TimestampMixin
@@ -19,6 +19,8 @@ class Enterprise(TimestampMixin, Base):
     park: Mapped[str] = mapped_column(String(100), default="")
     key_enterprise: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[int | None] = mapped_column(IdType)
+    # The site whose clerk registered it (agency.sites); None: before sites were kept, or the center's.
+    site_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("sites.code"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -47,6 +47,7 @@ class EnterpriseOut(ResponseBody):
     key_enterprise: bool
     created_at: datetime
     version: int = 1
+    site_code: str | None = None  # the site whose clerk registered it (none: the center, or before sites)
 
 
 class EnterpriseRef(ResponseBody):

@@ -11,6 +11,7 @@ from agency.db.paging import paginate
 from agency.enterprises.credit_code import CreditCodeError, validate_credit_code
 from agency.enterprises.models import Enterprise
 from agency.enterprises.schemas import EnterpriseIn, EnterprisePatch
+from agency.enterprises.sites import on_site
 from agency.errors import Conflict, Invalid
 from agency.privacy import mask_phone
 
@@ -42,7 +43,7 @@ async def create(session: AsyncSession, actor: Actor, data: EnterpriseIn) -> Ent
         credit_code=credit_code, name=data.name.strip(), legal_representative=data.legal_representative.strip(),
         contact_name=data.contact_name.strip(), contact_phone=data.contact_phone.strip(),
         address=data.address.strip(), park=data.park.strip(), key_enterprise=data.key_enterprise,
-        created_by=actor.user_id,
+        created_by=actor.user_id, site_code=actor.site_code,
     )
     session.add(enterprise)
     await session.flush()
@@ -52,8 +53,12 @@ async def create(session: AsyncSession, actor: Actor, data: EnterpriseIn) -> Ent
 
 
 async def search(session: AsyncSession, actor: Actor, *, q: str | None, page: int,
-                 page_size: int) -> tuple[list[Enterprise], int]:
+                 page_size: int, site_code: str | None = None) -> tuple[list[Enterprise], int]:
+    """The enterprises the actor may see (a township hall's clerk: his hall's), newest first; ``site_code``: those
+    of that site (registered there or owning a dossier it holds). The total is counted on the same query."""
     query = visible(Enterprise, actor)
+    if site_code:
+        query = query.where(on_site(site_code))
     if q and q.strip():
         term = q.strip()
         query = query.where(or_(Enterprise.name.contains(term, autoescape=True),

@@ -69,14 +69,15 @@ class EscalationController(Controller):
                      status: Annotated[str | None, QueryParameter(pattern=STATUS_PATTERN)] = None,
                      level: Annotated[str | None, QueryParameter(pattern="^(prompt|yellow|red|l3)$")] = None,
                      department_code: FromQuery[str | None] = None, project_id: FromQuery[int | None] = None,
-                     approval_id: FromQuery[int | None] = None,
+                     approval_id: FromQuery[int | None] = None, site_code: FromQuery[str | None] = None,
                      page: PageNo = 1,
                      page_size: PageSize = 50
                      ) -> Page[EscalationOut]:
-        """Scoped: a department sees its own, a clerk his projects', leaders all."""
+        """Scoped: a department sees its own, a clerk his projects' (a site's clerk: his site's), leaders all;
+        ``site_code``: those of the dossiers that site holds."""
         rows, total = await service.search(db, actor, status=status, level=level, department_code=department_code,
                                            project_id=project_id, approval_id=approval_id, page=page,
-                                           page_size=page_size)
+                                           page_size=page_size, site_code=site_code)
         return Page(items=[escalation_out(e) for e in rows], total=total, page=page, page_size=page_size)
 
     @post("/{escalation_id:int}/acknowledge", status_code=200,

@@ -12,7 +12,7 @@ from agency.audit import service as audit
 from agency.db.paging import paginate
 from agency.errors import Conflict, Forbidden, Invalid
 from agency.escalation.models import LEVEL_WORDS, Escalation
-from agency.projects.handover import require_holder_of, site_projects
+from agency.projects.handover import held_by, require_holder_of, site_projects
 from agency.projects.models import Project
 
 __all__ = ["LEVEL_WORDS", "acknowledge", "open_for", "resolve", "search"]
@@ -37,8 +37,11 @@ Visibility.register(Escalation, _visibility)
 
 async def search(session: AsyncSession, actor: Actor, *, status: str | None, level: str | None,
                  department_code: str | None, project_id: int | None, approval_id: int | None, page: int,
-                 page_size: int) -> tuple[list[Escalation], int]:
+                 page_size: int, site_code: str | None = None) -> tuple[list[Escalation], int]:
+    """The escalations the actor may see, newest first; ``site_code``: those of the dossiers that site holds."""
     query = visible(Escalation, actor)
+    if site_code:
+        query = query.where(Escalation.project_id.in_(held_by(site_code)))
     for column, value in ((Escalation.status, status), (Escalation.level, level),
                           (Escalation.department_code, department_code), (Escalation.project_id, project_id),
                           (Escalation.approval_id, approval_id)):

@@ -24,12 +24,16 @@ from agency.escalation.models import LIVE, Escalation
 from agency.evaluations.models import RECTIFY_WITHIN_WORKDAYS, SCORE_WORDS, Evaluation, Rectification
 from agency.notifications import service as outbox
 from agency.notifications.service import Message
+from agency.projects.handover import site_projects
 from agency.projects.models import Project
 
 KEY = ["subject_type", "subject_id", "rule", "level", "occasion"]
 
 
 def _visibility(actor: Actor) -> ColumnElement[bool]:
+    site = site_projects(actor)  # a site's clerk: the rectifications of the dossiers his site sees
+    if site is not None:
+        return Rectification.project_id.in_(site)
     if actor.role in (Role.ADMIN, Role.LEADER):
         return true()
     if actor.role is Role.DEPARTMENT:

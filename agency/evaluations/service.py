@@ -28,6 +28,7 @@ from agency.evaluations import rectifications
 from agency.evaluations.models import FOLLOW_UP_AT_MOST, SCORE_WORDS, Evaluation, FollowUp, RatingLink
 from agency.notifications import service as outbox
 from agency.notifications.service import SMS_LIMIT
+from agency.projects.handover import require_holder_of, site_projects
 from agency.projects.models import Project
 
 LINK_TTL = timedelta(days=7)
@@ -43,6 +44,9 @@ class Gone(AgencyError):
 
 
 def _follow_up_visibility(actor: Actor) -> ColumnElement[bool]:
+    site = site_projects(actor)  # a site's clerk: the follow-ups of the dossiers his site sees
+    if site is not None:
+        return FollowUp.project_id.in_(site)
     if actor.role in (Role.ADMIN, Role.LEADER):
         return true()
     if actor.role is Role.CLERK:
@@ -138,6 +142,7 @@ async def follow_up_detail(session: AsyncSession,
 async def close_follow_up(session: AsyncSession, actor: Actor, follow_up_id: int, note: str) -> FollowUp:
     actor.require(Role.CLERK, Role.LEADER)
     follow_up = await get_visible(session, FollowUp, follow_up_id, actor, what="回访事项")
+    await require_holder_of(session, actor, follow_up.project_id)  # a hall that handed the dossier over only reads
     if follow_up.status != "open":
         raise Conflict("该回访已办结，不能重复关闭（follow-up already closed）")
     if len(note.strip()) < CLOSING_NOTE_AT_LEAST:

@@ -9,13 +9,17 @@ the administrator and the departments see as before.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, column, exists, func, or_, select, table
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, column, exists, func, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
 from agency.access import Actor, Role, get_visible
+from agency.accounts.models import User
 from agency.audit import service as audit
 from agency.errors import Conflict, Forbidden, Invalid
+from agency.notifications import service as outbox
 from agency.projects.models import Project, ProjectHandover
 
 # The sites table (agency.sites keeps it; read here by name so that package stays above this one).
@@ -41,6 +45,34 @@ def site_scope(actor: Actor) -> ColumnElement[bool] | None:
     return or_(_at_center(site), Project.site_code == site, Project.id.in_(handed_away))
 
 
+def on_site(site_code: str) -> ColumnElement[bool]:
+    """The condition on ``Project`` of the dossiers a site holds (a list's ``site_code=``): the center's also
+    holds those opened before sites were kept."""
+    return or_(Project.site_code == site_code, and_(Project.site_code.is_(None), _at_center(site_code)))
+
+
+def held_by(site_code: str) -> Select[tuple[int]]:
+    """The ids of the dossiers a site holds, for the rows hanging off a dossier (a list's ``site_code=``)."""
+    return select(Project.id).where(on_site(site_code))
+
+
+def worked_at(actor: Actor) -> str | None:
+    """The site whose dossiers make a clerk's worklist: a site's clerk works what his site holds (a dossier handed
+    over leaves the hall's worklist for the receiving site's, though the hall still reads it); None: no site."""
+    return actor.site_code if site_bound(actor) else None
+
+
+def enterprise_scope(actor: Actor, enterprise_id: Any, enterprise_site: Any) -> ColumnElement[bool] | None:
+    """The condition on the enterprises (their id and registering site columns) a site's clerk sees: those
+    registered at his site and those owning a dossier he sees; a center clerk: all. None: not bound to a site."""
+    scope = site_scope(actor)
+    if scope is None:
+        return None
+    site = actor.site_code
+    return or_(_at_center(str(site)), enterprise_site == site,
+               enterprise_id.in_(select(Project.enterprise_id).where(scope)))
+
+
 def site_projects(actor: Actor) -> Select[tuple[int]] | None:
     """The ids of the dossiers a site's clerk sees (his site's, those it handed over; a center clerk: all), for
     the rows hanging off a dossier (bundles, obligations, problems, meetings, escalations); None: no condition."""
@@ -52,6 +84,11 @@ async def _site(session: AsyncSession, code: str | None) -> tuple[str, str, str]
     row = (await session.execute(select(_sites.c.code, _sites.c.name, _sites.c.kind).where(_sites.c.code == code))
            ).first()
     return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+
+async def _from_name(session: AsyncSession, code: str | None) -> str:
+    site = await _site(session, code)
+    return site[1] if site else "县政务服务中心"
 
 
 async def holder_name(session: AsyncSession, project: Project) -> str:
@@ -97,10 +134,36 @@ async def _center(session: AsyncSession) -> str:
     return str(centers[0])
 
 
+async def _receiving_clerk(session: AsyncSession, site: tuple[str, str, str], clerk_id: int | None) -> tuple[int, str]:
+    """(id, name) of the clerk of the receiving site who takes the dossier: the one named, else the site's active
+    clerk with the fewest open dossiers (the center: its clerks bound to no site too, if it has none of its own)."""
+    code, _, kind = site
+    clerks = select(User.id, User.display_name, User.site_code).where(
+        User.role == Role.CLERK.value, User.is_active.is_(True),
+        or_(User.site_code == code, User.site_code.is_(None)) if kind == "center" else User.site_code == code)
+    if clerk_id is not None:
+        named = (await session.execute(clerks.where(User.id == clerk_id))).first()
+        if named is None:
+            raise Invalid("接办代办员须为接收站点在岗的代办员（clerk_id is not an active clerk of that site）",
+                          field="clerk_id")
+        return int(named[0]), str(named[1])
+    load = (select(func.count()).select_from(Project)
+            .where(Project.clerk_id == User.id, Project.status.in_(OPEN_STATUSES)).scalar_subquery())
+    # The site's own clerks before those bound to no site; then the least loaded, then the first registered.
+    found = (await session.execute(clerks.order_by(User.site_code.is_(None), load, User.id).limit(1))).first()
+    if found is None:
+        raise Conflict(f"{site[1]}没有在岗的代办员，不能移交（no active clerk at the receiving site）",
+                       field="site_code")
+    return int(found[0]), str(found[1])
+
+
 async def hand_over(session: AsyncSession, actor: Actor, project_id: int, *, note: str,
-                    site_code: str | None = None, version: int | None = None) -> ProjectHandover:
+                    site_code: str | None = None, version: int | None = None,
+                    clerk_id: int | None = None) -> ProjectHandover:
     """The clerk of the site holding the dossier hands it to another site (by default the center's agency
-    office) with a note; the dossier keeps its history, its timeline carries the handover."""
+    office) with a note; the dossier keeps its history, its timeline carries the handover. The receiving site's
+    clerk (``clerk_id``, else the least loaded) becomes the dossier's clerk: its escalations, reminders and
+    "my dossiers" go to him from now on."""
     actor.require(Role.CLERK)
     project = await get_visible(session, Project, project_id, actor, what="项目")
     await require_holder(session, actor, project)
@@ -117,14 +180,23 @@ async def hand_over(session: AsyncSession, actor: Actor, project_id: int, *, not
     from_code = project.site_code
     if from_code == target_code or (from_code is None and target[2] == "center"):
         raise Conflict("项目已在该站点办理（already held by that site）", field="site_code")
+    receiver, receiver_name = await _receiving_clerk(session, target, clerk_id)
     handover = ProjectHandover(project_id=project.id, from_site_code=from_code, to_site_code=target_code,
-                               note=note.strip(), handed_by=actor.user_id, handed_at=timeutil.now())
+                               note=note.strip(), handed_by=actor.user_id, handed_at=timeutil.now(),
+                               received_by=receiver)
     session.add(handover)
-    project.site_code = target_code
+    before = {"site_code": from_code, "clerk_id": project.clerk_id}
+    project.site_code, project.clerk_id = target_code, receiver
     await session.flush()
     await audit.record(session, actor, "project.handover", "project", project.id, project_id=project.id,
-                       before={"site_code": from_code},
-                       after={"site_code": target_code, "site_name": target[1], "note": handover.note})
+                       before=before, after={"site_code": target_code, "site_name": target[1], "note": handover.note,
+                                             "clerk_id": receiver, "clerk_name": receiver_name})
+    # The receiving clerk hears of it at once (the worklist and the escalations are his from now on).
+    await outbox.write(session, [outbox.Message(
+        f"handover:{handover.id}", f"{target[1]}接办项目：{project.name}",
+        f"{await _from_name(session, from_code)}移交项目“{project.name}”（{project.code}），由您接办。移交说明："
+        f"{handover.note}", object_type="project", object_id=project.id, project_id=project.id,
+        users=User.id == receiver)])
     return handover
 
 
@@ -134,9 +206,10 @@ async def history(session: AsyncSession, actor: Actor, project_id: int) -> list[
                                        .order_by(ProjectHandover.id))).scalars())
 
 
-async def open_by_site(session: AsyncSession, actor: Actor) -> list[tuple[str, int, int]]:
+async def open_by_site(session: AsyncSession, actor: Actor) -> list[tuple[str | None, str, int, int]]:
     """The dossiers still being worked, per holding site (its name; 县政务服务中心 for those without one), as the
-    actor may see them: (site name, open dossiers, all dossiers), in the sites' order, the center first."""
+    actor may see them: (site code, site name, open dossiers, all dossiers), in the sites' order, the center
+    first — the same dossiers as the project list's ``site_code=`` (``on_site``) gives for that site."""
     scope = site_scope(actor)
     query = select(Project.site_code, Project.status, func.count()).group_by(Project.site_code, Project.status)
     if scope is not None:
@@ -155,7 +228,8 @@ async def open_by_site(session: AsyncSession, actor: Actor) -> list[tuple[str, i
         extra = counts.pop(None)
         row = counts.setdefault(center, [0, 0])
         row[0], row[1] = row[0] + extra[0], row[1] + extra[1]
-    result = [(str(name), counts.get(str(code), [0, 0])) for code, name, _ in sites]
+    result: list[tuple[str | None, str, list[int]]] = [
+        (str(code), str(name), counts.get(str(code), [0, 0])) for code, name, _ in sites]
     if None in counts:
-        result.insert(0, ("县政务服务中心", counts[None]))
-    return [(name, row[0], row[1]) for name, row in result]
+        result.insert(0, (None, "县政务服务中心", counts[None]))
+    return [(code, name, row[0], row[1]) for code, name, row in result]

@@ -75,6 +75,8 @@ class ProjectHandover(Base):
     note: Mapped[str] = mapped_column(Text)
     handed_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     handed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The receiving site's clerk who became the dossier's clerk (None: handed over before this was kept).
+    received_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
 
 
 MANDATE_STATUSES = ("active", "paused", "ended", "completed")

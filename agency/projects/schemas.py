@@ -15,6 +15,8 @@ class HandoverIn(RequestBody):
     # The receiving site; by default the center (its agency office).
     site_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)] | None = None
     version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    # The receiving site's clerk who takes the dossier over; by default its least loaded active clerk.
+    clerk_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
 
 
 class HandoverOut(ResponseBody):
@@ -25,3 +27,4 @@ class HandoverOut(ResponseBody):
     note: str
     handed_by: int | None
     handed_at: datetime
+    received_by: int | None = None  # the receiving clerk, now the dossier's clerk

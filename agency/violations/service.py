@@ -15,6 +15,7 @@ from agency import timeutil
 from agency.access import Actor, Role, Visibility, visible
 from agency.catalog.models import Department
 from agency.db.paging import paginate
+from agency.projects.handover import site_projects
 from agency.projects.models import Project
 from agency.violations.models import Violation
 
@@ -26,7 +27,11 @@ KEY = ["approval_id", "kind", "occasion"]
 
 
 def _visibility(actor: Actor) -> ColumnElement[bool]:
-    # Supervision of the departments: the center sees all; a department its own; an enterprise none.
+    # Supervision of the departments: the center sees all; a department its own; an enterprise none; a township
+    # hall's (or sub-center's) clerk those on the dossiers his site sees.
+    site = site_projects(actor)
+    if site is not None:
+        return Violation.project_id.in_(site)
     if actor.role in (Role.ADMIN, Role.LEADER, Role.CLERK):
         return true()
     if actor.role is Role.DEPARTMENT:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 from agency.schemas import MAX_ID
+
+# A list page's ``site`` filter: a site's code (agency.sites), or empty for every site.
+SiteCode = Annotated[str | None, QueryParameter(pattern="^([a-z][a-z0-9_-]{0,31})?$")]
 
 T = TypeVar("T", bound=msgspec.Struct)
 

@@ -23,9 +23,11 @@ from agency.dossiers.schemas import ProjectIn
 from agency.enterprises import service as enterprises
 from agency.enterprises.schemas import EnterpriseIn
 from agency.errors import AgencyError, NotFound
+from agency.projects.handover import worked_at
+from agency.sites import service as sites
 from agency.spreadsheets import xlsx_response
 from agency.timeutil import today_local
-from agency.web.forms import convert
+from agency.web.forms import SiteCode, convert
 from agency.web.render import PROJECT_STATUS_NAMES, field_errors, page, see_other, zh
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -51,6 +53,7 @@ def _base(params: dict[str, Any]) -> str:
 async def workbench(request: Request[Any, Any, Any], actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                     status: ProjectStatus = None, green: GreenStatus = None, level: Level = None,
                     q: FromQuery[str | None] = None, mine: FromQuery[bool] = False, work: WorkViewCode = None,
+                    site: SiteCode = None,
                     page_no: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
                     work_page: Annotated[int, QueryParameter(name="upage", ge=1, le=100_000)] = 1
                     ) -> Template | Redirect:
@@ -65,9 +68,9 @@ async def workbench(request: Request[Any, Any, Any], actor: NamedDependency[Acto
                                                 page_size=URGENT_SHOWN)
     rows, total = await projects.search(db, actor, status=status or None, green_channel=green or None,
                                         enterprise_id=None, q=q, mine=mine, page=page_no, page_size=PAGE_SIZE,
-                                        level=level or None, today=today)
+                                        level=level or None, today=today, site_code=site or None)
     params = {k: v for k, v in {"status": status, "green": green, "level": level, "q": q,
-                                "mine": "true" if mine else None}.items() if v}
+                                "mine": "true" if mine else None, "site": site}.items() if v}
     work_params = {"work": work} if work else {}
     return page(request, "workbench.html", actor, rows=rows, total=total, page=page_no,
                 pages=max(1, -(-total // PAGE_SIZE)), base=_base(params | work_params),
@@ -78,20 +81,21 @@ async def workbench(request: Request[Any, Any, Any], actor: NamedDependency[Acto
                 export="/app/projects.xlsx?" + urlencode(params),
                 work_export="/app/worklist.xlsx?" + urlencode({"work": view.code}),
                 filters={"status": status or "", "green": green or "", "level": level or "", "q": q or "",
-                         "mine": mine},
+                         "mine": mine, "site": site or ""}, sites=await sites.list_sites(db),
                 STATUS_NAMES=STATUS_NAMES, statuses=PROJECT_STATUS_NAMES, changed=request.query_params.get("changed"))
 
 
 @get("/app/projects.xlsx")
 async def projects_xlsx(actor: NamedDependency[Actor], db: NamedDependency[AsyncSession], status: ProjectStatus = None,
                         green: GreenStatus = None, level: Level = None, q: FromQuery[str | None] = None,
-                        mine: FromQuery[bool] = False) -> Response[bytes]:
+                        mine: FromQuery[bool] = False, site: SiteCode = None) -> Response[bytes]:
     """The workbench's project list as filtered, every row: the same export as ``GET /api/projects?format=xlsx``."""
     _staff(actor)
     today = today_local()
     return xlsx_response(await exports.project_workbook(
         db, actor, status=status or None, green_channel=green or None, enterprise_id=None, q=q, mine=mine,
-        level=level or None, today=today), f"项目清单_{today.isoformat()}.xlsx", f"projects_{today.isoformat()}.xlsx")
+        level=level or None, today=today, site_code=site or None),
+        f"项目清单_{today.isoformat()}.xlsx", f"projects_{today.isoformat()}.xlsx")
 
 
 @get("/app/worklist.xlsx")
@@ -103,7 +107,7 @@ async def worklist_xlsx(actor: NamedDependency[Actor], db: NamedDependency[Async
     view = workviews.CLERK_VIEWS[work or "urgent"]
     return xlsx_response(await approval_exports.worklist_workbook(
         db, actor, department_code=None, status=view.status, level=view.level, project_id=None, today=today,
-        supplement=view.supplement),
+        supplement=view.supplement, site_code=worked_at(actor)),
         f"{view.name.replace(' / ', '')}_{today.isoformat()}.xlsx", f"worklist_{today.isoformat()}.xlsx")
 
 

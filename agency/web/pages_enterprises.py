@@ -19,7 +19,8 @@ from agency.enterprises import service as enterprises
 from agency.enterprises.models import Enterprise
 from agency.enterprises.schemas import EnterprisePatch
 from agency.errors import AgencyError, NotFound
-from agency.web.forms import convert
+from agency.sites import service as sites
+from agency.web.forms import SiteCode, convert
 from agency.web.render import field_errors, page, see_other, zh
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -36,11 +37,13 @@ def _staff(actor: Actor) -> None:
 @get("/app/enterprises")
 async def enterprise_list(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
                           db: NamedDependency[AsyncSession], q: FromQuery[str | None] = None,
+                          site: SiteCode = None,
                           page_no: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1) -> Template:
     _staff(actor)
-    rows, total = await enterprises.search(db, actor, q=q, page=page_no, page_size=PAGE_SIZE)
-    params = {"q": q} if q else {}
+    rows, total = await enterprises.search(db, actor, q=q, page=page_no, page_size=PAGE_SIZE, site_code=site or None)
+    params = {k: v for k, v in {"q": q, "site": site}.items() if v}
     return page(request, "enterprises.html", actor, rows=rows, total=total, page=page_no, q=q or "",
+                site=site or "", sites=await sites.list_sites(db),
                 pages=max(1, -(-total // PAGE_SIZE)), base="/app/enterprises?" + urlencode(params) + ("&" if params
                                                                                                        else ""))
 

@@ -2,8 +2,9 @@
 sub-center's (城东分中心). Every operation of ``test_access_matrix.TABLE`` a clerk may use, on an object of the
 other site's dossier, is refused (403/404) to a clerk of one site, while the clerk of the site holding it reaches
 it; every list leaves the other site's rows out; writes with valid bodies are refused before anything changes.
-And one site's remembered answers (the project detail, the project list, the worklist's counts) are never
-served to the other, whichever site asked first."""
+The enterprises too: a site's clerk reads and corrects only those registered at his site or owning one of its
+dossiers. And one site's remembered answers (the project detail, the project list, the worklist's counts, with
+and without ``site_code=``, the enterprises) are never served to the other, whichever site asked first."""
 
 from __future__ import annotations
 
@@ -17,15 +18,10 @@ from tests.support import Api
 
 SITES = [("county", "示范县政务服务中心", "center"), ("hexi", "河西镇便民服务大厅", "township_hall"),
          ("east", "城东分中心", "sub_center")]
-# The rows a clerk reaches through the dossier's clerk, not its site (the evaluations' follow-ups, issue 23).
-BY_CLERK_NOT_SITE = {"POST /api/follow-ups/{follow_up_id}/close"}
-# The register of enterprises is the county's (one row per credit code, whichever site registered it): every
-# clerk reads and corrects it; the enterprise's dossiers are what the sites keep apart.
-COUNTY_REGISTER = {"GET /api/enterprises/{enterprise_id}", "PATCH /api/enterprises/{enterprise_id}"}
 # The technical-upgrade side's 联合验收 has no participants: 404 "not a joint item" to anyone.
 NOT_JOINT_ON_SECOND_SIDE = {"GET /api/approvals/{approval_id}/opinions"}
 LISTS = ["/api/projects", "/api/approvals", "/api/bundles", "/api/problems", "/api/escalations", "/api/obligations",
-         "/api/commitment-checks", "/api/violations"]
+         "/api/commitment-checks", "/api/violations", "/api/follow-ups", "/api/rectifications"]
 
 
 async def _two_sites(api: Api) -> tuple[World, World, dict[str, dict[str, str]]]:
@@ -53,8 +49,7 @@ async def test_a_sites_clerk_never_reads_or_writes_another_sites_dossier(api: Ap
     hall, east = clerks["hexi"], clerks["east"]
     problems = []
     for key, rule in TABLE.items():
-        if rule.public or "clerk" not in rule.allowed or rule.url(hall_side.ids) == rule.url(east_side.ids) \
-                or key in COUNTY_REGISTER:
+        if rule.public or "clerk" not in rule.allowed or rule.url(hall_side.ids) == rule.url(east_side.ids):
             continue
         for reader, mine, theirs in ((hall, hall_side, east_side), (east, east_side, hall_side)):
             status = await _call(api, rule, theirs.ids, reader)
@@ -65,7 +60,7 @@ async def test_a_sites_clerk_never_reads_or_writes_another_sites_dossier(api: Ap
                     problems.append(f"{key}: another site's dossier read ({status})")
             elif status not in {403, 404} | ({400, 422} if rule.method != "GET" else set()):
                 problems.append(f"{key}: another site's object answered {status}")
-            if key in BY_CLERK_NOT_SITE or (key in NOT_JOINT_ON_SECOND_SIDE and mine is east_side):
+            if key in NOT_JOINT_ON_SECOND_SIDE and mine is east_side:
                 continue
             own = await _call(api, rule, mine.ids, reader)  # the holding site's clerk gets past every check
             if own in {401, 403} or (rule.method == "GET" and own == 404) or own >= 500:
@@ -77,10 +72,16 @@ async def test_a_sites_clerk_never_reads_or_writes_another_sites_dossier(api: Ap
             response = await api.client.get(url, headers=reader, params={"page_size": 100})
             assert response.status_code == 200, (url, response.text)
             assert not _mentions(response.json(), theirs.ids["project"]), url
-    for url in ("/api/projects", "/api/approvals", "/api/bundles", "/api/problems", "/api/escalations"):
+    for url in ("/api/projects", "/api/approvals", "/api/bundles", "/api/problems", "/api/escalations",
+                "/api/follow-ups"):
         for reader, mine in ((hall, hall_side), (east, east_side)):
             response = await api.client.get(url, headers=reader, params={"page_size": 100})
             assert _mentions(response.json(), mine.ids["project"]), url
+    # The enterprises: each site's clerk lists the one owning his site's dossier, never the other site's.
+    for reader, mine, theirs in ((hall, hall_side, east_side), (east, east_side, hall_side)):
+        listed = {e["id"] for e in (await api.client.get("/api/enterprises", headers=reader,
+                                                          params={"page_size": 100})).json()["items"]}
+        assert mine.ids["enterprise"] in listed and theirs.ids["enterprise"] not in listed
 
     # Writes with valid bodies: refused by visibility before any rule of the write is looked at.
     theirs = east_side.ids
@@ -104,21 +105,27 @@ async def test_one_sites_remembered_answers_are_never_served_to_another(api: Api
     hall_side, east_side, clerks = await _two_sites(api)
     center, hall, east = clerks["county"], clerks["hexi"], clerks["east"]
 
-    async def answers(headers: dict[str, str], project_id: int) -> tuple[int, bool, int]:
+    async def answers(headers: dict[str, str], side: World) -> tuple[int, bool, int, bool, int]:
+        project_id = side.ids["project"]
         detail = await api.client.get(f"/api/projects/{project_id}", headers=headers)
         listed = await api.client.get("/api/projects", headers=headers, params={"page_size": 100})
         counts = await api.client.get("/api/approvals", headers=headers, params={"project_id": project_id})
+        firms = await api.client.get("/api/enterprises", headers=headers, params={"page_size": 100})
+        # The worklist of the dossier's site, asked with ``site_code=``: counted under a key with the site.
+        held = await api.client.get("/api/approvals", headers=headers, params={
+            "project_id": project_id, "site_code": "hexi" if side is hall_side else "east"})
         return (detail.status_code, _mentions(listed.json(), project_id),
-                int(counts.json()["total"]) if counts.status_code == 200 else 0)
+                int(counts.json()["total"]) if counts.status_code == 200 else 0,
+                side.ids["enterprise"] in {e["id"] for e in firms.json()["items"]}, int(held.json()["total"]))
 
     # The holding site asks first and its answers are remembered; the other site asks the same: nothing.
-    for project_id, holder, other in ((hall_side.ids["project"], hall, east), (east_side.ids["project"], east, hall)):
-        status, listed, total = await answers(holder, project_id)
-        assert status == 200 and listed and total > 0
-        assert await answers(other, project_id) == (404, False, 0)
+    for side, holder, other in ((hall_side, hall, east), (east_side, east, hall)):
+        status, listed, total, firm, held = await answers(holder, side)
+        assert status == 200 and listed and total > 0 and firm and held == total
+        assert await answers(other, side) == (404, False, 0, False, 0)
     # The center reads both (remembered for the center), and still neither site reads the other's.
-    for project_id in (hall_side.ids["project"], east_side.ids["project"]):
-        status, listed, total = await answers(center, project_id)
-        assert status == 200 and listed and total > 0
-    assert (await answers(east, hall_side.ids["project"]))[:2] == (404, False)
-    assert (await answers(hall, east_side.ids["project"]))[:2] == (404, False)
+    for side in (hall_side, east_side):
+        status, listed, total, firm, held = await answers(center, side)
+        assert status == 200 and listed and total > 0 and firm and held == total
+    assert (await answers(east, hall_side))[:4] == (404, False, 0, False)
+    assert (await answers(hall, east_side))[:4] == (404, False, 0, False)

@@ -28,7 +28,7 @@ from tests.web.test_counters_match_lists import department_users
 ALLOWED = {"PDF", "DOCX", "XLSX", "ZIP", "YAML", "JPEG", "PNG", "TIFF", "OFD", "CSV", "UTF", "GBK", "Agency"}
 WORD = re.compile(r"[A-Za-z]{3,}")
 # User data: e-mail addresses, uploaded file names (a name with an extension), demo usernames.
-USER_DATA = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|[^\s/\\：:，,]+\.[A-Za-z0-9]{2,5}\b|\bdept-[a-z]+\b"
+USER_DATA = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|[^\s/\\：:，,]+\.[A-Za-z0-9]{2,5}\b|\b(dept|clerk)-[a-z]+\b"
                        r"|\b(admin|clerk|leader|enterprise)\b")
 HOMES = {"admin": ["/app/dashboard", "/app"], "clerk": ["/app"], "leader": ["/app/dashboard", "/app"],
          "enterprise": ["/app/portal", "/app"]}

@@ -4,11 +4,21 @@ the kind in Chinese, refuses a Chinese code with a form message; a clerk is refu
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
+from agency.accounts.models import User
+from agency.app import create_app
+from agency.cli import in_session
+from agency.projects.models import Project, ProjectHandover
+from agency.settings import Settings
+from agency.sites import service as sites
 from tests.support import Api
 from tests.web.browsers import browser_of
+from tests.web.conftest import demo_login
 
 
 async def test_the_administrator_adds_a_township_hall_on_the_sites_page(api: Api) -> None:
@@ -111,3 +121,51 @@ async def test_after_the_handover_the_hall_clerk_sees_no_form_he_can_no_longer_u
     refused = await hall.post(f"/app/projects/{pid}/documents", {"template": "authorization_letter",
                                                                  "format": "docx"}, page=pages[0])
     assert refused.status_code == 403 and "本站点只能查看" in refused.text
+
+
+async def test_the_demo_has_the_countys_sites_and_a_dossier_a_hall_handed_over(demo_settings: Settings) -> None:
+    """The demo's county: the center, two sub-centers and three township halls; the 临溪镇 hall's clerk opened a
+    dossier and handed it to the center, whose clerk now holds it; the hall keeps a read-only view."""
+    from agency.demo_office import HANDED_OVER, HANDOVER_NOTE
+
+    async def facts(session: Any) -> tuple[list[str], int, str | None, str, list[tuple[str | None, str, str]]]:
+        kinds = [s.kind for s in await sites.list_sites(session)]
+        project = (await session.execute(select(Project).where(Project.name == HANDED_OVER.name))).scalar_one()
+        clerk = await session.get_one(User, project.clerk_id)
+        moves = [(h.from_site_code, h.to_site_code, h.note) for h in (await session.execute(
+            select(ProjectHandover).where(ProjectHandover.project_id == project.id))).scalars()]
+        return kinds, project.id, project.site_code, clerk.username, moves
+
+    kinds, project_id, held_by, clerk, moves = await in_session(facts, demo_settings)
+    assert kinds == ["center", "sub_center", "sub_center", "township_hall", "township_hall", "township_hall"]
+    assert (held_by, clerk, moves) == ("county", "clerk", [("linxi", "county", HANDOVER_NOTE)])
+    async with AsyncTestClient(app=create_app(demo_settings), raise_server_exceptions=False,
+                               base_url="https://testserver.local") as web:
+        await demo_login(web, demo_settings, "clerk-linxi")
+        shown = (await web.get(f"/app/projects/{project_id}")).text
+        assert "现由 <strong>示范县政务服务中心</strong> 办理" in shown and "本站点只能查看，不能修改" in shown
+        # The hall's project list still shows the dossier (read-only).
+        assert HANDED_OVER.name in (await web.get("/app")).text.split('id="projects"')[1]
+    async with AsyncTestClient(app=create_app(demo_settings), raise_server_exceptions=False,
+                               base_url="https://testserver.local") as web:
+        await demo_login(web, demo_settings, "clerk")
+        # The workbench's and the enterprises' lists filtered by site (the same service as ``site_code=``).
+        by_center = (await web.get("/app", params={"site": "county"})).text
+        assert 'option value="county" selected' in by_center and HANDED_OVER.name in by_center
+        by_hall = (await web.get("/app", params={"site": "linxi"})).text
+        assert HANDED_OVER.name not in by_hall.split('id="projects"')[1]
+        assert "共 0 家企业" in (await web.get("/app/enterprises", params={"site": "linxi"})).text
+        assert "共 0 家企业" not in (await web.get("/app/enterprises", params={"site": "county"})).text
+        assert (await web.get("/app/enterprises", params={"site": "河西"})).status_code == 400
+    async with AsyncTestClient(app=create_app(demo_settings), raise_server_exceptions=False,
+                               base_url="https://testserver.local") as web:
+        await demo_login(web, demo_settings, "leader")
+        # The dashboard's dossiers per site link to the project list of that site, which counts as many.
+        dashboard = (await web.get("/app/dashboard")).text
+        for name in ("示范县政务服务中心", "临溪镇便民服务中心", "青山镇便民服务大厅"):
+            found = re.search(rf'<td data-label="站点">{name}</td><td data-label="在办项目"><a href="([^"]+)">(\d+)</a>'
+                              rf'</td><td data-label="全部项目"><a href="([^"]+)">(\d+)</a></td>', dashboard)
+            assert found, name
+            for link, shown in ((found.group(1), found.group(2)), (found.group(3), found.group(4))):
+                listed = (await web.get(link.replace("&amp;", "&").split("#")[0])).text
+                assert f"共 {shown} 个项目" in listed, (name, link)
