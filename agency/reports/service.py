@@ -50,7 +50,7 @@ from agency.dossiers import service as projects
 from agency.enterprises.models import Enterprise
 from agency.errors import Invalid
 from agency.escalation.models import Escalation
-from agency.evaluations.models import Evaluation, FollowUp
+from agency.evaluations.models import Evaluation, Rectification
 from agency.projects.models import Project
 from agency.reports.schemas import DashboardCounts, DepartmentReport, GreenChannelProject, PendingGreenChannel
 from agency.timeutil import today_local
@@ -146,7 +146,8 @@ async def department_report(session: AsyncSession, actor: Actor, start: date | N
             .group_by(Escalation.department_code, red_group))).all()}
     ratings = {row[0]: (row[1], row[2]) for row in (await session.execute(
         select(Evaluation.department_code, func.count(), func.count().filter(Evaluation.score >= 4))
-        .where(Evaluation.rated_on.between(start, end), Evaluation.appeal_status.is_distinct_from("upheld"))
+        .where(Evaluation.rated_on.between(start, end), Evaluation.appeal_status.is_distinct_from("upheld"),
+               Evaluation.target == "approval")
         .group_by(Evaluation.department_code))).all()}
     breaches: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VIOLATION_KINDS, 0))
     for code, kind, count in (await session.execute(
@@ -185,7 +186,8 @@ class DashboardData:
     departments: list[DepartmentReport]
     pending_green_channel: list[PendingGreenChannel]
     open_escalations: list[Escalation]
-    follow_ups: list[FollowUp]
+    # Rectifications of approvals whose return visit (回访) is still to be made.
+    follow_ups: list[Rectification]
 
 
 _OPEN_PROJECT = ("planning", "in_progress", "blocked")
@@ -261,7 +263,8 @@ async def dashboard(session: AsyncSession, actor: Actor) -> DashboardData:
         .where(Project.green_channel_status == "requested").order_by(Project.id).limit(DASHBOARD_LIMIT))).all()
     escalations = list((await session.execute(open_escalations().limit(DASHBOARD_LIMIT))).scalars())
     follow_ups = list((await session.execute(
-        select(FollowUp).where(FollowUp.status == "open").order_by(FollowUp.id).limit(DASHBOARD_LIMIT))).scalars())
+        select(Rectification).where(Rectification.approval_id.is_not(None), Rectification.visited_at.is_(None))
+        .order_by(Rectification.id).limit(DASHBOARD_LIMIT))).scalars())
     return DashboardData(
         start=start, end=end, green_channel=await _green_projects(session, actor, today),
         counts=DashboardCounts(open=open_projects, yellow=open_cards.get("yellow", 0), red=open_cards.get("red", 0),

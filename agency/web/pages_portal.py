@@ -152,7 +152,7 @@ async def portal_project(request: Request[Any, Any, Any], project_id: FromPath[i
     progress = await _progress(db, d, names)
     documents = await docs.list_documents(db, actor, project_id)
     rated = {e.approval_id: e.score for e in (await db.execute(select(Evaluation).where(
-        Evaluation.project_id == project_id))).scalars()}
+        Evaluation.project_id == project_id, Evaluation.target == "approval"))).scalars()}
     owed, _ = await obligations.search(db, actor, project_id=project_id, due_before=None, status=None, today=today)
     return page(request, "portal_project.html", actor, d=d, p=progress, documents=documents, today=today,
                 obligations=owed, obligation_status=obligations.status_of,
