@@ -28,6 +28,17 @@ MANDATE_END = "mandate_end"
 OCCASION_PATTERN = r"^(mandate_end|\d{4}Q[1-4])$"
 
 
+def occasion_words(occasion: str) -> str:
+    """'2026Q4' → 2026年第4季度; mandate_end → 代办委托结束; '' (an approval, its officer) → ''."""
+    if occasion == MANDATE_END:
+        return "代办委托结束"
+    return f"{occasion[:4]}年第{occasion[5]}季度" if occasion else ""
+
+
+def reason_words(reasons: list[str]) -> str:
+    return "、".join(REASONS.get(r, r) for r in reasons)
+
+
 def target_key(target: str, approval_id: int | None, project_id: int, occasion: str) -> str:
     """What makes a rating unique: one per target and occasion (an approval and its officer once each)."""
     return f"clerk:{project_id}:{occasion}" if target == "clerk" else f"{target}:{approval_id}"

@@ -156,11 +156,12 @@ TABLE: dict[str, Rule] = {
     "GET /api/reports/rankings": Rule("GET", own_other("/api/reports/rankings?month=2026-01"),
                                       frozenset({"admin", "leader"})),
     "POST /api/evaluations/{evaluation_id}/appeal": Rule(
-        "POST", own_other("/api/evaluations/999999/appeal"), frozenset({"department"}), body={}),
+        "POST", own_other("/api/evaluations/999999/appeal"), frozenset({"department", "clerk"}), body={}),
     "POST /api/evaluations/{evaluation_id}/appeal/decision": Rule(
         "POST", own_other("/api/evaluations/999999/appeal/decision"), frozenset({"leader"}), body={}),
     "POST /api/rectifications/{rectification_id}/reply": Rule(
-        "POST", own_other("/api/rectifications/999999/reply"), frozenset({"admin", "department"}), body={}),
+        "POST", own_other("/api/rectifications/999999/reply"), frozenset({"admin", "department", "leader"}),
+        body={}),
     "POST /api/rectifications/{rectification_id}/verdict": Rule(
         "POST", own_other("/api/rectifications/999999/verdict"), frozenset({"enterprise"}), body={}),
     "POST /api/obligations/{obligation_id}/extend": Rule(

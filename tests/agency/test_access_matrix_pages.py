@@ -198,7 +198,7 @@ PAGES: dict[str, Page] = {
     "POST /app/rectifications/{rectification_id}/verdict": post("/app/rectifications/999999/verdict", frozenset(),
                                                                 satisfied="1"),
     "POST /app/evaluations/{evaluation_id}/appeal": post("/app/evaluations/999999/appeal", frozenset(), reason="x"),
-    "GET /app/appeals": get("/app/appeals", frozenset({"admin", "leader", "department"})),
+    "GET /app/appeals": get("/app/appeals", frozenset({"admin", "leader", "department", "clerk"})),
     "POST /app/evaluations/{evaluation_id}/appeal/decision": post("/app/evaluations/999999/appeal/decision",
                                                                   frozenset(), uphold="1"),
     "GET /app/reports/rankings": get("/app/reports/rankings", frozenset({"admin", "leader"})),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import inspect
@@ -98,5 +99,65 @@ def test_the_clock_rows_are_built_from_the_book_by_their_migration(backend: str,
         migrate.upgrade(url)
         rows, differing, lost = asyncio.run(check())
         assert (rows, differing, lost) == (written_by_the_actions, 0, written_by_the_actions)
+    finally:
+        drop_database(url)
+
+
+def test_follow_ups_become_the_return_visits_of_rectifications_and_back(backend: str, tmp_path: Path) -> None:
+    """Migration 0036 moves each follow-up's visit onto its rating's rectification, and gives a rating from before
+    rectifications one (closed with the visit's note as its answer, or open a week after the rating); the
+    downgrade rebuilds the follow-ups from them, so down and up again changes nothing."""
+    from sqlalchemy import text
+
+    from tests.conftest import load_demo_book, make_settings
+
+    url = new_database(backend, tmp_path)
+    settings = make_settings(url, tmp_path)
+    visits = ("SELECT evaluation_id, approval_id, visit_note, visited_by, status FROM rectifications "
+              "WHERE approval_id IS NOT NULL ORDER BY evaluation_id")
+
+    async def run(*statements: str) -> list[tuple[object, ...]]:
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            rows = [tuple(r) for s in statements for r in (await connection.execute(text(s))).all()
+                    if s.startswith("SELECT")]
+            for s in statements:
+                if not s.startswith("SELECT"):
+                    await connection.execute(text(s))
+        await engine.dispose()
+        return rows
+
+    try:
+        migrate.upgrade(url)
+        asyncio.run(load_demo_book(settings))
+        before = asyncio.run(run(visits))
+        assert any(row[2] for row in before) and any(row[2] is None for row in before)
+        migrate.downgrade(url, "0034")
+        follow_ups = asyncio.run(run("SELECT evaluation_id, note, closed_by, status FROM follow_ups "
+                                     "ORDER BY evaluation_id"))
+        assert [(f[0], f[1], f[2]) for f in follow_ups] == [(r[0], r[2], r[3]) for r in before]
+        assert {f[3] for f in follow_ups} == {"open", "closed"}
+        # Two ratings from before rectifications: one visited, one not.
+        closed = next(f[0] for f in follow_ups if f[3] == "closed")
+        still_open = next(f[0] for f in follow_ups if f[3] == "open")
+        asyncio.run(run(f"DELETE FROM escalations WHERE subject_type = 'rectification' AND subject_id IN "
+                        f"(SELECT id FROM rectifications WHERE evaluation_id IN ({closed}, {still_open}))",
+                        f"DELETE FROM rectifications WHERE evaluation_id IN ({closed}, {still_open})"))
+        migrate.upgrade(url)
+        after = {r[0]: r for r in asyncio.run(run(visits))}
+        assert sorted(after) == [r[0] for r in before]
+        kept = [r for r in before if r[0] not in (closed, still_open)]
+        assert [after[r[0]] for r in kept] == kept
+        note = next(f[1] for f in follow_ups if f[0] == closed)
+        assert after[closed][2:] == (note, next(f[2] for f in follow_ups if f[0] == closed), "closed")
+        assert after[still_open][2:] == (None, None, "open")
+        due = asyncio.run(run(f"SELECT r.due_on, e.rated_on, r.reply FROM rectifications r JOIN evaluations e "
+                              f"ON e.id = r.evaluation_id WHERE r.evaluation_id IN ({closed}, {still_open}) "
+                              f"ORDER BY r.evaluation_id"))
+        for due_on, rated_on, _ in due:
+            assert date.fromisoformat(str(due_on)[:10]) == date.fromisoformat(str(rated_on)[:10]) + timedelta(days=7)
+        assert note in [reply for _, _, reply in due]
+        targets = asyncio.run(run("SELECT DISTINCT target, occasion FROM evaluations"))
+        assert targets == [("approval", "")]
     finally:
         drop_database(url)
