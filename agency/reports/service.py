@@ -95,20 +95,23 @@ class _Tally:
 
 
 async def _clock_tallies(session: AsyncSession, start: date, end: date, *,
-                         by_handler: bool = False) -> dict[Any, _Tally]:
-    approvals = list((await session.execute(
-        select(Approval).where(Approval.status.in_(("approved", "rejected")),
-                               Approval.decided_on.between(start, end)))).scalars())
+                         by: str = "department") -> dict[Any, _Tally]:
+    """The month's decided approvals tallied by department, by ``handler`` (the officer) or by ``clerk`` (the
+    project's agency clerk)."""
+    decided = (await session.execute(
+        select(Approval, Project.clerk_id).join(Project, Project.id == Approval.project_id)
+        .where(Approval.status.in_(("approved", "rejected")), Approval.decided_on.between(start, end)))).all()
     tallies: dict[Any, _Tally] = defaultdict(_Tally)
-    if not approvals:
+    if not decided:
         return tallies
-    events = await events_of(session, [a.id for a in approvals])
+    events = await events_of(session, [a.id for a, _ in decided])
     calendar = await get_calendar(session)
     today = max(today_local(), end)
-    for approval in approvals:
-        if by_handler and approval.handler_id is None:
+    for approval, clerk_id in decided:
+        key = {"department": approval.department_code, "handler": approval.handler_id, "clerk": clerk_id}[by]
+        if key is None:
             continue
-        tally = tallies[approval.handler_id if by_handler else approval.department_code]
+        tally = tallies[key]
         tally.completed += 1
         own = events.get(approval.id)
         promised = limit_of(approval.snapshot, "promised_limit")

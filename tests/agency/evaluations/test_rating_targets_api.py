@@ -46,8 +46,11 @@ async def test_the_officer_of_an_online_department_is_rated_once_and_offline_off
     other, other_id = await approved_with_commitment(api)
     other_enterprise = await api.user_headers("enterprise", enterprise_id=other.enterprise_id)
     await api.execute(update(Department).where(Department.code == "zjj").values(mode="offline"))
-    offline = await api.client.post("/api/evaluations", headers=other_enterprise, json={
-        "target": "officer", "approval_id": other_id, "score": 2})
+    try:
+        offline = await api.client.post("/api/evaluations", headers=other_enterprise, json={
+            "target": "officer", "approval_id": other_id, "score": 2})
+    finally:  # the catalog is shared by the tests of the session
+        await api.execute(update(Department).where(Department.code == "zjj").values(mode="online"))
     assert offline.status_code == 409 and offline.json()["extra"][0]["field"] == "approval_id"
     assert "线下" in offline.json()["detail"]
     # Someone else's approval is not found, like one that does not exist.
