@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
 from agency.access import Actor, Role, require_roles
-from agency.evaluations import rectifications
 from agency.catalog.models import Department
+from agency.evaluations import rectifications
 from agency.evaluations.models import OFFICE_WORDS, RECTIFICATION_WORDS, SCORE_WORDS, TARGET_WORDS
 from agency.evaluations.schemas import RectificationOut, RectificationReplyIn, RectificationVerdictIn
 from agency.schemas import ResponseBody

@@ -97,5 +97,6 @@ async def resolve(session: AsyncSession, actor: Actor, kind: str, approval_id: i
         return of_approval(approval, project)
     department = await session.get(Department, approval.department_code)
     if department is None or department.mode != "online" or approval.handler_id is None:
-        raise Conflict("线下或省系统办理的部门经办人不在本系统内，不能评价（officer not rateable）", field="approval_id")
+        raise Conflict("线下或省系统办理的部门经办人不在本系统内，不能评价（officer not rateable）",
+                       field="approval_id")
     return Target("officer", project, approval, "", approval.handler_id, approval.department_code)

@@ -145,7 +145,7 @@ async def rankings(session: AsyncSession, actor: Actor, month: str, criteria: Cr
         windows.append({"department_code": d.department_code, "department_name": d.department_name, "score": score,
                         "flag": d.completed >= criteria.min_completed and score >= criteria.flag_at_least,
                         "figures": figures})
-    staff = await _staff(session, start, end, criteria, {w["department_code"]: w["department_name"] for w in windows})
+    staff = await _staff(session, start, end, criteria, {d.department_code: d.department_name for d in departments})
     return {"month": month, "criteria": criteria.as_dict(), "windows": _rank(windows), "staff": _rank(staff)}
 
 

@@ -24,7 +24,7 @@ from agency.escalation import service as escalations
 from agency.evaluations import follow_ups as visits
 from agency.projects import handover
 from agency.projects.models import Project
-from agency.reports import rankings
+from agency.reports import criteria, rankings
 from agency.reports import service as reports
 from agency.reports.xlsx import XLSX_MEDIA_TYPE, department_workbook, report_filename, totals
 from agency.timeutil import today_local
@@ -75,7 +75,7 @@ async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Acto
     open_problems, problems_total = await coordination.search(db, actor, open_only=True, page_size=20)
     # 红旗窗口 / 服务标兵 so far this month, on the criteria the administrator set
     standing = await rankings.rankings(db, actor, today.strftime("%Y-%m"),
-                                       rankings.Criteria.of(request.app.state.settings))
+                                       (await criteria.current(db, request.app.state.settings)).criteria)
     government = await pages_government_time.dashboard_section(db, today)
     return page(request, "dashboard.html", actor, d=data, follow_ups=follow_ups, svg=svg, names=names,
                 listed=listed, level=level or "", standing=standing, listed_total=listed_total,

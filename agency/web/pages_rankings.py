@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
 from agency.errors import AgencyError
-from agency.reports import rankings
+from agency.reports import criteria, rankings
 from agency.reports.rankings_xlsx import rankings_filename, rankings_workbook
 from agency.reports.xlsx import XLSX_MEDIA_TYPE
 from agency.timeutil import today_local
@@ -31,7 +31,7 @@ def last_full_month(today: date) -> str:
 
 async def _result(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, month: str
                   ) -> dict[str, Any]:
-    return await rankings.rankings(db, actor, month, rankings.Criteria.of(request.app.state.settings))
+    return await rankings.rankings(db, actor, month, (await criteria.current(db, request.app.state.settings)).criteria)
 
 
 @get("/app/reports/rankings")

@@ -232,6 +232,8 @@ PAGES: dict[str, Page] = {
     "GET /app/admin/calendar": get("/app/admin/calendar", ADMIN),
     "POST /app/admin/calendar": post("/app/admin/calendar", ADMIN, day="not a day"),
     "GET /app/admin/templates": get("/app/admin/templates", ADMIN),
+    "GET /app/admin/ranking-criteria": get("/app/admin/ranking-criteria", ADMIN),
+    "POST /app/admin/ranking-criteria": post("/app/admin/ranking-criteria", ADMIN, penalty="not a number"),
     "POST /app/admin/templates": Page("POST", at("/app/admin/templates"), ADMIN, form={"code": "none"}, files=True),
     "GET /app/admin/templates/{code}/versions/{version}": get(
         "/app/admin/templates/authorization_letter/versions/0", ADMIN),

@@ -64,7 +64,8 @@ async def _figures(settings: Settings) -> dict[str, Any]:
             return {
                 "league": reports.league_table(rows), "trend": trend,
                 "projects": await count(Project), "ratings": await count(Evaluation),
-                "follow_ups": await count(Rectification, Rectification.approval_id.is_not(None)), "refused": await count(Approval, Approval.status == "refused"),
+                "follow_ups": await count(Rectification, Rectification.approval_id.is_not(None)),
+                "refused": await count(Approval, Approval.status == "refused"),
                 "late": sum(r.completed - r.on_time for r in rows),
                 "resolved": await count(Escalation, Escalation.status == "resolved"),
                 "open_supervision": await count(Escalation, Escalation.status.in_(("open", "acknowledged")),

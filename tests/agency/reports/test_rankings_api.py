@@ -166,5 +166,6 @@ async def test_officers_and_clerks_are_ranked_together_on_the_ratings_of_themsel
     assert (await api.client.post(appeal, headers=d.clerk, json={"reason": "本季度按时办结"})).status_code == 200
     assert (await api.client.post(f"{appeal}/decision", headers=leader, json={"upheld": True})).status_code == 200
     clerk = (await staff())[clerk_id]
-    assert (clerk["figures"]["satisfaction_rate"], clerk["figures"]["rated"], clerk["figures"]["rectifications_overdue"],
-            clerk["score"], clerk["model"]) == (None, 0, 1, 95.0, True)
+    figures = clerk["figures"]
+    assert (figures["satisfaction_rate"], figures["rated"], figures["rectifications_overdue"], clerk["score"],
+            clerk["model"]) == (None, 0, 1, 95.0, True)

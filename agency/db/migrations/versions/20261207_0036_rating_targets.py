@@ -9,6 +9,7 @@
 * follow_ups: each one's visit moves onto the rectification of its rating; a rating from before
   rectifications existed gets one (closed if the visit was made, its note as the answer; else open, due a
   week after the rating). The table goes; /api/follow-ups reads the rectifications.
+* ranking_criteria: the administrator's criteria of the monthly rankings (one row; none: the settings).
 
 Revision ID: 0036
 Revises: 0034
@@ -64,7 +65,7 @@ def _follow_ups_into_rectifications() -> None:
                          {**visit, "id": rectification_id})
             continue
         opened = _day(rated_on)
-        replied = visit["at"].date() if visit["at"] is not None else None  # type: ignore[union-attr]
+        replied = visit["at"].date() if isinstance(visit["at"], datetime) else None
         bind.execute(sa.text(
             "INSERT INTO rectifications (evaluation_id, approval_id, project_id, enterprise_id, department_code, "
             "status, opened_on, due_on, reply, replied_by, replied_on, visit_note, visited_by, visited_at, version) "
@@ -78,6 +79,20 @@ def _follow_ups_into_rectifications() -> None:
 
 
 def upgrade() -> None:
+    op.create_table('ranking_criteria',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('weights', JSON, nullable=False),
+    sa.Column('penalty', sa.Float(), nullable=False),
+    sa.Column('flag_at_least', sa.Float(), nullable=False),
+    sa.Column('model_at_least', sa.Float(), nullable=False),
+    sa.Column('min_completed', sa.Integer(), nullable=False),
+    sa.Column('updated_by', ID, nullable=True),
+    sa.Column('updated_at', WHEN, nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.CheckConstraint('id = 1', name=op.f('ck_ranking_criteria_one_row')),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_ranking_criteria_updated_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ranking_criteria'))
+    )
     with op.batch_alter_table('evaluations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('target', sa.String(length=8), nullable=False, server_default='approval'))
         batch_op.add_column(sa.Column('occasion', sa.String(length=16), nullable=False, server_default=''))
@@ -118,6 +133,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('ranking_criteria')
     op.create_table('follow_ups',
     sa.Column('id', ID, autoincrement=True, nullable=False),
     sa.Column('evaluation_id', ID, nullable=False),
