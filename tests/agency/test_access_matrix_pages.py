@@ -172,6 +172,8 @@ PAGES: dict[str, Page] = {
                                                 frozenset({"enterprise"})),
     "POST /app/portal/approvals/{approval_id}/rating": post(
         "/app/portal/approvals/{approval}/rating", frozenset({"enterprise"}), frozenset({"enterprise"}), score="0"),
+    "POST /app/portal/projects/{project_id}/ratings": post(
+        "/app/portal/projects/{project}/ratings", frozenset({"enterprise"}), frozenset({"enterprise"}), score="0"),
     "GET /app/inbox": get("/app/inbox", frozenset({"department"})),
     # The clerk records an offline department's receipt (with its date; none is posted here).
     "POST /app/bundles/{bundle_id}/receive": post("/app/bundles/{bundle}/receive", frozenset({"department", "clerk"}),
