@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency.db.base import Base, IdType, JSONType, UTCDateTime
 
+POINTS = Numeric(7, 2, asdecimal=False)
 # The one row's id: there is one set of criteria for the center.
 THE_CRITERIA = 1
 
@@ -21,9 +22,10 @@ class RankingCriteriaRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # {rate: weight} over the rates of rankings.RATE_NAMES.
     weights: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    penalty: Mapped[float]
-    flag_at_least: Mapped[float]
-    model_at_least: Mapped[float]
+    # Points with two decimals, read as floats (Numeric: the same type on both databases).
+    penalty: Mapped[float] = mapped_column(POINTS)
+    flag_at_least: Mapped[float] = mapped_column(POINTS)
+    model_at_least: Mapped[float] = mapped_column(POINTS)
     min_completed: Mapped[int]
     updated_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -25,7 +25,8 @@ async def test_the_enterprise_rates_its_clerk_and_the_officer_on_the_portal(api:
     handler = (await d.get(sgxk))["handler"]["display_name"]
     shown = (await enterprise.get(page)).text
     assert f"对代办员 {d.project['clerk']['display_name']} 的评价" in shown
-    assert '<option value="2026Q3">2026年第3季度</option>' in shown and "代办委托结束" not in shown
+    assert '<option value="2026Q3">2026年第3季度</option>' in shown
+    assert 'value="mandate_end"' not in shown  # the mandate runs on
     assert f"经办人 {handler} 的评价" in shown and "联系不上、答复不及时" in shown
 
     unscored = await enterprise.post(action, {"target": "officer", "approval_id": sgxk}, page=page)

@@ -17,7 +17,7 @@ Create Date: 2026-12-07 23:59:00
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -43,9 +43,11 @@ def _day(value: object) -> date:
 
 
 def _moment(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
+    """A stored moment, aware (SQLite keeps UTC without its offset)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _follow_ups_into_rectifications() -> None:
@@ -82,9 +84,10 @@ def upgrade() -> None:
     op.create_table('ranking_criteria',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('weights', JSON, nullable=False),
-    sa.Column('penalty', sa.Float(), nullable=False),
-    sa.Column('flag_at_least', sa.Float(), nullable=False),
-    sa.Column('model_at_least', sa.Float(), nullable=False),
+    sa.Column('penalty', sa.Numeric(precision=7, scale=2, asdecimal=False), nullable=False),
+    sa.Column('flag_at_least', sa.Numeric(precision=7, scale=2, asdecimal=False), nullable=False),
+    sa.Column('model_at_least', sa.Numeric(precision=7, scale=2, asdecimal=False),
+              nullable=False),
     sa.Column('min_completed', sa.Integer(), nullable=False),
     sa.Column('updated_by', ID, nullable=True),
     sa.Column('updated_at', WHEN, nullable=False),
