@@ -73,9 +73,10 @@ async def rate_person(project_id: FromPath[int], data: Form, actor: NamedDepende
     rectification. A project it may not see is a 404 page; a refusal comes back on the page in Chinese."""
     actor.require(Role.ENTERPRISE)
     project = await get_visible(db, Project, project_id, actor, what="项目")
+    back = f"/app/portal/projects/{project.id}"  # read now: a rollback expires the row
     target, score = str(data.get("target", "")), str(data.get("score", "")).strip()
     if target not in ("clerk", "officer") or score not in {str(level) for level in SCORE_WORDS}:
-        return see_other(f"/app/portal/projects/{project.id}?rating=missing#people-h")
+        return see_other(f"{back}?rating=missing#people-h")
     approval = str(data.get("approval_id", ""))
     try:
         await evaluations.rate(db, actor, int(approval) if approval.isdigit() and len(approval) < 16 else None,
@@ -86,8 +87,8 @@ async def rate_person(project_id: FromPath[int], data: Form, actor: NamedDepende
         if error.status_code in (403, 404):
             raise
         await db.rollback()
-        return see_other(f"/app/portal/projects/{project.id}?people_error={quote(zh(error.detail))}#people-h")
-    return see_other(f"/app/portal/projects/{project.id}?rating=thanks#people-h")
+        return see_other(f"{back}?people_error={quote(zh(error.detail))}#people-h")
+    return see_other(f"{back}?rating=thanks#people-h")
 
 
 HANDLERS: list[Any] = [rate_person]
