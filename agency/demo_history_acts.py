@@ -27,9 +27,9 @@ from agency.bundles import service as bundles
 from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Department
 from agency.documents.service import Papers
-from agency.evaluations import rectifications
+from agency.evaluations import follow_ups, rectifications
 from agency.evaluations import service as evaluations
-from agency.evaluations.models import FollowUp, Rectification
+from agency.evaluations.models import Rectification
 from agency.fees import service as fees
 
 # A minimal, valid one-page PDF: enough for the sniffing, the sha256 and the archives.
@@ -261,22 +261,20 @@ class Office:
         words = self.rng.choice(BAD_WORDS if score <= 3 else GOOD_WORDS)
         enterprise = Actor(user_id=None, username="demo-enterprise", role=Role.ENTERPRISE,
                            enterprise_id=self.enterprises[approval.project_id])
-        _, follow_up = await evaluations.rate(self.session, enterprise, approval_id, score, words)
+        _, rectification = await evaluations.rate(self.session, enterprise, approval_id, score, words)
         self.count("评价")
-        if follow_up is not None:
+        if rectification is not None:
             self.count("差评回访")
-            follow_up_id, project_id = follow_up.id, approval.project_id
+            rectification_id, project_id = rectification.id, approval.project_id
             self.later(self.day(), self.rng.choice((2, 3, 5)),
-                       lambda: self.close_follow_up(follow_up_id, project_id))
+                       lambda: self.close_follow_up(rectification_id, project_id))
             if approval.department_code in self.officers and self.rng.random() < 0.9:
-                self.later(self.day(), self.rng.choice((1, 2, 4, 7)), lambda: self.rectify(follow_up_id))
+                self.later(self.day(), self.rng.choice((1, 2, 4, 7)), lambda: self.rectify(rectification_id))
 
-    async def rectify(self, follow_up_id: int) -> None:
+    async def rectify(self, rectification_id: int) -> None:
         """The rated department answers the bad rating with what it changed (整改答复); some answer late."""
-        follow_up = await self.session.get_one(FollowUp, follow_up_id)
-        rectification = (await self.session.execute(select(Rectification).where(
-            Rectification.evaluation_id == follow_up.evaluation_id))).scalar_one_or_none()
-        if rectification is None or rectification.status != "open":
+        rectification = await self.session.get_one(Rectification, rectification_id)
+        if rectification.status != "open" or rectification.department_code is None:
             return
         await rectifications.reply(self.session, self.officers[rectification.department_code], rectification.id,
                                    "已约谈经办人员，完善一次性告知清单并明确办理时限提醒", self.day())
@@ -285,7 +283,7 @@ class Office:
     async def close_follow_up(self, follow_up_id: int, project_id: int) -> None:
         if self.rng.random() < 0.15:
             return  # some return visits are still to be made
-        await evaluations.close_follow_up(self.session, self.clerks[project_id], follow_up_id,
+        await follow_ups.close(self.session, self.clerks[project_id], follow_up_id,
                                           "已电话回访企业，说明超时原因并协调部门加快后续事项，企业表示理解")
 
     @staticmethod

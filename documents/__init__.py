@@ -50,6 +50,7 @@ from documents.office_papers import (
     PaymentNoticeContext,
 )
 from documents.pdf import PdfConversionError, PdfError, PdfUnavailable, pdf_available, to_pdf
+from documents.ranking_bulletin import RankedPerson, RankedWindow, RankingBulletinContext
 from documents.registry import (
     REGISTRY,
     Scope,
@@ -96,6 +97,9 @@ __all__ = [
     "ProgressReportContext",
     "ProgressRow",
     "ProjectFacts",
+    "RankedPerson",
+    "RankedWindow",
+    "RankingBulletinContext",
     "RefusalKind",
     "RefusalNoticeContext",
     "RegistrationFormContext",

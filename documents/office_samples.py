@@ -19,6 +19,7 @@ from documents.office_papers import (
     OpenItem,
     PaymentNoticeContext,
 )
+from documents.ranking_bulletin import RankedPerson, RankedWindow, RankingBulletinContext
 
 _OPEN = (OpenItem(name="建设工程规划许可证", department="县自然资源和规划局", status="已受理"),
          OpenItem(name="施工图设计文件审查", department="县住房和城乡建设局", status="待补正"))
@@ -53,6 +54,21 @@ def office_samples(center: CenterFacts, enterprise: EnterpriseFacts,
                                        department="县自然资源和规划局", due_on=date(2026, 12, 10),
                                        project=project.name)),
             recipients=("国网云溪县供电公司", "县自然资源和规划局")),
+        "ranking_bulletin": lambda: RankingBulletinContext(
+            issued_on=date(2026, 9, 2), center=center, month="2026年8月",
+            criteria="得分 = 100 × 按时办结率×0.4、提速率×0.2、满意率×0.3、即办率×0.1 的加权平均",
+            flags=(RankedWindow(rank=1, name="县住房和城乡建设局", score="96.5", completed=12, on_time_rate="100.0%",
+                                speedup_rate="62.5%", satisfaction_rate="91.7%", rated=12, same_day_rate="—",
+                                violations=0, rectifications_overdue=0),),
+            models=(RankedPerson(rank=1, name="周敏", unit="县住房和城乡建设局", role="部门经办人", score="98.2",
+                                 completed=7, on_time_rate="100.0%", speedup_rate="71.4%", satisfaction_rate="100.0%",
+                                 rated=6, rectifications_overdue=0),
+                    RankedPerson(rank=2, name="陈晓东", unit="企业代办服务中心", role="代办员", score="93.0",
+                                 completed=9, on_time_rate="88.9%", speedup_rate="55.6%", satisfaction_rate="100.0%",
+                                 rated=2, rectifications_overdue=0)),
+            others=(RankedWindow(rank=2, name="县自然资源和规划局", score="71.3", completed=8, on_time_rate="75.0%",
+                                 speedup_rate="20.0%", satisfaction_rate="66.7%", rated=6, same_day_rate="50.0%",
+                                 violations=1, rectifications_overdue=1),)),
         "payment_notice": lambda: PaymentNoticeContext(
             **common("云不动产缴〔2026〕17号", date(2026, 5, 11)), item_name="不动产权证书（土地）",
             department="县不动产登记中心", fee_name="不动产登记费", basis="发改价格规〔2016〕2559号",

@@ -40,6 +40,7 @@ from documents.office_papers import (
     MeetingMinutesContext,
     PaymentNoticeContext,
 )
+from documents.ranking_bulletin import RankingBulletinContext
 
 __all__ = [
     "APPLICATION_FORM_PREFIX",
@@ -51,7 +52,8 @@ __all__ = [
     "get_spec",
 ]
 
-Scope = Literal["project", "approval", "bundle", "escalation"]
+# "center": the center's own paper, of no dossier (the monthly 通报 of the rankings).
+Scope = Literal["project", "approval", "bundle", "escalation", "center"]
 
 APPLICATION_FORM_PREFIX: Final = "application_form/"
 
@@ -145,6 +147,7 @@ def _specs() -> dict[str, TemplateSpec]:
         # Of a meeting about one or several projects: kept with the first of them.
         ("meeting_minutes", "会议纪要", "project", MeetingMinutesContext),
         ("payment_notice", "缴款通知书", "approval", PaymentNoticeContext),
+        ("ranking_bulletin", "通报", "center", RankingBulletinContext),
     )
     office = tuple(TemplateSpec(code=code, name_zh=name, scope=scope, context_type=context, filename=f"{code}.docx")
                    for code, name, scope, context in office_papers)

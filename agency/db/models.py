@@ -19,6 +19,7 @@ from agency.jobs import models as job_models
 from agency.notifications import models as notification_models
 from agency.obligations import models as obligation_models
 from agency.projects import models as project_models
+from agency.reports import models as report_models
 from agency.sites import models as site_models
 from agency.sync import models as sync_models
 from agency.violations import models as violation_models
@@ -42,6 +43,7 @@ __all__ = [
     "notification_models",
     "obligation_models",
     "project_models",
+    "report_models",
     "sequences",
     "site_models",
     "sync_models",

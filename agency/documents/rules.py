@@ -67,6 +67,8 @@ PAPERS: dict[str, PaperRule] = {
     "meeting_minutes": PaperRule(frozenset(), "none", to_enterprise=False),
     # With the fee line's assessment (POST /api/approvals/{id}/fees).
     "payment_notice": PaperRule(frozenset(), "required"),
+    # The center's monthly 通报 of the rankings: of no dossier, made from the rankings page (documents/bulletin.py).
+    "ranking_bulletin": PaperRule(frozenset(), "none", to_enterprise=False),
     # Generated with its bundle (POST /api/bundles), never on its own.
     "transmittal_list": PaperRule(frozenset(), "none", to_enterprise=False),
 }

@@ -1,7 +1,8 @@
 """The 整改 of a bad rating (国办发〔2019〕51号): opened by a rating of 2 or less, assigned to the rated
-department, due in 5 working days; the department replies what was done, the enterprise sees the reply and
-rates it (satisfied or not). An open one past its date fires red in the one ledger (subject
-``rectification``) to the department and the center's leaders."""
+party's department (an approval's, its officer's) or, for a clerk, to the agency office (its leaders answer),
+due in 5 working days; the answer says what was done, the enterprise sees it and rates it (satisfied or not).
+An open one past its date fires red in the one ledger (subject ``rectification``) to the department (or the
+office's leaders) and the center's leaders. The rated officer or clerk may appeal (申诉) the rating."""
 
 from __future__ import annotations
 
@@ -48,21 +49,26 @@ def _visibility(actor: Actor) -> ColumnElement[bool]:
 Visibility.register(Rectification, _visibility)
 
 
-async def open_for(session: AsyncSession, evaluation: Evaluation, approval: Approval,
-                   project: Project) -> Rectification:
+def _owners(department_code: str | None) -> ColumnElement[bool]:
+    """Who answers a rectification: its department's officers, or the leaders for the agency office."""
+    return User.department_code == department_code if department_code else User.role == Role.LEADER.value
+
+
+async def open_for(session: AsyncSession, evaluation: Evaluation, what: str, project: Project) -> Rectification:
     today = evaluation.rated_on
     due = (await get_calendar(session)).add_workdays(today, RECTIFY_WITHIN_WORKDAYS)
-    rectification = Rectification(evaluation_id=evaluation.id, approval_id=approval.id, project_id=project.id,
-                                  enterprise_id=project.enterprise_id, department_code=approval.department_code,
-                                  status="open", opened_on=today, due_on=due)
+    rectification = Rectification(evaluation_id=evaluation.id, approval_id=evaluation.approval_id,
+                                  project_id=project.id, enterprise_id=project.enterprise_id,
+                                  department_code=evaluation.department_code, status="open", opened_on=today,
+                                  due_on=due)
     session.add(rectification)
     await session.flush()
     await outbox.write(session, [Message(
-        key=f"rectification:{rectification.id}:open", subject=f"差评整改：{approval.name}",
-        body=f"企业对“{project.name}·{approval.name}”的评价为“{SCORE_WORDS[evaluation.score]}”"
+        key=f"rectification:{rectification.id}:open", subject=f"差评整改：{what}",
+        body=f"企业对“{project.name}·{what}”的评价为“{SCORE_WORDS[evaluation.score]}”"
              f"{'：' + evaluation.comment if evaluation.comment else ''}。请于 {due.isoformat()} 前整改并答复。",
         object_type="rectification", object_id=rectification.id, project_id=project.id,
-        users=User.department_code == approval.department_code)])
+        users=_owners(evaluation.department_code))])
     return rectification
 
 
@@ -70,7 +76,7 @@ async def open_for(session: AsyncSession, evaluation: Evaluation, approval: Appr
 class Listed:
     rectification: Rectification
     evaluation: Evaluation
-    approval_name: str
+    approval_name: str | None
     project_name: str
 
 
@@ -82,22 +88,32 @@ async def search(session: AsyncSession, actor: Actor, status: str | None) -> lis
     rows = (await session.execute(
         select(Rectification, Evaluation, Approval.name, Project.name).join(ids, ids.c.id == Rectification.id)
         .join(Evaluation, Evaluation.id == Rectification.evaluation_id)
-        .join(Approval, Approval.id == Rectification.approval_id).join(Project, Project.id == Rectification.project_id)
+        .outerjoin(Approval, Approval.id == Rectification.approval_id)
+        .join(Project, Project.id == Rectification.project_id)
         .order_by(Rectification.due_on, Rectification.id))).all()
     return [Listed(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 async def detail(session: AsyncSession, rectification: Rectification) -> Listed:
+    approval = await session.get(Approval, rectification.approval_id) if rectification.approval_id else None
     return Listed(rectification, await session.get_one(Evaluation, rectification.evaluation_id),
-                  (await session.get_one(Approval, rectification.approval_id)).name,
-                  (await session.get_one(Project, rectification.project_id)).name)
+                  approval.name if approval else None, (await session.get_one(Project, rectification.project_id)).name)
+
+
+def may_answer(actor: Actor, r: Rectification) -> bool:
+    """The rated department's officers answer, the leaders for the agency office; administrators any."""
+    if actor.role is Role.ADMIN:
+        return True
+    if r.department_code is None:
+        return actor.role is Role.LEADER
+    return actor.role is Role.DEPARTMENT and actor.department_code == r.department_code
 
 
 async def reply(session: AsyncSession, actor: Actor, rectification_id: int, note: str, today: date) -> Rectification:
-    """The rated department says what it did; the enterprise is told and may rate the reply."""
+    """The rated department (or the office) says what it did; the enterprise is told and may rate the reply."""
     r = await get_visible(session, Rectification, rectification_id, actor, what="整改事项")
-    if actor.role not in (Role.DEPARTMENT, Role.ADMIN):
-        raise Forbidden("只有被评价部门可以答复整改（only the rated department）")
+    if not may_answer(actor, r):
+        raise Forbidden("只有被评价部门（代办员的整改由中心领导）可以答复整改（only the rated party）")
     if r.status != "open":
         raise Conflict("该整改已答复（already replied）")
     if len(note.strip()) < 2:
@@ -128,25 +144,36 @@ async def verdict(session: AsyncSession, actor: Actor, rectification_id: int, sa
     await outbox.write(session, [Message(
         key=f"rectification:{r.id}:verdict", subject="企业对整改答复的评价：" + ("满意" if satisfied else "不满意"),
         body=f"整改答复：{r.reply}", object_type="rectification", object_id=r.id, project_id=r.project_id,
-        users=User.department_code == r.department_code)])
+        users=_owners(r.department_code))])
     return r
 
 
 @dataclass(frozen=True, slots=True)
 class Appealed:
     evaluation: Evaluation
-    approval_name: str
+    approval_name: str | None
     project_name: str
 
 
+def may_appeal(actor: Actor, evaluation: Evaluation) -> bool:
+    """The rated person appeals: the officer or clerk rated, or for a department's service its officers."""
+    if evaluation.target == "approval":
+        return actor.role is Role.DEPARTMENT and evaluation.department_code == actor.department_code
+    wanted = Role.CLERK if evaluation.target == "clerk" else Role.DEPARTMENT
+    return actor.role is wanted and evaluation.rated_user_id == actor.user_id
+
+
 async def appeals(session: AsyncSession, actor: Actor, status: str | None = "pending") -> list[Appealed]:
-    """The appealed ratings: the leaders (who decide them) and administrators see all, a department its own."""
-    query = (select(Evaluation, Approval.name, Project.name).join(Approval, Approval.id == Evaluation.approval_id)
+    """The appealed ratings: the leaders (who decide them) and administrators see all, a department its own,
+    a clerk the ratings of himself."""
+    query = (select(Evaluation, Approval.name, Project.name).outerjoin(Approval, Approval.id == Evaluation.approval_id)
              .join(Project, Project.id == Evaluation.project_id).where(Evaluation.appeal_status.is_not(None)))
     if actor.role is Role.DEPARTMENT:
         query = query.where(Evaluation.department_code == actor.department_code)
+    elif actor.role is Role.CLERK:
+        query = query.where(Evaluation.target == "clerk", Evaluation.rated_user_id == actor.user_id)
     elif actor.role not in (Role.LEADER, Role.ADMIN):
-        raise Forbidden("只有领导、管理员和被评价部门可以查看申诉（appeals）")
+        raise Forbidden("只有领导、管理员和被评价的部门、代办员可以查看申诉（appeals）")
     if status:
         query = query.where(Evaluation.appeal_status == status)
     rows = (await session.execute(query.order_by(Evaluation.appealed_on, Evaluation.id))).all()
@@ -155,7 +182,7 @@ async def appeals(session: AsyncSession, actor: Actor, status: str | None = "pen
 
 async def appeal(session: AsyncSession, actor: Actor, evaluation_id: int, reason: str, today: date) -> Evaluation:
     evaluation = await session.get(Evaluation, evaluation_id)
-    if evaluation is None or actor.role is not Role.DEPARTMENT or evaluation.department_code != actor.department_code:
+    if evaluation is None or not may_appeal(actor, evaluation):
         raise NotFound("评价不存在或无权查看（not found）")
     if evaluation.appeal_status is not None:
         raise Conflict("该评价已申诉过（already appealed）")
@@ -194,7 +221,7 @@ async def decide_appeal(session: AsyncSession, actor: Actor, evaluation_id: int,
         key=f"evaluation:{evaluation.id}:appeal_decision",
         subject="评价申诉" + ("成立" if upheld else "不成立"), body=note.strip() or "申诉成立，该评价不计入满意率。",
         object_type="evaluation", object_id=evaluation.id, project_id=evaluation.project_id,
-        users=User.department_code == evaluation.department_code)])
+        users=User.id == evaluation.appealed_by if evaluation.appealed_by else _owners(evaluation.department_code))])
     return evaluation
 
 
@@ -207,14 +234,14 @@ async def fire_overdue(session: AsyncSession, as_of: date, center_leaders: tuple
     for r in rows:
         new_id = (await session.execute(insert(Escalation).values(
             subject_type="rectification", subject_id=r.id, occasion="", approval_id=r.approval_id,
-            project_id=r.project_id, department_code=r.department_code, rule="rectification_overdue", level="red",
+            project_id=r.project_id, department_code=r.department_code or "", rule="rectification_overdue", level="red",
             due_on=r.due_on, overdue_workdays=0, as_of=as_of, fired_at=now, status="open", notified=True,
             provisional=False, targets=["department", "center_leaders"])
             .on_conflict_do_nothing(index_elements=KEY, index_where=LIVE).returning(Escalation.id))).scalar()
         if new_id is None:
             continue
         fired.append(int(new_id))
-        users = User.department_code == r.department_code
+        users = _owners(r.department_code)
         if center_leaders:
             users = users | User.username.in_(center_leaders)
         await outbox.write(session, [Message(

@@ -1,12 +1,13 @@
-"""Request and response bodies of ratings (即评), follow-ups (回访) and rating links."""
+"""Request and response bodies of ratings (好差评), rectifications (整改), follow-ups (回访) and rating links."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
+from agency.evaluations.models import OCCASION_PATTERN
 from agency.schemas import RequestBody, ResponseBody
 
 Score = Annotated[int, msgspec.Meta(ge=1, le=5, description=(
@@ -15,9 +16,20 @@ Score = Annotated[int, msgspec.Meta(ge=1, le=5, description=(
 Comment = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**53)]
+Target = Literal["approval", "clerk", "officer"]
+
+
 class EvaluationIn(RequestBody):
-    approval_id: Annotated[int, msgspec.Meta(ge=1, le=2**53)]
+    """The approval (its service, or its officer: ``approval_id``) or the project (its clerk: ``project_id``
+    and ``occasion``, 'mandate_end' or a quarter such as '2026Q4'); never the person."""
+
     score: Score
+    target: Target = "approval"
+    approval_id: Id | None = None
+    project_id: Id | None = None
+    occasion: Annotated[str, msgspec.Meta(pattern=OCCASION_PATTERN)] | None = None
+    reasons: Annotated[list[Annotated[str, msgspec.Meta(max_length=32)]], msgspec.Meta(max_length=10)] = []
     comment: Comment = ""
 
 
@@ -28,15 +40,25 @@ class RatingIn(RequestBody):
 
 class EvaluationOut(ResponseBody):
     id: int
-    approval_id: int
+    target: str
+    target_name: str
+    approval_id: int | None
     project_id: int
-    department_code: str
+    occasion: str
+    # The rated person: the project's clerk or the approval's handler; none for a department's service.
+    rated_user_id: int | None
+    department_code: str | None
     score: int
     score_name: str
+    reasons: list[str]
+    reason_names: list[str]
     comment: str
     channel: str
     rated_on: date
     created_at: datetime
+    # The rectification a bad rating opened; follow_up_id, its return visit in /api/follow-ups (the same id,
+    # none when a clerk was rated: the office answers that one itself).
+    rectification_id: int | None = None
     follow_up_id: int | None = None
     appeal_status: str | None = None
     appeal_status_name: str | None = None
@@ -98,11 +120,15 @@ class RectificationVerdictIn(RequestBody):
 class RectificationOut(ResponseBody):
     id: int
     evaluation_id: int
-    approval_id: int
-    approval_name: str
+    target: str
+    target_name: str
+    approval_id: int | None
+    approval_name: str | None
     project_id: int
     project_name: str
-    department_code: str
+    # The department that answers; none: the agency office (assignee_name says which).
+    department_code: str | None
+    assignee_name: str
     score: int
     score_name: str
     comment: str

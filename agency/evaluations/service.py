@@ -1,5 +1,5 @@
-"""Ratings of completed approvals (即评), the follow-up a bad rating calls for (回访), and the
-single-use rating links sent by SMS on completion.
+"""Ratings (好差评) of an approval, the project's clerk or the approval's officer; the rectification (整改) a bad
+one opens; the single-use rating links sent by SMS on completion.
 
 A rating link's token is 128 random bits, shown once (in the SMS) and stored only as its SHA-256:
 it needs no login, expires after ``LINK_TTL`` and is spent by its first use. Once an approval is
@@ -13,28 +13,25 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, false, func, select, true, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
-from agency.access import SYSTEM, Actor, Role, Visibility, get_visible, visible
+from agency.access import SYSTEM, Actor, Role
 from agency.accounts.models import User
 from agency.approvals.models import Approval
 from agency.audit import service as audit
 from agency.catalog.models import Department
 from agency.enterprises.models import Enterprise
 from agency.errors import AgencyError, Conflict, Invalid, NotFound
-from agency.evaluations import rectifications
-from agency.evaluations.models import FOLLOW_UP_AT_MOST, SCORE_WORDS, Evaluation, FollowUp, RatingLink
+from agency.evaluations import rectifications, targets
+from agency.evaluations.models import FOLLOW_UP_AT_MOST, SCORE_WORDS, Evaluation, RatingLink, Rectification
+from agency.evaluations.targets import Target
 from agency.notifications import service as outbox
 from agency.notifications.service import SMS_LIMIT
-from agency.projects.handover import require_holder_of, site_projects
 from agency.projects.models import Project
 
 LINK_TTL = timedelta(days=7)
-# What closing a follow-up records of the return visit: at least this many characters (API and page alike).
-CLOSING_NOTE_AT_LEAST = 2
-RATEABLE = ("approved", "rejected")
 
 
 class Gone(AgencyError):
@@ -43,117 +40,68 @@ class Gone(AgencyError):
     status_code = 410
 
 
-def _follow_up_visibility(actor: Actor) -> ColumnElement[bool]:
-    site = site_projects(actor)  # a site's clerk: the follow-ups of the dossiers his site sees
-    if site is not None:
-        return FollowUp.project_id.in_(site)
-    if actor.role in (Role.ADMIN, Role.LEADER):
-        return true()
-    if actor.role is Role.CLERK:
-        return FollowUp.project_id.in_(select(Project.id).where(Project.clerk_id == actor.user_id))
-    return false()
-
-
-Visibility.register(FollowUp, _follow_up_visibility)
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-async def _already_rated(session: AsyncSession, approval_id: int) -> bool:
-    found = await session.execute(select(Evaluation.id).where(Evaluation.approval_id == approval_id))
+async def _already_rated(session: AsyncSession, key: str) -> bool:
+    found = await session.execute(select(Evaluation.id).where(Evaluation.target_key == key))
     return found.scalar_one_or_none() is not None
 
 
-async def _create(session: AsyncSession, actor: Actor, approval: Approval, project: Project, score: int,
-                  comment: str, channel: str) -> tuple[Evaluation, FollowUp | None]:
+async def _tell_clerk(session: AsyncSession, target: Target, evaluation: Evaluation, r: Rectification) -> None:
+    """The center's return visit (回访) of a bad rating of a department's service or officer: the clerk's."""
+    clerk = await session.get(User, target.project.clerk_id)
+    if clerk is None or target.approval is None:
+        return
+    await outbox.to_users(
+        session, [clerk], key=f"follow_up:{r.id}", subject=f"差评回访：{target.name}",
+        body=f"企业对“{target.project.name}·{target.name}”的评价为“{SCORE_WORDS[evaluation.score]}”"
+             f"{'：' + evaluation.comment if evaluation.comment else ''}。请及时回访并记录结果。",
+        object_type="follow_up", object_id=r.id, project_id=target.project.id)
+
+
+async def _create(session: AsyncSession, actor: Actor, target: Target, score: int, reasons: list[str],
+                  comment: str, channel: str) -> tuple[Evaluation, Rectification | None]:
     if score not in SCORE_WORDS:
         raise Invalid("评价须为 1–5 之一：非常满意、满意、基本满意、不满意、非常不满意（score must be 1..5）",
                       field="score")
-    if approval.status not in RATEABLE:
-        raise Conflict("只能评价已办结（准予或不予许可）的事项（approval not completed）", field="approval_id")
-    if await _already_rated(session, approval.id):
-        raise Conflict("该事项已评价过，每个事项只能评价一次（already rated）", field="approval_id")
-    evaluation = Evaluation(approval_id=approval.id, project_id=project.id, enterprise_id=project.enterprise_id,
-                            department_code=approval.department_code, score=score, comment=comment.strip(),
-                            channel=channel, rated_by=actor.user_id, rated_on=timeutil.today(),
-                            created_at=timeutil.now())
+    reasons = targets.check_reasons(reasons)
+    if await _already_rated(session, target.key):
+        field = "occasion" if target.kind == "clerk" else "approval_id"
+        raise Conflict("已评价过，同一对象每次只能评价一次（already rated）", field=field)
+    project = target.project
+    evaluation = Evaluation(target=target.kind, approval_id=target.approval.id if target.approval else None,
+                            project_id=project.id, occasion=target.occasion, target_key=target.key,
+                            rated_user_id=target.rated_user_id, enterprise_id=project.enterprise_id,
+                            department_code=target.department_code, score=score, reasons=reasons,
+                            comment=comment.strip(), channel=channel, rated_by=actor.user_id,
+                            rated_on=timeutil.today(), created_at=timeutil.now())
     session.add(evaluation)
     await session.flush()  # a concurrent second rating fails here on the unique key (409)
-    follow_up = None
+    rectification = None
     if score <= FOLLOW_UP_AT_MOST:
-        follow_up = FollowUp(evaluation_id=evaluation.id, approval_id=approval.id, project_id=project.id,
-                             department_code=approval.department_code, status="open",
-                             created_at=timeutil.now())
-        session.add(follow_up)
-        await session.flush()
-        await rectifications.open_for(session, evaluation, approval, project)  # 整改 by the rated department
-        clerk = await session.get(User, project.clerk_id)
-        if clerk is not None:
-            await outbox.to_users(
-                session, [clerk], key=f"follow_up:{follow_up.id}", subject=f"差评回访：{approval.name}",
-                body=f"企业对“{project.name}·{approval.name}”的评价为“{SCORE_WORDS[score]}”"
-                     f"{'：' + evaluation.comment if evaluation.comment else ''}。请及时回访并记录结果。",
-                object_type="follow_up", object_id=follow_up.id, project_id=project.id)
-    # Spent: no link of this approval can rate it again.
-    await session.execute(update(RatingLink).where(RatingLink.approval_id == approval.id,
-                                                   RatingLink.used_at.is_(None))
-                          .values(used_at=timeutil.now()))
-    await audit.record(session, actor, "evaluation.create", "approval", approval.id, project_id=project.id, after={
-        "evaluation_id": evaluation.id, "score": score, "channel": channel,
-        "follow_up_id": follow_up.id if follow_up else None})
-    return evaluation, follow_up
+        rectification = await rectifications.open_for(session, evaluation, target.name, project)
+        await _tell_clerk(session, target, evaluation, rectification)
+    if target.kind == "approval":  # spent: no link of this approval can rate it again
+        await session.execute(update(RatingLink).where(RatingLink.approval_id == evaluation.approval_id,
+                                                       RatingLink.used_at.is_(None))
+                              .values(used_at=timeutil.now()))
+    await audit.record(session, actor, "evaluation.create", "evaluation", evaluation.id, project_id=project.id,
+                       after={"target": target.kind, "approval_id": evaluation.approval_id,
+                              "occasion": target.occasion, "rated_user_id": target.rated_user_id, "score": score,
+                              "reasons": reasons, "channel": channel,
+                              "rectification_id": rectification.id if rectification else None})
+    return evaluation, rectification
 
 
-async def rate(session: AsyncSession, actor: Actor, approval_id: int, score: int,
-               comment: str) -> tuple[Evaluation, FollowUp | None]:
-    """即评 by a logged-in user of the approval's enterprise."""
+async def rate(session: AsyncSession, actor: Actor, approval_id: int | None, score: int, comment: str, *,
+               target: str = "approval", project_id: int | None = None, occasion: str | None = None,
+               reasons: list[str] | None = None) -> tuple[Evaluation, Rectification | None]:
+    """好差评 by a logged-in user of the enterprise: an approval (the default), its officer, or the clerk."""
     actor.require(Role.ENTERPRISE)
-    approval = await get_visible(session, Approval, approval_id, actor, what="事项")
-    project = await session.get_one(Project, approval.project_id)
-    return await _create(session, actor, approval, project, score, comment, "app")
-
-
-async def follow_ups(session: AsyncSession, actor: Actor, status: str | None, *, page: int,
-                     page_size: int) -> tuple[list[tuple[FollowUp, Evaluation, Approval, Project]], int]:
-    actor.require(Role.ADMIN, Role.LEADER, Role.CLERK)
-    query = visible(FollowUp, actor)
-    if status:
-        query = query.where(FollowUp.status == status)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    ids = query.with_only_columns(FollowUp.id).order_by(FollowUp.id.desc()).offset((page - 1) * page_size) \
-        .limit(page_size).subquery()
-    rows = (await session.execute(
-        select(FollowUp, Evaluation, Approval, Project).join(ids, ids.c.id == FollowUp.id)
-        .join(Evaluation, Evaluation.id == FollowUp.evaluation_id)
-        .join(Approval, Approval.id == FollowUp.approval_id).join(Project, Project.id == FollowUp.project_id)
-        .order_by(FollowUp.id.desc()))).all()
-    return [(r[0], r[1], r[2], r[3]) for r in rows], total
-
-
-async def follow_up_detail(session: AsyncSession,
-                           follow_up: FollowUp) -> tuple[FollowUp, Evaluation, Approval, Project]:
-    return (follow_up, await session.get_one(Evaluation, follow_up.evaluation_id),
-            await session.get_one(Approval, follow_up.approval_id),
-            await session.get_one(Project, follow_up.project_id))
-
-
-async def close_follow_up(session: AsyncSession, actor: Actor, follow_up_id: int, note: str) -> FollowUp:
-    actor.require(Role.CLERK, Role.LEADER)
-    follow_up = await get_visible(session, FollowUp, follow_up_id, actor, what="回访事项")
-    await require_holder_of(session, actor, follow_up.project_id)  # a hall that handed the dossier over only reads
-    if follow_up.status != "open":
-        raise Conflict("该回访已办结，不能重复关闭（follow-up already closed）")
-    if len(note.strip()) < CLOSING_NOTE_AT_LEAST:
-        raise Invalid(f"须填写回访情况（至少 {CLOSING_NOTE_AT_LEAST} 个字）（a note of the visit is required）",
-                      field="note")
-    follow_up.status, follow_up.note = "closed", note.strip()
-    follow_up.closed_by, follow_up.closed_at = actor.user_id, timeutil.now()
-    await session.flush()
-    await audit.record(session, actor, "follow_up.close", "follow_up", follow_up.id, project_id=follow_up.project_id,
-                       before={"status": "open"}, after={"status": "closed", "note": follow_up.note})
-    return follow_up
+    rated = await targets.resolve(session, actor, target, approval_id, project_id, occasion, timeutil.today())
+    return await _create(session, actor, rated, score, reasons or [], comment, "app")
 
 
 # ---- single-use rating links ---------------------------------------------------------------------
@@ -221,7 +169,7 @@ async def rating_link(session: AsyncSession, token: str) -> LinkTarget:
 
 
 async def rate_with_token(session: AsyncSession, token: str, score: int,
-                          comment: str) -> tuple[Evaluation, FollowUp | None]:
+                          comment: str) -> tuple[Evaluation, Rectification | None]:
     """Rates through a link, spending it. A second use, or a link of an approval already rated, is 410."""
     target = await _live_link(session, token, lock=True)
     # Spend the link first, conditionally: of two concurrent uses only one updates the row.
@@ -230,8 +178,9 @@ async def rate_with_token(session: AsyncSession, token: str, score: int,
                                   .values(used_at=timeutil.now()))
     if not spent.rowcount:  # type: ignore[attr-defined]
         raise Gone("该评价链接已使用，每个事项只能评价一次（rating link already used）")
-    if await _already_rated(session, target.approval.id):
+    rated = targets.of_approval(target.approval, target.project)
+    if await _already_rated(session, rated.key):
         raise Gone("该事项已评价过，每个事项只能评价一次（already rated）")
     actor = Actor(user_id=None, username="rating-link", role=Role.ENTERPRISE,
                   enterprise_id=target.project.enterprise_id)
-    return await _create(session, actor, target.approval, target.project, score, comment, "link")
+    return await _create(session, actor, rated, score, [], comment, "link")

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role, require_roles
 from agency.escalation.controllers import escalation_out
-from agency.evaluations import service as evaluations
+from agency.evaluations import follow_ups as visits
 from agency.evaluations.controllers import follow_up_out
-from agency.reports import rankings, service
+from agency.reports import criteria, rankings, service
 from agency.reports.rankings_xlsx import rankings_filename, rankings_workbook
 from agency.reports.schemas import Dashboard, DepartmentReport
 from agency.reports.xlsx import XLSX_MEDIA_TYPE, department_workbook, report_filename
@@ -55,7 +55,7 @@ class ReportController(Controller):
         """红旗窗口 and 服务标兵 of a month: windows (departments) and staff (officers) ranked on the criteria
         printed with the result (agency/reports/rankings.py, set by the AGENCY_RANKING_* settings);
         ``format=xlsx`` for a spreadsheet."""
-        result = await rankings.rankings(db, actor, month, rankings.Criteria.of(state.settings))
+        result = await rankings.rankings(db, actor, month, (await criteria.current(db, state.settings)).criteria)
         if format != "xlsx":
             return result
         return Response(rankings_workbook(result, state.settings.center_name), media_type=XLSX_MEDIA_TYPE,
@@ -72,7 +72,7 @@ class DashboardController(Controller):
         """Green-channel projects, open cards, the department league table of this month, green-channel
         requests awaiting a decision, open escalations and open follow-ups (leaders, administrators)."""
         data = await service.dashboard(db, actor)
-        follow_ups = [follow_up_out(*await evaluations.follow_up_detail(db, f)) for f in data.follow_ups]
+        follow_ups = [follow_up_out(*await visits.detail(db, f)) for f in data.follow_ups]
         return Dashboard(period_from=data.start, period_to=data.end, green_channel=data.green_channel,
                          counts=data.counts, departments=data.departments,
                          pending_green_channel=data.pending_green_channel,

@@ -6,7 +6,10 @@ rates with nothing to measure left out of the mean; minus 5 per violation and pe
 A window (department) or officer with at least one completed item and a score of at least 90 is flagged
 (红旗窗口 / 服务标兵). These are the defaults: the administrator sets the weights, the penalty, the thresholds
 and the minimum through the AGENCY_RANKING_* settings (docs/obligations.md). The criteria are printed with the result.
-Staff are the departments' officers, by the approvals they handled (首问负责); the clerks are not ranked yet.
+Staff (服务标兵 among officers and clerks) are the departments' officers, by the approvals they handled (首问负责),
+and the agency clerks, by the approvals of their projects decided in the month; a person's satisfaction counts
+the ratings of him (target officer or clerk) and, for an officer, of the approvals he handled; his overdue
+rectifications are those of these ratings.
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
 from agency.accounts.models import User
 from agency.approvals.models import Approval
 from agency.errors import Invalid
-from agency.evaluations.models import Evaluation, Rectification
+from agency.evaluations.models import OFFICE_WORDS, Evaluation, Rectification
 from agency.reports import service
 from agency.settings import DEFAULT_RANKING_WEIGHTS, Settings
 
+STAFF_ROLES = {"department": "部门经办人", "clerk": "代办员"}
 RATE_NAMES = {"on_time_rate": "按时办结率", "speedup_rate": "提速率", "satisfaction_rate": "满意率",
               "same_day_rate": "即办率"}
 
@@ -89,12 +93,38 @@ def _rank(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _late(end: date) -> ColumnElement[bool]:
+    """A rectification due by the month's end and still open after its date, or answered late."""
+    return and_(or_(and_(Rectification.status == "open", Rectification.due_on < end),
+                    Rectification.replied_on > Rectification.due_on), Rectification.due_on <= end)
+
+
 async def _overdue_rectifications(session: AsyncSession, end: date) -> dict[str, int]:
-    late = or_(and_(Rectification.status == "open", Rectification.due_on < end),
-               Rectification.replied_on > Rectification.due_on)
     rows = await session.execute(select(Rectification.department_code, func.count()).where(
-        late, Rectification.due_on <= end).group_by(Rectification.department_code))
+        _late(end), Rectification.department_code.is_not(None)).group_by(Rectification.department_code))
     return {code: int(n) for code, n in rows.all()}
+
+
+# Whom a rating counts for among the staff: the rated person, else (a department's service) the approval's handler.
+_PERSON = func.coalesce(Evaluation.rated_user_id, Approval.handler_id)
+
+
+async def _staff_ratings(session: AsyncSession, start: date, end: date) -> dict[int, tuple[int, int]]:
+    rows = await session.execute(
+        select(_PERSON, func.count(), func.count().filter(Evaluation.score >= 4)).select_from(Evaluation)
+        .outerjoin(Approval, Approval.id == Evaluation.approval_id)
+        .where(Evaluation.rated_on.between(start, end), Evaluation.appeal_status.is_distinct_from("upheld"),
+               _PERSON.is_not(None)).group_by(_PERSON))
+    return {int(uid): (int(n), int(good)) for uid, n, good in rows.all()}
+
+
+async def _staff_overdue(session: AsyncSession, end: date) -> dict[int, int]:
+    rows = await session.execute(
+        select(_PERSON, func.count()).select_from(Rectification)
+        .join(Evaluation, Evaluation.id == Rectification.evaluation_id)
+        .outerjoin(Approval, Approval.id == Evaluation.approval_id)
+        .where(_late(end), _PERSON.is_not(None)).group_by(_PERSON))
+    return {int(uid): int(n) for uid, n in rows.all()}
 
 
 async def rankings(session: AsyncSession, actor: Actor, month: str, criteria: Criteria = DEFAULT) -> dict[str, Any]:
@@ -115,20 +145,18 @@ async def rankings(session: AsyncSession, actor: Actor, month: str, criteria: Cr
         windows.append({"department_code": d.department_code, "department_name": d.department_name, "score": score,
                         "flag": d.completed >= criteria.min_completed and score >= criteria.flag_at_least,
                         "figures": figures})
-    staff = await _officers(session, start, end, criteria)
+    staff = await _staff(session, start, end, criteria, {d.department_code: d.department_name for d in departments})
     return {"month": month, "criteria": criteria.as_dict(), "windows": _rank(windows), "staff": _rank(staff)}
 
 
-async def _officers(session: AsyncSession, start: date, end: date, criteria: Criteria) -> list[dict[str, Any]]:
-    tallies = await service._clock_tallies(session, start, end, by_handler=True)
+async def _staff(session: AsyncSession, start: date, end: date, criteria: Criteria,
+                 names: dict[str, str]) -> list[dict[str, Any]]:
+    """Officers by the approvals they handled, clerks by those of their projects, decided in the month."""
+    tallies = {**await service._clock_tallies(session, start, end, by="handler"),
+               **await service._clock_tallies(session, start, end, by="clerk")}
     if not tallies:
         return []
-    ratings = {uid: (int(n), int(good)) for uid, n, good in (await session.execute(
-        select(Approval.handler_id, func.count(), func.count().filter(Evaluation.score >= 4))
-        .join(Approval, Approval.id == Evaluation.approval_id)
-        .where(Evaluation.rated_on.between(start, end), Evaluation.appeal_status.is_distinct_from("upheld"),
-               Approval.handler_id.in_(list(tallies)))
-        .group_by(Approval.handler_id))).all()}
+    ratings, overdue = await _staff_ratings(session, start, end), await _staff_overdue(session, end)
     users = {u.id: u for u in (await session.execute(select(User).where(User.id.in_(list(tallies))))).scalars()}
     rows = []
     for uid, tally in tallies.items():
@@ -140,10 +168,11 @@ async def _officers(session: AsyncSession, start: date, end: date, criteria: Cri
                    "speedup_rate": service._rate(sum(tally.speedups), len(tally.speedups)),
                    "satisfaction_rate": service._rate(satisfied, rated), "rated": rated,
                    "same_day_rate": service._rate(tally.same_day, tally.immediate),
-                   "violations": 0, "rectifications_overdue": 0}
+                   "violations": 0, "rectifications_overdue": overdue.get(uid, 0)}
         score = score_of(figures, criteria)
         rows.append({"user_id": uid, "name": user.display_name, "role": user.role,
-                     "department_code": user.department_code, "score": score,
+                     "role_name": STAFF_ROLES.get(user.role, user.role), "department_code": user.department_code,
+                     "unit_name": names.get(user.department_code or "", OFFICE_WORDS), "score": score,
                      "model": tally.completed >= criteria.min_completed and score >= criteria.model_at_least,
                      "figures": figures})
     return rows

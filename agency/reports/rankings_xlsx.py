@@ -55,7 +55,6 @@ def _sheet(sheet: Worksheet, title: str, heads: list[str], lines: list[tuple[lis
 def rankings_workbook(result: dict[str, Any], center_name: str = "") -> bytes:
     """``result`` is what ``rankings.rankings`` answers."""
     month, book = result["month"], Workbook()
-    names = {w["department_code"]: w["department_name"] for w in result["windows"]}
     windows = book.active
     assert windows is not None
     windows.title = "窗口排名"
@@ -63,8 +62,8 @@ def rankings_workbook(result: dict[str, Any], center_name: str = "") -> bytes:
            [([w["rank"], w["department_name"], w["score"], "是" if w["flag"] else ""], w["figures"])
             for w in result["windows"]], [6, 22, 8, 10])
     _sheet(book.create_sheet("人员排名"), f"{center_name}{month} 工作人员排名（服务标兵）",
-           ["名次", "姓名", "部门", "得分", "服务标兵"],
-           [([s["rank"], s["name"], names.get(s["department_code"] or "", ""), s["score"], "是" if s["model"] else ""],
+           ["名次", "姓名", "单位（部门或代办服务中心）", "得分", "服务标兵"],
+           [([s["rank"], s["name"], s["unit_name"], s["score"], "是" if s["model"] else ""],
              s["figures"]) for s in result["staff"]], [6, 12, 22, 8, 10])
     criteria = result["criteria"]
     sheet = book.create_sheet("评比标准")

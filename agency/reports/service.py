@@ -50,7 +50,7 @@ from agency.dossiers import service as projects
 from agency.enterprises.models import Enterprise
 from agency.errors import Invalid
 from agency.escalation.models import Escalation
-from agency.evaluations.models import Evaluation, FollowUp
+from agency.evaluations.models import Evaluation, Rectification
 from agency.projects.models import Project
 from agency.reports.schemas import DashboardCounts, DepartmentReport, GreenChannelProject, PendingGreenChannel
 from agency.timeutil import today_local
@@ -95,20 +95,23 @@ class _Tally:
 
 
 async def _clock_tallies(session: AsyncSession, start: date, end: date, *,
-                         by_handler: bool = False) -> dict[Any, _Tally]:
-    approvals = list((await session.execute(
-        select(Approval).where(Approval.status.in_(("approved", "rejected")),
-                               Approval.decided_on.between(start, end)))).scalars())
+                         by: str = "department") -> dict[Any, _Tally]:
+    """The month's decided approvals tallied by department, by ``handler`` (the officer) or by ``clerk`` (the
+    project's agency clerk)."""
+    decided = (await session.execute(
+        select(Approval, Project.clerk_id).join(Project, Project.id == Approval.project_id)
+        .where(Approval.status.in_(("approved", "rejected")), Approval.decided_on.between(start, end)))).all()
     tallies: dict[Any, _Tally] = defaultdict(_Tally)
-    if not approvals:
+    if not decided:
         return tallies
-    events = await events_of(session, [a.id for a in approvals])
+    events = await events_of(session, [a.id for a, _ in decided])
     calendar = await get_calendar(session)
     today = max(today_local(), end)
-    for approval in approvals:
-        if by_handler and approval.handler_id is None:
+    for approval, clerk_id in decided:
+        key = {"department": approval.department_code, "handler": approval.handler_id, "clerk": clerk_id}[by]
+        if key is None:
             continue
-        tally = tallies[approval.handler_id if by_handler else approval.department_code]
+        tally = tallies[key]
         tally.completed += 1
         own = events.get(approval.id)
         promised = limit_of(approval.snapshot, "promised_limit")
@@ -146,7 +149,8 @@ async def department_report(session: AsyncSession, actor: Actor, start: date | N
             .group_by(Escalation.department_code, red_group))).all()}
     ratings = {row[0]: (row[1], row[2]) for row in (await session.execute(
         select(Evaluation.department_code, func.count(), func.count().filter(Evaluation.score >= 4))
-        .where(Evaluation.rated_on.between(start, end), Evaluation.appeal_status.is_distinct_from("upheld"))
+        .where(Evaluation.rated_on.between(start, end), Evaluation.appeal_status.is_distinct_from("upheld"),
+               Evaluation.target == "approval")
         .group_by(Evaluation.department_code))).all()}
     breaches: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(VIOLATION_KINDS, 0))
     for code, kind, count in (await session.execute(
@@ -185,7 +189,8 @@ class DashboardData:
     departments: list[DepartmentReport]
     pending_green_channel: list[PendingGreenChannel]
     open_escalations: list[Escalation]
-    follow_ups: list[FollowUp]
+    # Rectifications of approvals whose return visit (回访) is still to be made.
+    follow_ups: list[Rectification]
 
 
 _OPEN_PROJECT = ("planning", "in_progress", "blocked")
@@ -261,7 +266,8 @@ async def dashboard(session: AsyncSession, actor: Actor) -> DashboardData:
         .where(Project.green_channel_status == "requested").order_by(Project.id).limit(DASHBOARD_LIMIT))).all()
     escalations = list((await session.execute(open_escalations().limit(DASHBOARD_LIMIT))).scalars())
     follow_ups = list((await session.execute(
-        select(FollowUp).where(FollowUp.status == "open").order_by(FollowUp.id).limit(DASHBOARD_LIMIT))).scalars())
+        select(Rectification).where(Rectification.approval_id.is_not(None), Rectification.visited_at.is_(None))
+        .order_by(Rectification.id).limit(DASHBOARD_LIMIT))).scalars())
     return DashboardData(
         start=start, end=end, green_channel=await _green_projects(session, actor, today),
         counts=DashboardCounts(open=open_projects, yellow=open_cards.get("yellow", 0), red=open_cards.get("red", 0),

@@ -37,8 +37,10 @@ def web_handlers() -> list[Any]:
         pages_materials,
         pages_obligations,
         pages_portal,
+        pages_portal_ratings,
         pages_project,
         pages_project_edit,
+        pages_ranking_criteria,
         pages_rankings,
         pages_rating,
         pages_sites,
@@ -58,7 +60,7 @@ def web_handlers() -> list[Any]:
                    pages_leader, pages_rating, pages_admin, pages_sync, pages_clerk, pages_supervision, pages_verify,
                    pages_coordination, pages_obligations, pages_fees, pages_sites, pages_government_time,
                    pages_joint, pages_catalog, pages_users, pages_fees_reconcile,
-                   pages_evaluations, pages_rankings):
+                   pages_evaluations, pages_rankings, pages_ranking_criteria, pages_portal_ratings):
         handlers.extend(module.HANDLERS)
     return [Router(path="/", route_handlers=handlers, dependencies={"actor": Provide(web_actor)},
                    exception_handlers=html_exception_handlers(), before_request=ids_in_range, include_in_schema=False)]

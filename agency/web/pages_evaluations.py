@@ -1,6 +1,6 @@
-"""The 好差评 loop on the pages: the rated department replies to a rectification (整改) and appeals (申诉) an unfair
-rating, the enterprise rates the reply, a leader decides the appeals — the same service functions as
-/api/rectifications and /api/evaluations/{id}/appeal."""
+"""The 好差评 loop on the pages: the rated department (the leaders for a clerk's) replies to a rectification (整改),
+the rated officer or clerk appeals (申诉) an unfair rating, the enterprise rates the reply, a leader decides the
+appeals — the same service functions as /api/rectifications and /api/evaluations/{id}/appeal."""
 
 from __future__ import annotations
 
@@ -20,7 +20,15 @@ from agency.access import Actor, Role
 from agency.catalog.models import Department
 from agency.errors import AgencyError
 from agency.evaluations import rectifications
-from agency.evaluations.models import APPEAL_WORDS, RECTIFICATION_WORDS, SCORE_WORDS
+from agency.evaluations.models import (
+    APPEAL_WORDS,
+    OFFICE_WORDS,
+    RECTIFICATION_WORDS,
+    SCORE_WORDS,
+    TARGET_WORDS,
+    occasion_words,
+    reason_words,
+)
 from agency.web.render import page, see_other, zh
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -48,7 +56,9 @@ async def rectifications_page(request: Request[Any, Any, Any], actor: NamedDepen
     rows = await rectifications.search(db, actor, status or None)
     return page(request, "rectifications.html", actor, rows=rows, status=status or "",
                 names=await _department_names(db), SCORE_WORDS=SCORE_WORDS, STATUS_WORDS=RECTIFICATION_WORDS,
-                APPEAL_WORDS=APPEAL_WORDS, today=timeutil.today(),
+                APPEAL_WORDS=APPEAL_WORDS, TARGET_WORDS=TARGET_WORDS, OFFICE_WORDS=OFFICE_WORDS,
+                occasion_words=occasion_words, reason_words=reason_words, may_answer=rectifications.may_answer,
+                may_appeal=rectifications.may_appeal, today=timeutil.today(),
                 ok=request.query_params.get("ok"), err=request.query_params.get("err"))
 
 
@@ -67,7 +77,7 @@ async def _act(db: AsyncSession, path: str, done: str, action: Any) -> Redirect:
 @post(RECTIFICATIONS + "/{rectification_id:int}/reply")
 async def reply_form(rectification_id: FromPath[int], data: Form, actor: NamedDependency[Actor],
                      db: NamedDependency[AsyncSession]) -> Redirect:
-    actor.require(Role.DEPARTMENT, Role.ADMIN)  # as the API's guard; the service checks the rest
+    actor.require(Role.DEPARTMENT, Role.ADMIN, Role.LEADER)  # as the API's guard; the service checks the rest
     note = _text(data, "note")
     if not note.strip():
         return _back(RECTIFICATIONS, "err", "请填写整改情况。")
@@ -89,7 +99,7 @@ async def verdict_form(rectification_id: FromPath[int], data: Form, actor: Named
 @post("/app/evaluations/{evaluation_id:int}/appeal")
 async def appeal_form(evaluation_id: FromPath[int], data: Form, actor: NamedDependency[Actor],
                       db: NamedDependency[AsyncSession]) -> Redirect:
-    actor.require(Role.DEPARTMENT)
+    actor.require(Role.DEPARTMENT, Role.CLERK)
     reason = _text(data, "reason")
     if not reason.strip():
         return _back(RECTIFICATIONS, "err", "请填写申诉理由。")
@@ -100,13 +110,13 @@ async def appeal_form(evaluation_id: FromPath[int], data: Form, actor: NamedDepe
 @get(APPEALS)
 async def appeals_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
                        db: NamedDependency[AsyncSession], status: AppealStatus = None) -> Template:
-    """The leader's list of appeals to decide (and the decided ones); a department sees its own."""
-    actor.require(Role.LEADER, Role.ADMIN, Role.DEPARTMENT)
+    """The leader's list of appeals to decide (and the decided ones); a department sees its own, a clerk his."""
+    actor.require(Role.LEADER, Role.ADMIN, Role.DEPARTMENT, Role.CLERK)
     chosen = status or "pending"
     rows = await rectifications.appeals(db, actor, None if chosen == "all" else chosen)
     return page(request, "appeals.html", actor, rows=rows, status=chosen, names=await _department_names(db),
-                SCORE_WORDS=SCORE_WORDS, APPEAL_WORDS=APPEAL_WORDS,
-                ok=request.query_params.get("ok"), err=request.query_params.get("err"))
+                SCORE_WORDS=SCORE_WORDS, APPEAL_WORDS=APPEAL_WORDS, TARGET_WORDS=TARGET_WORDS,
+                OFFICE_WORDS=OFFICE_WORDS, ok=request.query_params.get("ok"), err=request.query_params.get("err"))
 
 
 @post("/app/evaluations/{evaluation_id:int}/appeal/decision")

@@ -21,10 +21,10 @@ from agency.coordination import service as coordination
 from agency.dossiers import service as projects
 from agency.errors import AgencyError
 from agency.escalation import service as escalations
-from agency.evaluations import service as evaluations
+from agency.evaluations import follow_ups as visits
 from agency.projects import handover
 from agency.projects.models import Project
-from agency.reports import rankings
+from agency.reports import criteria, rankings
 from agency.reports import service as reports
 from agency.reports.xlsx import XLSX_MEDIA_TYPE, department_workbook, report_filename, totals
 from agency.timeutil import today_local
@@ -52,7 +52,7 @@ async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Acto
     listed_total = getattr(data.counts, level) if level else data.counts.yellow + data.counts.red + data.counts.l3
     listed = list((await db.execute(reports.open_escalations(level or None).offset(
         (escalation_page - 1) * ESCALATIONS_SHOWN).limit(ESCALATIONS_SHOWN))).scalars())
-    follow_ups, _ = await evaluations.follow_ups(db, actor, "open", page=1, page_size=50)
+    follow_ups, _ = await visits.search(db, actor, "open", page=1, page_size=50)
     fired, _ = await escalations.search(db, actor, status=None, level=None, department_code=None, project_id=None,
                                         approval_id=None, page=1, page_size=CHART_ROWS)
     names = {d.department_code: d.department_name for d in data.departments}
@@ -75,7 +75,7 @@ async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Acto
     open_problems, problems_total = await coordination.search(db, actor, open_only=True, page_size=20)
     # 红旗窗口 / 服务标兵 so far this month, on the criteria the administrator set
     standing = await rankings.rankings(db, actor, today.strftime("%Y-%m"),
-                                       rankings.Criteria.of(request.app.state.settings))
+                                       (await criteria.current(db, request.app.state.settings)).criteria)
     government = await pages_government_time.dashboard_section(db, today)
     return page(request, "dashboard.html", actor, d=data, follow_ups=follow_ups, svg=svg, names=names,
                 listed=listed, level=level or "", standing=standing, listed_total=listed_total,
@@ -126,7 +126,7 @@ async def close_follow_up(follow_up_id: FromPath[int], data: Form, actor: NamedD
                           db: NamedDependency[AsyncSession]) -> Redirect:
     actor.require(Role.LEADER)
     try:
-        await evaluations.close_follow_up(db, actor, follow_up_id, data.get("note", ""))
+        await visits.close(db, actor, follow_up_id, data.get("note", ""))
     except AgencyError as error:
         if error.status_code in (403, 404):
             raise

@@ -34,11 +34,12 @@ from agency.dossiers.planning import plan_forecast
 from agency.dossiers.service import ListedProject, ProjectDetail
 from agency.errors import AgencyError
 from agency.evaluations import service as evaluations
-from agency.evaluations.models import SCORE_WORDS, Evaluation
+from agency.evaluations.models import REASONS, SCORE_WORDS, TARGET_WORDS, Evaluation, occasion_words
 from agency.obligations import service as obligations
 from agency.privacy import mask_phone
-from agency.projects.models import ProjectMilestone
+from agency.projects.models import Project, ProjectMilestone
 from agency.timeutil import today_local
+from agency.web.pages_portal_ratings import people_to_rate
 from agency.web.pages_project import PAPER_NAMES
 from agency.web.render import page, see_other
 
@@ -152,11 +153,14 @@ async def portal_project(request: Request[Any, Any, Any], project_id: FromPath[i
     progress = await _progress(db, d, names)
     documents = await docs.list_documents(db, actor, project_id)
     rated = {e.approval_id: e.score for e in (await db.execute(select(Evaluation).where(
-        Evaluation.project_id == project_id))).scalars()}
+        Evaluation.project_id == project_id, Evaluation.target == "approval"))).scalars()}
     owed, _ = await obligations.search(db, actor, project_id=project_id, due_before=None, status=None, today=today)
+    people = await people_to_rate(db, await db.get_one(Project, project_id), today)
     return page(request, "portal_project.html", actor, d=d, p=progress, documents=documents, today=today,
                 obligations=owed, obligation_status=obligations.status_of,
-                rated=rated, levels=sorted(SCORE_WORDS.items(), reverse=True),
+                rated=rated, levels=sorted(SCORE_WORDS.items(), reverse=True), people=people, REASONS=REASONS,
+                TARGET_WORDS=TARGET_WORDS, occasion_words=occasion_words,
+                people_error=request.query_params.get("people_error"),
                 rating_result=request.query_params.get("rating"),
                 DEPT_NAMES=names, STATUS_NAMES=STATUS_NAMES, PAPER_NAMES=PAPER_NAMES,
                 # Its own clerk's full number: the enterprise calls its agent (the paper prints it too).

@@ -1,6 +1,6 @@
 """The monthly rankings on the pages: the leader's table of a month with its criteria, the spreadsheet, and the 通报
-(a printable bulletin naming the 红旗窗口 and 服务标兵 with their figures). The same function as
-``GET /api/reports/rankings``."""
+(a printable bulletin naming the 红旗窗口 and 服务标兵 with their figures, and the same as the center's paper from
+the ranking_bulletin template, DOCX or PDF). The same function as ``GET /api/reports/rankings``."""
 
 from __future__ import annotations
 
@@ -14,15 +14,20 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import storage
 from agency.access import Actor, Role
+from agency.documents import bulletin
+from agency.documents.controllers import papers_of
+from agency.documents.service import DOCX
 from agency.errors import AgencyError
-from agency.reports import rankings
+from agency.reports import criteria, rankings
 from agency.reports.rankings_xlsx import rankings_filename, rankings_workbook
 from agency.reports.xlsx import XLSX_MEDIA_TYPE
 from agency.timeutil import today_local
 from agency.web.render import page
 
 Month = Annotated[str | None, QueryParameter(max_length=20)]
+PAPER_TYPES = {"docx": DOCX, "pdf": "application/pdf"}
 
 
 def last_full_month(today: date) -> str:
@@ -31,7 +36,7 @@ def last_full_month(today: date) -> str:
 
 async def _result(request: Request[Any, Any, Any], actor: Actor, db: AsyncSession, month: str
                   ) -> dict[str, Any]:
-    return await rankings.rankings(db, actor, month, rankings.Criteria.of(request.app.state.settings))
+    return await rankings.rankings(db, actor, month, (await criteria.current(db, request.app.state.settings)).criteria)
 
 
 @get("/app/reports/rankings")
@@ -75,4 +80,18 @@ async def bulletin_page(request: Request[Any, Any, Any], actor: NamedDependency[
                 flags=[w for w in result["windows"] if w["flag"]], models=[s for s in result["staff"] if s["model"]])
 
 
-HANDLERS: list[Any] = [rankings_page, rankings_xlsx, bulletin_page]
+@get(["/app/reports/rankings/bulletin.docx", "/app/reports/rankings/bulletin.pdf"])
+async def bulletin_paper(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
+                         db: NamedDependency[AsyncSession], month: Month = None) -> Response[bytes]:
+    """The 通报 as the center's paper from its template (ranking_bulletin): DOCX to edit, or PDF."""
+    actor.require(Role.LEADER, Role.ADMIN)
+    output = request.url.path.rsplit(".", 1)[1]
+    chosen = (month or "").strip() or last_full_month(today_local())
+    result = await _result(request, actor, db, chosen)
+    data, filename = await bulletin.ranking_bulletin(db, papers_of(request.app.state, request), result,
+                                                     today_local(), output)
+    return Response(data, media_type=PAPER_TYPES[output], headers={
+        "Content-Disposition": storage.content_disposition(filename, "attachment")})
+
+
+HANDLERS: list[Any] = [rankings_page, rankings_xlsx, bulletin_page, bulletin_paper]

@@ -45,7 +45,7 @@ EVENT_NAMES = {f"approval.{k}": v for k, v in ACTION_NAMES.items()} | {
     "calendar.import": "导入工作日历", "calendar.set_day": "调整工作日历", "catalog.import": "导入事项目录",
     "department.update": "修改部门信息", "enterprise.update": "修改企业信息", "escalation.sweep": "电子监察巡查",
     "evaluation.appeal": "对差评提出申诉", "evaluation.appeal_decision": "处理差评申诉",
-    "evaluation.create": "企业评价",
+    "evaluation.create": "企业评价", "ranking_criteria.update": "修改评比标准",
     "file.upload_decision": "上传审批决定文书", "follow_up.close": "差评整改回访办结",
     "integration.create_key": "生成外部系统接口密钥", "integration.revoke_key": "吊销外部系统接口密钥",
     "meeting.acknowledge": "签收协调会纪要", "meeting.call": "召集协调会", "meeting.minutes": "录入协调会纪要",

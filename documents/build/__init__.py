@@ -14,6 +14,7 @@ from typing import Final
 
 from docx.document import Document as DocumentObject
 
+from documents.build.bulletin import ranking_bulletin
 from documents.build.letters import (
     authorization_letter,
     completion_notice,
@@ -57,6 +58,7 @@ BUILDERS: Final[Mapping[str, Callable[[], DocumentObject]]] = {
     "mandate_renewal": mandate_renewal,
     "meeting_minutes": meeting_minutes,
     "payment_notice": payment_notice,
+    "ranking_bulletin": ranking_bulletin,
     **{application_form_code(code): partial(application_form, spec) for code, spec in APPLICATION_FORMS.items()},
 }
 

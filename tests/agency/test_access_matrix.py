@@ -20,7 +20,7 @@ from litestar.routes import HTTPRoute
 from agency import timeutil
 from agency.coordination.models import Meeting, MeetingProject, Problem
 from agency.escalation.models import Escalation
-from agency.evaluations.models import Evaluation, FollowUp
+from agency.evaluations.models import Evaluation, Rectification
 from agency.jobs.models import Job
 from agency.notifications.models import Notification
 from tests.agency.approvals.flow import Dossier, open_dossier
@@ -160,11 +160,12 @@ TABLE: dict[str, Rule] = {
     "GET /api/reports/rankings": Rule("GET", own_other("/api/reports/rankings?month=2026-01"),
                                       frozenset({"admin", "leader"})),
     "POST /api/evaluations/{evaluation_id}/appeal": Rule(
-        "POST", own_other("/api/evaluations/999999/appeal"), frozenset({"department"}), body={}),
+        "POST", own_other("/api/evaluations/999999/appeal"), frozenset({"department", "clerk"}), body={}),
     "POST /api/evaluations/{evaluation_id}/appeal/decision": Rule(
         "POST", own_other("/api/evaluations/999999/appeal/decision"), frozenset({"leader"}), body={}),
     "POST /api/rectifications/{rectification_id}/reply": Rule(
-        "POST", own_other("/api/rectifications/999999/reply"), frozenset({"admin", "department"}), body={}),
+        "POST", own_other("/api/rectifications/999999/reply"), frozenset({"admin", "department", "leader"}),
+        body={}),
     "POST /api/rectifications/{rectification_id}/verdict": Rule(
         "POST", own_other("/api/rectifications/999999/verdict"), frozenset({"enterprise"}), body={}),
     "POST /api/obligations/{obligation_id}/extend": Rule(
@@ -308,11 +309,13 @@ async def _side(api: Api, route: str, enterprise_user: bool) -> tuple[Dossier, d
         session.add(escalation)
         await session.flush()
         evaluation = Evaluation(approval_id=approval, project_id=d.project["id"], enterprise_id=d.enterprise_id,
-                                department_code=department, score=1, channel="app", rated_on=date(2026, 11, 25))
+                                target_key=f"approval:{approval}", department_code=department, score=1,
+                                channel="app", rated_on=date(2026, 11, 25))
         session.add(evaluation)
         await session.flush()
-        follow_up = FollowUp(evaluation_id=evaluation.id, approval_id=approval, project_id=d.project["id"],
-                             department_code=department)
+        follow_up = Rectification(evaluation_id=evaluation.id, approval_id=approval, project_id=d.project["id"],
+                                  enterprise_id=d.enterprise_id, department_code=department,
+                                  opened_on=date(2026, 11, 25), due_on=date(2026, 12, 2))
         notification = Notification(dedupe_key=f"matrix:{approval}", channel="sms", recipient_address="13800000000",
                                     subject="x", body="x", object_type="approval", object_id=str(approval),
                                     status="dead", next_attempt_at=now, created_at=now)

@@ -172,6 +172,8 @@ PAGES: dict[str, Page] = {
                                                 frozenset({"enterprise"})),
     "POST /app/portal/approvals/{approval_id}/rating": post(
         "/app/portal/approvals/{approval}/rating", frozenset({"enterprise"}), frozenset({"enterprise"}), score="0"),
+    "POST /app/portal/projects/{project_id}/ratings": post(
+        "/app/portal/projects/{project}/ratings", frozenset({"enterprise"}), frozenset({"enterprise"}), score="0"),
     "GET /app/inbox": get("/app/inbox", frozenset({"department"})),
     # The clerk records an offline department's receipt (with its date; none is posted here).
     "POST /app/bundles/{bundle_id}/receive": post("/app/bundles/{bundle}/receive", frozenset({"department", "clerk"}),
@@ -198,12 +200,16 @@ PAGES: dict[str, Page] = {
     "POST /app/rectifications/{rectification_id}/verdict": post("/app/rectifications/999999/verdict", frozenset(),
                                                                 satisfied="1"),
     "POST /app/evaluations/{evaluation_id}/appeal": post("/app/evaluations/999999/appeal", frozenset(), reason="x"),
-    "GET /app/appeals": get("/app/appeals", frozenset({"admin", "leader", "department"})),
+    "GET /app/appeals": get("/app/appeals", frozenset({"admin", "leader", "department", "clerk"})),
     "POST /app/evaluations/{evaluation_id}/appeal/decision": post("/app/evaluations/999999/appeal/decision",
                                                                   frozenset(), uphold="1"),
     "GET /app/reports/rankings": get("/app/reports/rankings", frozenset({"admin", "leader"})),
     "GET /app/reports/rankings.xlsx": get("/app/reports/rankings.xlsx", frozenset({"admin", "leader"})),
     "GET /app/reports/rankings/bulletin": get("/app/reports/rankings/bulletin", frozenset({"admin", "leader"})),
+    "GET /app/reports/rankings/bulletin.docx": get("/app/reports/rankings/bulletin.docx",
+                                                   frozenset({"admin", "leader"})),
+    "GET /app/reports/rankings/bulletin.pdf": get("/app/reports/rankings/bulletin.pdf?month=bad",
+                                                  frozenset({"admin", "leader"})),
     "GET /app/reports/government-time": get("/app/reports/government-time", frozenset({"admin", "leader"})),
     "GET /app/reports/government-time.xlsx": get("/app/reports/government-time.xlsx",
                                                  frozenset({"admin", "leader"})),
@@ -232,6 +238,8 @@ PAGES: dict[str, Page] = {
     "GET /app/admin/calendar": get("/app/admin/calendar", ADMIN),
     "POST /app/admin/calendar": post("/app/admin/calendar", ADMIN, day="not a day"),
     "GET /app/admin/templates": get("/app/admin/templates", ADMIN),
+    "GET /app/admin/ranking-criteria": get("/app/admin/ranking-criteria", ADMIN),
+    "POST /app/admin/ranking-criteria": post("/app/admin/ranking-criteria", ADMIN, penalty="not a number"),
     "POST /app/admin/templates": Page("POST", at("/app/admin/templates"), ADMIN, form={"code": "none"}, files=True),
     "GET /app/admin/templates/{code}/versions/{version}": get(
         "/app/admin/templates/authorization_letter/versions/0", ADMIN),

@@ -22,7 +22,7 @@ from agency.approvals.models import Approval
 from agency.db import migrate
 from agency.db.engine import create_engine, create_sessionmaker
 from agency.escalation.models import Escalation
-from agency.evaluations.models import Evaluation, FollowUp
+from agency.evaluations.models import Evaluation, Rectification
 from agency.projects.models import Project
 from agency.reports import service as reports
 from agency.settings import Settings
@@ -64,7 +64,8 @@ async def _figures(settings: Settings) -> dict[str, Any]:
             return {
                 "league": reports.league_table(rows), "trend": trend,
                 "projects": await count(Project), "ratings": await count(Evaluation),
-                "follow_ups": await count(FollowUp), "refused": await count(Approval, Approval.status == "refused"),
+                "follow_ups": await count(Rectification, Rectification.approval_id.is_not(None)),
+                "refused": await count(Approval, Approval.status == "refused"),
                 "late": sum(r.completed - r.on_time for r in rows),
                 "resolved": await count(Escalation, Escalation.status == "resolved"),
                 "open_supervision": await count(Escalation, Escalation.status.in_(("open", "acknowledged")),

@@ -18,6 +18,10 @@ HOSTILE = "A&B <新材料> 有限公司 & \"引号\" 'x' </w:t></w:r><w:r><w:t>]
 
 
 def _with_hostile_names(ctx: msgspec.Struct) -> msgspec.Struct:
+    if not hasattr(ctx, "enterprise"):  # the center's own paper (the 通报): the center and a window are named
+        flags = (msgspec.structs.replace(ctx.flags[0], name=f"项目<{HOSTILE}>"), *ctx.flags[1:])  # type: ignore[attr-defined]
+        center = msgspec.structs.replace(ctx.center, name=HOSTILE)  # type: ignore[attr-defined]
+        return msgspec.structs.replace(ctx, center=center, flags=flags)
     enterprise = msgspec.structs.replace(ctx.enterprise, name=HOSTILE)  # type: ignore[attr-defined]
     project = msgspec.structs.replace(ctx.project, name=f"项目<{HOSTILE}>")  # type: ignore[attr-defined]
     return msgspec.structs.replace(ctx, enterprise=enterprise, project=project)

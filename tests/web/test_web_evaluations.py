@@ -82,8 +82,10 @@ async def test_the_officer_appeals_on_the_page_and_the_leader_upholds_it(api: Ap
     blank = await officer.post(appeal, {"reason": ""}, page=PAGE)
     assert "请填写申诉理由。" in await _shown(officer, blank)
     clerk = await _browser(api, d.clerk)
-    assert (await clerk.post(appeal, {"reason": "代办员不能申诉部门的评价"}, page="/app")).status_code == 403
-    assert (await clerk.get("/app/appeals")).status_code == 403
+    # A clerk appeals ratings of himself only: a department's rating is not his to see.
+    assert (await clerk.post(appeal, {"reason": "代办员不能申诉部门的评价"}, page="/app")).status_code == 404
+    clerks_list = await clerk.get("/app/appeals")
+    assert clerks_list.status_code == 200 and f"appeal-{evaluation_id}" not in clerks_list.text
     appealed = await officer.post(appeal, {"reason": "企业误评：办结用时 1 个工作日"}, page=PAGE)
     shown = await _shown(officer, appealed)
     assert "已提出申诉，等待领导审核。" in shown and "申诉待审" in shown

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.agency.approvals.flow import approved_with_commitment
+from tests.documents.conftest import docx_text
 from tests.support import Api
 from tests.web.browsers import Browser, browser_of
 
@@ -57,7 +58,18 @@ async def test_the_leader_reads_the_months_ranking_downloads_it_and_prints_the_b
     assert "本月无办结事项、不参加评比的窗口：" in text and "（第 " not in text.split("四、其他窗口")[1].split(
         "本月无办结事项")[0]  # the idle windows are named as idle, not ranked with a score of 0
 
+    # The same 通报 as the center's paper, from its template (ranking_bulletin).
+    assert "/app/reports/rankings/bulletin.docx?month=2026-10" in shown.text
+    word = await leader.get("/app/reports/rankings/bulletin.docx?month=2026-10")
+    assert word.status_code == 200 and word.content[:2] == b"PK"
+    assert "filename*=UTF-8''" in word.headers["content-disposition"] and "attachment" in word.headers[
+        "content-disposition"]
+    paper_text = docx_text(word.content)
+    assert "关于2026年10月红旗窗口和服务标兵评比情况的通报" in paper_text
+    assert "得分 = 100 × 按时办结率×0.4" in paper_text
+    assert "住房和城乡建设局" in paper_text and officer in paper_text and "100.0%（1）" in paper_text
+
     clerk = await _browser(api, d.clerk)
     for url in ("/app/reports/rankings", "/app/reports/rankings.xlsx?month=2026-10",
-                "/app/reports/rankings/bulletin?month=2026-10"):
+                "/app/reports/rankings/bulletin?month=2026-10", "/app/reports/rankings/bulletin.docx?month=2026-10"):
         assert (await clerk.get(url)).status_code == 403, url

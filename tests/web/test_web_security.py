@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
 from agency.approvals.models import Approval
-from agency.evaluations.models import Evaluation, FollowUp
+from agency.evaluations.models import Evaluation, Rectification
 from agency.timeutil import today_local
 from tests.agency.approvals.flow import open_dossier
 from tests.support import Api
@@ -80,7 +80,7 @@ async def test_closing_a_follow_up_on_the_page_needs_a_note_as_the_api_does(clie
             leader.username), json={"note": " 好 "})
         assert api_empty.status_code == 422 and api_empty.json()["extra"][0]["field"] == "note"
         async with api.sessions() as session:
-            assert (await session.get_one(FollowUp, follow_up)).status == "open"
+            assert (await session.get_one(Rectification, follow_up)).visited_at is None
         done = await browser.post(f"/app/follow-ups/{follow_up}/close", {"note": "已电话回访，企业认可"},
                                   page="/app/dashboard")
         assert done.status_code == 303 and "ok=" in done.headers["location"]

@@ -49,7 +49,9 @@ async def test_templates_are_listed_with_codes_of_the_contract(api: Api) -> None
                      "commitment_letter": "approval", "termination_notice": "approval",
                      # The office's papers of the mandate, the minutes and fees (API.md, the office's papers).
                      "mandate_pause": "project", "mandate_end": "project", "mandate_renewal": "project",
-                     "meeting_minutes": "project", "payment_notice": "approval"}
+                     "meeting_minutes": "project", "payment_notice": "approval",
+                     # The center's monthly 通报 of the rankings, of no dossier (docs/obligations.md).
+                     "ranking_bulletin": "center"}
 
 
 @pytest.mark.parametrize("template", ["authorization_letter", "registration_form", "progress_report"])

@@ -75,8 +75,11 @@ async def test_the_rankings_spreadsheet_carries_the_figures_and_the_criteria(api
                           "满意率", "即办率", "违法情形", "逾期未整改"]
     assert windows[1] == [1, "住房和城乡建设局", 100, "是", 1, 1, 1, 1, 1, None, 0, 0]
     handler = (await d.get(sgxk))["handler"]
-    staff = [list(r) for r in book["人员排名"].iter_rows(min_row=3, values_only=True)]
-    assert staff[0][:5] == [1, handler["display_name"], "住房和城乡建设局", 100, "是"]
+    staff = {r[1]: list(r) for r in book["人员排名"].iter_rows(min_row=3, values_only=True)}
+    # The officer and the project's clerk both score 100 on the one item (the clerk has no rating of himself).
+    assert sorted(row[0] for row in staff.values()) == [1, 2]
+    assert staff[handler["display_name"]][2:5] == ["住房和城乡建设局", 100, "是"]
+    assert staff[d.project["clerk"]["display_name"]][2:5] == ["代办服务中心", 100, "是"]
     criteria = {r[0]: r[1] for r in book["评比标准"].iter_rows(values_only=True)}
     assert criteria["按时办结率权重"] == 0.4 and criteria["红旗窗口最低得分"] == 90
     assert str(criteria["评比标准"]).startswith("得分 = 100 × 按时办结率×0.4、提速率×0.2、满意率")
@@ -122,3 +125,51 @@ def test_the_weights_setting_is_read_and_checked() -> None:
                 "on_time_rate:0,speedup_rate:0,satisfaction_rate:0,same_day_rate:0", "speed:1"):
         with pytest.raises(SettingsError, match="AGENCY_RANKING_WEIGHTS"):
             Settings.from_env({"AGENCY_RANKING_WEIGHTS": bad})
+
+
+@pytest.mark.today("2026-04-15")
+async def test_officers_and_clerks_are_ranked_together_on_the_ratings_of_themselves(api: Api) -> None:
+    """April 2026 (a month no other test decides in: the windows' figures are this test's): one 施工许可
+    approved on the day (on time, speed-up 1) by the 住建 officer, on the clerk's project. The enterprise rates
+    the officer 5 and the approval 4 (both count for the officer: 2 of 2 satisfied) and the clerk 2 for 2026Q2
+    (0 of 1), which opens the office's rectification due 22 April, unanswered. Officer: 100 × (0.4·1 + 0.2·1 +
+    0.3·1) ÷ 0.9 = 100, 服务标兵. Clerk: 100 × (0.4·1 + 0.2·1 + 0.3·0) ÷ 0.9 − 5 = 61.67, second. Upheld, the
+    clerk's appeal leaves his satisfaction unmeasured: 100 × (0.4 + 0.2) ÷ 0.6 − 5 = 95, 服务标兵; the window's
+    figures ignore the ratings of persons."""
+    d, sgxk = await approved_with_commitment(api)
+    enterprise = await api.user_headers("enterprise", enterprise_id=d.enterprise_id)
+    for body in ({"target": "officer", "approval_id": sgxk, "score": 5}, {"approval_id": sgxk, "score": 4},
+                 {"target": "clerk", "project_id": d.project["id"], "occasion": "2026Q2", "score": 2}):
+        rated = await api.client.post("/api/evaluations", headers=enterprise, json=body)
+        assert rated.status_code == 201, rated.text
+    clerk_rating = rated.json()["id"]
+    leader = await api.user_headers("leader")
+    handler = (await d.get(sgxk))["handler"]["id"]
+    clerk_id = d.project["clerk"]["id"]
+
+    async def staff() -> dict[int, dict[str, object]]:
+        result = (await api.client.get("/api/reports/rankings", headers=leader, params={"month": "2026-04"})).json()
+        zjj = next(w for w in result["windows"] if w["department_code"] == "zjj")
+        assert (zjj["figures"]["rated"], zjj["figures"]["satisfaction_rate"], zjj["figures"]["rectifications_overdue"],
+                zjj["score"], zjj["flag"]) == (1, 1.0, 0, 100.0, True)
+        return {s["user_id"]: s for s in result["staff"]}
+
+    ranked = await staff()
+    assert set(ranked) == {handler, clerk_id}
+    officer, clerk = ranked[handler], ranked[clerk_id]
+    assert officer["figures"] == {"completed": 1, "on_time_rate": 1.0, "speedup_rate": 1.0, "satisfaction_rate": 1.0,
+                                  "rated": 2, "same_day_rate": None, "violations": 0, "rectifications_overdue": 0}
+    assert (officer["score"], officer["rank"], officer["model"], officer["role_name"], officer["unit_name"]) == (
+        100.0, 1, True, "部门经办人", "住房和城乡建设局")
+    assert clerk["figures"] == {"completed": 1, "on_time_rate": 1.0, "speedup_rate": 1.0, "satisfaction_rate": 0.0,
+                                "rated": 1, "same_day_rate": None, "violations": 0, "rectifications_overdue": 1}
+    assert (clerk["score"], clerk["rank"], clerk["model"], clerk["role_name"], clerk["unit_name"]) == (
+        61.67, 2, False, "代办员", "代办服务中心")
+
+    appeal = f"/api/evaluations/{clerk_rating}/appeal"
+    assert (await api.client.post(appeal, headers=d.clerk, json={"reason": "本季度按时办结"})).status_code == 200
+    assert (await api.client.post(f"{appeal}/decision", headers=leader, json={"upheld": True})).status_code == 200
+    clerk = (await staff())[clerk_id]
+    figures = clerk["figures"]
+    assert (figures["satisfaction_rate"], figures["rated"], figures["rectifications_overdue"], clerk["score"],
+            clerk["model"]) == (None, 0, 1, 95.0, True)
