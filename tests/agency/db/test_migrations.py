@@ -104,8 +104,8 @@ def test_the_clock_rows_are_built_from_the_book_by_their_migration(backend: str,
 
 
 def test_follow_ups_become_the_return_visits_of_rectifications_and_back(backend: str, tmp_path: Path) -> None:
-    """Migration 0036 (after 0037) moves each follow-up's visit onto its rating's rectification, and gives a rating from before
-    rectifications one (closed with the visit's note as its answer, or open a week after the rating); the
+    """Migration 0036 (after 0037) moves each follow-up's visit onto its rating's rectification, and gives a rating
+    from before rectifications one (closed with the visit's note as its answer, or open a week after the rating); the
     downgrade rebuilds the same follow-ups from them."""
     from sqlalchemy import text
 
