@@ -19,6 +19,8 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,28 +38,37 @@ async def _pg(statement: str) -> None:
         await connection.close()
 
 
-async def run(dossiers: int, show: bool = False) -> dict[str, dict[str, float]]:
-    import httpx
-    from sqlalchemy import event
-
+@asynccontextmanager
+async def throwaway_app(kind: str) -> AsyncIterator[Any]:
+    """The app on a fresh PostgreSQL database of its own (migrated, with the calendar and the demo catalog),
+    dropped afterwards: one benchmark run's."""
     from agency.app import create_app
     from agency.db import migrate
     from agency.settings import Settings
     from tests.conftest import seed_reference_data
-    from tests.support import valid_credit_code
 
-    name = f"agency_bench_action_{uuid.uuid4().hex[:8]}"
+    name = f"agency_bench_{kind}_{uuid.uuid4().hex[:8]}"
     await _pg(f'CREATE DATABASE "{name}"')
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     try:
         await asyncio.to_thread(migrate.upgrade, url)
         await seed_reference_data(url)
-        settings = Settings.from_env({
-            "AGENCY_DATABASE_URL": url, "AGENCY_DATA_DIR": "/tmp/agency-bench-action",
-            "AGENCY_STORAGE_URL": "file:///tmp/agency-bench-action/storage", "AGENCY_SCHEDULER": "off",
+        yield create_app(Settings.from_env({
+            "AGENCY_DATABASE_URL": url, "AGENCY_DATA_DIR": f"/tmp/agency-bench-{kind}",
+            "AGENCY_STORAGE_URL": f"file:///tmp/agency-bench-{kind}/storage", "AGENCY_SCHEDULER": "off",
             "AGENCY_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789", "AGENCY_LOG_LEVEL": "WARNING",
-            "AGENCY_CHANGE_FEED": "off"})
-        app = create_app(settings)
+            "AGENCY_CHANGE_FEED": "off"}))
+    finally:
+        await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def run(dossiers: int, show: bool = False) -> dict[str, dict[str, float]]:
+    import httpx
+    from sqlalchemy import event
+
+    from tests.support import valid_credit_code
+
+    async with throwaway_app("action") as app:
         # Statements up to the action's commit: what follows it (the papers it asked for, rendered after the
         # commit) is not the action's cost.
         counted: dict[str, int | None] = {"n": 0, "at_commit": None}
@@ -120,8 +131,6 @@ async def run(dossiers: int, show: bool = False) -> dict[str, dict[str, float]]:
                          "median_ms": statistics.median(f["ms"]),
                          "p90_ms": sorted(f["ms"])[int(0.9 * (len(f["ms"]) - 1))]}
                 for action, f in figures.items()}
-    finally:
-        await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _user(app: Any, role: str, username: str, **binding: Any) -> str:

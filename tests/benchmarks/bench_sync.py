@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.bench_action import _login, _pg, _user
+from tests.benchmarks.bench_action import _login, _user, throwaway_app
 
 
 async def run(dossiers: int) -> dict[str, float]:
@@ -30,27 +30,12 @@ async def run(dossiers: int) -> dict[str, float]:
 
     from agency import timeutil
     from agency.access import SYSTEM
-    from agency.app import create_app
     from agency.catalog.models import Department
-    from agency.db import migrate
-    from agency.settings import Settings
     from agency.sync import decision_files, service
     from agency.sync.schemas import SyncRecordIn
-    from tests.conftest import seed_reference_data
     from tests.support import valid_credit_code
 
-    name = f"agency_bench_sync_{uuid.uuid4().hex[:8]}"
-    await _pg(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
-        await asyncio.to_thread(migrate.upgrade, url)
-        await seed_reference_data(url)
-        settings = Settings.from_env({
-            "AGENCY_DATABASE_URL": url, "AGENCY_DATA_DIR": "/tmp/agency-bench-sync",
-            "AGENCY_STORAGE_URL": "file:///tmp/agency-bench-sync/storage", "AGENCY_SCHEDULER": "off",
-            "AGENCY_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789", "AGENCY_LOG_LEVEL": "WARNING",
-            "AGENCY_CHANGE_FEED": "off"})
-        app = create_app(settings)
+    async with throwaway_app("sync") as app:
         records: list[SyncRecordIn] = []
         day = timeutil.today()
         async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
@@ -84,8 +69,6 @@ async def run(dossiers: int) -> dict[str, float]:
                 elapsed = time.perf_counter() - started
         assert outcome.applied == len(records), outcome.queued[:3]
         return {"records": len(records), "seconds": elapsed, "per_second": len(records) / elapsed}
-    finally:
-        await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
