@@ -8,6 +8,7 @@ import subprocess
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,10 +26,25 @@ def _missing(what: str) -> None:
     pytest.skip(f"SKIPPED BROWSER TEST: {what}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("web-demo")) as url:
-        yield url
+def demo_office(folder: str) -> Any:
+    """A module's own demo server (module scope: a browser test's changes stay in its module), under ``folder``."""
+
+    @pytest.fixture(scope="module")
+    def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+        with demo_server(tmp_path_factory.mktemp(folder)) as url:
+            yield url
+
+    return office
+
+
+def foreign_requests(page: Any, server: str) -> list[str]:
+    """What the page asks of anything but the app's own server, as it runs (an intranet has no internet)."""
+    foreign: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    return foreign
+
+
+server = demo_office("web-demo")
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +80,7 @@ def _no_horizontal_overflow(page: object) -> None:
 def test_clerk_pages_in_the_browser(server: str, browser: object) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    foreign = foreign_requests(page, server)
     page.goto(server + "/app")
     assert "/login" in page.url
     page.screenshot(path=str(SHOTS / "login.png"), full_page=True)
@@ -280,8 +295,7 @@ def test_the_api_reference_renders_from_the_apps_own_files(server: str, browser:
     """On an intranet without internet the reference page still works: Swagger UI and the favicon come from
     the app's static files, the page asks nothing of another host, and it lists the API's operations."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    foreign = foreign_requests(page, server)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server + "/schema")

@@ -10,15 +10,11 @@ Screenshots go to /work/shots/admin/ when that folder can be made, else test-art
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-
 from agency import timeutil
-from tests.support import demo_server
-from tests.web.test_browser import PASSWORD, SHOTS, _api, _login
+from tests.web.test_browser import PASSWORD, SHOTS, _api, _login, demo_office
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
 
 
@@ -33,10 +29,7 @@ def _shots() -> Path:
         return fallback
 
 
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("web-admin")) as url:
-        yield url
+office = demo_office("web-admin")
 
 
 def _next_workday_after(day: date) -> date:

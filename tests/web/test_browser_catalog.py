@@ -5,22 +5,15 @@ shows the change. Screenshots: catalog browser, route graph, diff preview (test-
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 
 from agency.catalog.yaml_format import load_demo_catalog
-from tests.support import demo_server
-from tests.web.test_browser import SHOTS, _login
+from tests.web.test_browser import SHOTS, _login, demo_office, foreign_requests
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
 
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("web-catalog")) as url:
-        yield url
+office = demo_office("web-catalog")
 
 
 def test_admin_imports_a_changed_catalog_after_reading_its_diff(office: str, browser: object,
@@ -29,8 +22,7 @@ def test_admin_imports_a_changed_catalog_after_reading_its_diff(office: str, bro
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
     page = context.new_page()
-    foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    foreign = foreign_requests(page, server)
     _login(page, server, "admin", "/app")
     page.goto(server + "/app/admin/catalog")
     permit = page.locator("tr[data-code=sgxk]")

@@ -18,18 +18,15 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from openpyxl import load_workbook
 
 from agency import timeutil
 from tests.agency.files.files_fixtures import png
-from tests.support import demo_server
-from tests.web.test_browser import SHOTS, _api, _login, _no_horizontal_overflow
+from tests.web.test_browser import SHOTS, _api, _login, _no_horizontal_overflow, demo_office, foreign_requests
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
 from tests.web.test_browser_office import _token
 
@@ -40,10 +37,7 @@ def pdf(text: str, size: int = 300) -> bytes:
     return b"%PDF-1.7\n" + text.encode() * size
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("web-clerk-day")) as url:
-        yield url
+server = demo_office("web-clerk-day")
 
 
 def _shot(page: Any, name: str) -> None:
@@ -84,8 +78,7 @@ def test_the_clerks_full_day_in_the_browser(server: str, browser: Any, tmp_path:
     enterprise = _api(server, "GET", "/api/enterprises?page_size=1", token=clerk_token)["items"][0]  # type: ignore[index]
     clerk = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = clerk.new_page()
-    foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    foreign = foreign_requests(page, server)
     _login(page, server, "clerk", "/app")
 
     # Search: the credit code finds the enterprise's projects; a project leads to its enterprise.

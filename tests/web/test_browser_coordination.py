@@ -4,19 +4,10 @@ department's officer finds the new problem in the inbox. Screenshots: coordinati
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.support import demo_server
-from tests.web.test_browser import SHOTS, _login, _no_horizontal_overflow
+from tests.web.test_browser import SHOTS, _login, _no_horizontal_overflow, demo_office, foreign_requests
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
 
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("web-coordination")) as url:
-        yield url
+office = demo_office("web-coordination")
 
 
 def test_a_leader_holds_a_meeting_from_the_dashboard_and_the_department_sees_its_new_problem(
@@ -25,8 +16,7 @@ def test_a_leader_holds_a_meeting_from_the_dashboard_and_the_department_sees_its
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
-    foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    foreign = foreign_requests(page, server)
     _login(page, server, "leader", "/app/dashboard")
     assert "厂区东侧3亩地块征收补偿未完成" in page.inner_text("#problems-h + ul")
     page.click("#problems-h + ul a")

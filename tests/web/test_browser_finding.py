@@ -6,29 +6,21 @@ project_edit.png, enterprises_phone.png (test-artifacts/screenshots/)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
-from tests.support import demo_server
-from tests.web.test_browser import SHOTS, _login, _no_horizontal_overflow
+from tests.web.test_browser import SHOTS, _login, _no_horizontal_overflow, demo_office, foreign_requests
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("web-finding")) as url:
-        yield url
+server = demo_office("web-finding")
 
 
 def test_clerk_finds_edits_and_exports_in_the_browser(server: str, browser: object) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900},  # type: ignore[attr-defined]
                             accept_downloads=True)
-    foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    foreign = foreign_requests(page, server)
     _login(page, server, "clerk", "/app")
     page.click("nav.mainnav >> text=企业")
     page.wait_for_url(server + "/app/enterprises")

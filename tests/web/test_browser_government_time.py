@@ -4,19 +4,10 @@ Screenshots: government-time.png (dashboard section), government-time-phone.png.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.support import demo_server
-from tests.web.test_browser import SHOTS, _login, _no_horizontal_overflow
+from tests.web.test_browser import SHOTS, _login, _no_horizontal_overflow, demo_office, foreign_requests
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
 
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("web-government-time")) as url:
-        yield url
+office = demo_office("web-government-time")
 
 
 def test_the_leader_reads_the_government_time_on_the_dashboard(office: str, browser: object) -> None:
@@ -24,8 +15,7 @@ def test_the_leader_reads_the_government_time_on_the_dashboard(office: str, brow
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
-    foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    foreign = foreign_requests(page, server)
     _login(page, server, "leader", "/app/dashboard")
     section = page.locator("#government-time-report")
     assert "政府审批用时" in section.inner_text()

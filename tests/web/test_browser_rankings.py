@@ -5,19 +5,10 @@ rectifications.png."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.support import demo_server
-from tests.web.test_browser import SHOTS, _login, _no_horizontal_overflow
+from tests.web.test_browser import SHOTS, _login, _no_horizontal_overflow, demo_office, foreign_requests
 from tests.web.test_browser import browser as browser  # the Chromium fixture, shared
 
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("web-rankings")) as url:
-        yield url
+office = demo_office("web-rankings")
 
 
 def test_the_leader_opens_the_ranking_its_spreadsheet_and_the_bulletin(office: str, browser: object) -> None:
@@ -25,8 +16,7 @@ def test_the_leader_opens_the_ranking_its_spreadsheet_and_the_bulletin(office: s
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
-    foreign: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    foreign = foreign_requests(page, server)
     _login(page, server, "leader", "/app/dashboard")
     page.click("a[href='/app/reports/rankings']")
     page.wait_for_selector("#ranking-windows")
