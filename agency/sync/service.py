@@ -27,6 +27,8 @@ from agency.approvals.schemas import ActionIn, Defect
 from agency.audit import service as audit
 from agency.db.paging import paginate
 from agency.errors import AgencyError, Conflict, Invalid, NotFound
+from agency.escalation.models import LEVEL_WORDS, Escalation
+from agency.supervision.rejudge import rejudge
 from agency.sync import batch as batching
 from agency.sync import decision_files
 from agency.sync.models import QUEUED, SyncRecord
@@ -300,6 +302,11 @@ async def apply(session: AsyncSession, actor: Actor, record_id: int, today: date
     row.handled_by = actor.username
     await _settle(session, await batching.Batch.load(session, [row.investment_code]), row, today,
                   correction=correction.strip() if correction else None)
+    if correction is not None and row.status == "applied" and row.approval_id is not None:
+        # The act now stands before later ones: a firing made on the history as it was may not hold.
+        said = f"管理员更正补录{row.source}系统记录 {row.record_id}（{correction.strip()}）后重新核算"
+        await rejudge(session, actor, Escalation.approval_id == row.approval_id,
+                      lambda e: f"{said}，{e.as_of.isoformat()} 不构成“{LEVEL_WORDS[e.level]}”，撤销该次预警")
     await audit.record(session, actor, "sync.correct" if correction else "sync.apply", "sync_record", row.id,
                        before=before, after={"status": row.status, "reason": row.reason}
                        | ({"correction": correction.strip()} if correction else {}))
