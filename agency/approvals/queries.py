@@ -11,6 +11,7 @@ from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from agency.access import Actor, Visibility, not_visible, visible
 from agency.accounts.models import User
@@ -18,7 +19,7 @@ from agency.approvals import decisions, intake, materials, notice_list
 from agency.approvals.clock import ClockEvent, ClockState
 from agency.approvals.clocks import events_of, read_clock
 from agency.approvals.materials import MaterialView
-from agency.approvals.models import Approval, ApprovalClock, ApprovalPrerequisite
+from agency.approvals.models import Approval, ApprovalClock, ApprovalPrerequisite, ClockEventRow
 from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
 from agency.approvals.urgency import LEVEL_ORDER as LEVEL_ORDER
 from agency.approvals.urgency import clocked_page, day_keys
@@ -64,6 +65,7 @@ class Head:
     handler: User | None
     route_definition: Any
     prerequisites: list[int]
+    events: list[ClockEvent]  # its clock events, in the order they were recorded
     acting: User | None = None  # the actor as a user, when asked for (he may become the handler)
     decision: DecisionFacts | None = None  # what a decision needs to know, when asked for
 
@@ -86,7 +88,7 @@ async def head(session: AsyncSession, actor: Actor, approval_id: int, *, with_ac
     prerequisites = (select(func.aggregate_strings(cast(ApprovalPrerequisite.prerequisite_id, String), ","))
                      .where(ApprovalPrerequisite.approval_id == Approval.id).scalar_subquery())
     query = (visible(Approval, actor).add_columns(Project, Department, Enterprise, User, Route.definition,
-                                                  prerequisites)
+                                                  prerequisites, _events_in_one_string())
              .join(Project, Project.id == Approval.project_id)
              .join(Department, Department.code == Approval.department_code)
              .join(Enterprise, Enterprise.id == Project.enterprise_id).join(Route, Route.id == Project.route_id)
@@ -102,13 +104,28 @@ async def head(session: AsyncSession, actor: Actor, approval_id: int, *, with_ac
         raise not_visible("审批事项")
     ids = sorted(int(i) for i in (row[6] or "").split(",") if i)
     facts = DecisionFacts(list(row[-2] or []), bool(row[-1])) if for_decision else None
-    return Head(row[0], row[1], row[2], row[3], row[4], row[5], ids, row[7] if with_actor else None, facts)
+    return Head(row[0], row[1], row[2], row[3], row[4], row[5], ids, _events_from_string(row[7]),
+                row[8] if with_actor else None, facts)
+
+
+def _events_in_one_string() -> ScalarSelect[str]:
+    """The approval's clock events as one string ("12:started:2026-12-01:0,13:paused:…"), so the head's one
+    statement carries them on either database (dates as ISO text: the engine sets DateStyle ISO)."""
+    e = ClockEventRow
+    text = (cast(e.id, String) + ":" + e.kind + ":" + cast(e.on, String) + ":"
+            + cast(func.coalesce(e.days, 0), String))
+    return select(func.aggregate_strings(text, ",")).where(e.approval_id == Approval.id).scalar_subquery()
+
+
+def _events_from_string(joined: str | None) -> list[ClockEvent]:
+    """Back into events, in the order they were recorded (ids: the aggregate's own order is not guaranteed)."""
+    parts = sorted((p.split(":") for p in (joined or "").split(",") if p), key=lambda p: int(p[0]))
+    return [ClockEvent(kind, date.fromisoformat(on), int(days)) for _, kind, on, days in parts]  # type: ignore[arg-type]
 
 
 async def approval_view(session: AsyncSession, actor: Actor, approval_id: int, today: date) -> ApprovalView:
     h = await head(session, actor, approval_id)
-    events = (await events_of(session, [h.approval.id])).get(h.approval.id, [])
-    clock = read_clock(h.approval, h.project, h.route_definition, events, await get_calendar(session), today)
+    clock = read_clock(h.approval, h.project, h.route_definition, h.events, await get_calendar(session), today)
     return await complete_view(session, h.approval, h.project, h.department, h.enterprise, h.handler,
                                h.prerequisites, clock)
 

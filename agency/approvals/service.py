@@ -32,7 +32,7 @@ from agency.approvals import (
     supplements,
 )
 from agency.approvals.clock import ClockEvent, ClockState
-from agency.approvals.clocks import events_of, read_clock
+from agency.approvals.clocks import read_clock
 from agency.approvals.materials import MaterialView
 from agency.approvals.models import Approval, ClockEventRow
 from agency.approvals.queries import Head, head
@@ -105,7 +105,7 @@ async def act(session: AsyncSession, actor: Actor, approval_id: int, data: Actio
     h = await head(session, actor, approval_id, with_actor=True, for_decision=data.action == "approve")
     await require_holder(session, actor, h.project)  # a site's clerk acts on his site's dossiers only
     approval = h.approval
-    events = (await events_of(session, [approval.id])).get(approval.id, [])
+    events = h.events
     step = Act(actor, data, approval, h.project, h.department, h.route_definition, events, today,
                source=approval.status, origin=origin, fees_assessed=h.decision is None or h.decision.fees_assessed)
     if bundled and data.action in ("submit", "resubmit"):
@@ -136,7 +136,7 @@ async def deem_accepted(session: AsyncSession, approval_id: int, today: date) ->
     approval = h.approval
     if approval.status != "submitted" or approval.submitted_on is None:
         raise Conflict("只有已报送待受理的事项才能视为受理（not awaiting intake）")
-    events = (await events_of(session, [approval.id])).get(approval.id, [])
+    events = h.events
     step = Act(SYSTEM, ActionIn(action="accept", version=approval.version), approval, h.project, h.department,
                h.route_definition, events, today, effective=approval.submitted_on, source=approval.status)
     approval.deemed = True
