@@ -8,11 +8,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from agency.approvals.models import Approval
+from agency.evaluations.models import Rectification
+from agency.obligations.models import Obligation
 from agency.projects.models import Project
-from tests.agency.approvals.flow import approved_with_commitment
+from tests.agency.approvals.flow import Dossier, approved_with_commitment
 from tests.agency.bundles.test_bundles_api import _send, upload_required
 from tests.support import Api, unique
 
@@ -29,14 +31,9 @@ async def _rows(api: Api, url: str, headers: dict[str, str], **params: Any) -> l
     return [(int(row["id"]), int(row["project_id"])) for row in body["items"]]
 
 
-@pytest.mark.today("2026-03-31")
-async def test_each_list_of_a_dossiers_rows_filters_by_the_site_holding_it(api: Api) -> None:
-    hall, east = unique("hall").lower(), unique("sub").lower()
-    for code, name, kind in ((hall, "河西镇便民服务大厅", "township_hall"), (east, "城东分中心", "sub_center")):
-        saved = await api.client.put(f"/api/sites/{code}", headers=api.admin_headers, json={"name": name, "kind": kind})
-        assert saved.status_code == 200, saved.text
-    # A dossier with one row in each list: a decision with an obligation (施工许可), a bad rating of it (its
-    # rectification and its return visit), a problem, a bundle sent to a department.
+async def dossier_with_a_row_in_each_list(api: Api) -> tuple[Dossier, dict[str, int]]:
+    """A dossier with one row in each list: a decision with an obligation (施工许可), a bad rating of it (its
+    rectification and its return visit), a problem, a bundle sent to a department; the ids by list."""
     d, sgxk = await approved_with_commitment(api)
     pid = int(d.project["id"])
     enterprise = await api.user_headers("enterprise", enterprise_id=d.enterprise_id)
@@ -55,6 +52,22 @@ async def test_each_list_of_a_dossiers_rows_filters_by_the_site_holding_it(api: 
     await upload_required(d, planned)
     sent = await _send(d, planned)
     assert sent.status_code == 201, sent.text
+    async with api.sessions() as session:
+        obligation = (await session.execute(select(Obligation.id).where(Obligation.project_id == pid))).scalar_one()
+        rectification = (await session.execute(select(Rectification.id).where(Rectification.project_id == pid))
+                         ).scalar_one()
+    return d, {"/api/bundles": int(sent.json()["id"]), "/api/problems": int(problem.json()["id"]),
+               "/api/obligations": obligation, "/api/rectifications": rectification, "/api/follow-ups": rectification}
+
+
+@pytest.mark.today("2026-03-31")
+async def test_each_list_of_a_dossiers_rows_filters_by_the_site_holding_it(api: Api) -> None:
+    hall, east = unique("hall").lower(), unique("sub").lower()
+    for code, name, kind in ((hall, "河西镇便民服务大厅", "township_hall"), (east, "城东分中心", "sub_center")):
+        saved = await api.client.put(f"/api/sites/{code}", headers=api.admin_headers, json={"name": name, "kind": kind})
+        assert saved.status_code == 200, saved.text
+    d, ids = await dossier_with_a_row_in_each_list(api)
+    pid = int(d.project["id"])
 
     leader = await api.user_headers("leader")
     # Opened by a clerk of no site, the dossier is the center's: the hall's lists hold nothing yet.
@@ -63,7 +76,7 @@ async def test_each_list_of_a_dossiers_rows_filters_by_the_site_holding_it(api: 
     await api.execute(update(Project).where(Project.id == pid).values(site_code=hall))
     for url in LISTS:
         held = await _rows(api, url, leader, site_code=hall)
-        assert len(held) == 1 and held[0][1] == pid, (url, held)
+        assert held == [(ids[url], pid)], (url, held)
         assert await _rows(api, url, leader, site_code=east) == [], url
         unknown = await api.client.get(url, headers=leader, params={"site_code": "nowhere"})
         assert unknown.status_code == 422, (url, unknown.text)
