@@ -94,8 +94,10 @@ async def test_each_list_of_a_dossiers_rows_filters_by_the_site_holding_it(api: 
 async def test_the_older_lists_refuse_an_unknown_site_by_name_too(api: Api) -> None:
     leader = await api.user_headers("leader")
     for url in OLDER_LISTS:
-        unknown = await api.client.get(url, headers=leader, params={"site_code": "nowhere"})
-        assert unknown.status_code == 422, (url, unknown.text)
-        assert unknown.json()["extra"][0]["field"] == "site_code", url
-        exported = await api.client.get(url, headers=leader, params={"site_code": "nowhere", "format": "xlsx"})
-        assert exported.status_code in (400, 422), url  # the lists without an export refuse the format
+        for params in ({"site_code": "nowhere"}, {"site_code": "nowhere", "format": "xlsx"}):
+            unknown = await api.client.get(url, headers=leader, params=params)
+            assert unknown.status_code == 422, (url, params, unknown.text)
+            assert unknown.json()["extra"][0]["field"] == "site_code", url
+    report = await api.client.get("/api/reports/fees", headers=api.admin_headers, params={
+        "from": "2026-01-01", "to": "2026-12-31", "site_code": "nowhere"})
+    assert report.status_code == 422 and report.json()["extra"][0]["field"] == "site_code", report.text
