@@ -23,7 +23,6 @@ from agency.dossiers.schemas import ProjectIn
 from agency.enterprises import service as enterprises
 from agency.enterprises.schemas import EnterpriseIn
 from agency.errors import AgencyError, NotFound
-from agency.projects.handover import worked_at
 from agency.sites import service as sites
 from agency.spreadsheets import xlsx_response
 from agency.timeutil import today_local
@@ -109,7 +108,7 @@ async def worklist_xlsx(actor: NamedDependency[Actor], db: NamedDependency[Async
     view = workviews.CLERK_VIEWS[work or "urgent"]
     return xlsx_response(await approval_exports.worklist_workbook(
         db, actor, department_code=None, status=view.status, level=view.level, project_id=None, today=today,
-        supplement=view.supplement, site_code=wsite or worked_at(actor)),
+        supplement=view.supplement, site_code=workviews.worklist_site(actor, wsite or None)),
         f"{view.name.replace(' / ', '')}_{today.isoformat()}.xlsx", f"worklist_{today.isoformat()}.xlsx")
 
 
