@@ -37,12 +37,12 @@ async def pdf_copy(session: AsyncSession, actor: Actor, papers: Papers, document
     await files.record_download(session, actor, row)
     stem = row.original_name.rsplit(".", 1)[0] if "." in row.original_name else row.original_name
     if row.content_type == PDF:
-        return await _read(papers.store, row), f"{stem}.pdf"
+        return await stored_bytes(papers.store, row), f"{stem}.pdf"
     # One sealed copy however many ask at once: the second waits for the first's commit, then reads its copy.
     document = (await session.execute(select(Document).where(Document.id == document_id).with_for_update()
                                       .execution_options(populate_existing=True))).scalar_one()
     if document.pdf_file_id is not None:
-        return await _read(papers.store, await session.get_one(StoredFile, document.pdf_file_id)), f"{stem}.pdf"
+        return await stored_bytes(papers.store, await session.get_one(StoredFile, document.pdf_file_id)), f"{stem}.pdf"
     return await _sealed_copy(session, actor, papers, document, row, f"{stem}.pdf"), f"{stem}.pdf"
 
 
@@ -61,7 +61,7 @@ async def _sealed_copy(session: AsyncSession, actor: Actor, papers: Papers, docu
         raise ServiceUnavailable("电子印章暂不可用，PDF 版本未生成，请稍后重试或下载 Word 版本（no seal keeper）")
     issuer = await issuer_of(session, papers, document)
     await sealing.seal_available(keeper, issuer)
-    docx = await _read(papers.store, docx_row)
+    docx = await stored_bytes(papers.store, docx_row)
     source = await asyncio.to_thread(verification.as_pdf_source, docx, issuer=issuer.name,
                                      sealed_by=keeper.seal_owner(issuer))
     sealed, certificate = await sealing.sealed_now(keeper, await pdf_of(source), issuer, document.doc_number)
@@ -78,7 +78,8 @@ async def _sealed_copy(session: AsyncSession, actor: Actor, papers: Papers, docu
     return sealed
 
 
-async def _read(store: storage.BlobStore, row: StoredFile) -> bytes:
+async def stored_bytes(store: storage.BlobStore, row: StoredFile) -> bytes:
+    """A stored paper's bytes; 404 if the object went missing, 503 if storage is down."""
     try:
         reader = await store.open(row.storage_key)
         async with reader:

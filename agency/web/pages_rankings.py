@@ -83,12 +83,13 @@ async def bulletin_page(request: Request[Any, Any, Any], actor: NamedDependency[
 @get(["/app/reports/rankings/bulletin.docx", "/app/reports/rankings/bulletin.pdf"])
 async def bulletin_paper(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
                          db: NamedDependency[AsyncSession], month: Month = None) -> Response[bytes]:
-    """The 通报 as the center's paper from its template (ranking_bulletin): DOCX to edit, or PDF."""
+    """The 通报 as the center's recorded paper from its template (ranking_bulletin), with its number and
+    verification code: the DOCX (以 PDF 版本为准), or its sealed PDF."""
     actor.require(Role.LEADER, Role.ADMIN)
     output = request.url.path.rsplit(".", 1)[1]
     chosen = (month or "").strip() or last_full_month(today_local())
     result = await _result(request, actor, db, chosen)
-    data, filename = await bulletin.ranking_bulletin(db, papers_of(request.app.state, request), result,
+    data, filename = await bulletin.ranking_bulletin(db, actor, papers_of(request.app.state, request), result,
                                                      today_local(), output)
     return Response(data, media_type=PAPER_TYPES[output], headers={
         "Content-Disposition": storage.content_disposition(filename, "attachment")})
