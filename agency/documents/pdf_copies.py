@@ -30,13 +30,16 @@ from documents import verification
 async def pdf_copy(session: AsyncSession, actor: Actor, papers: Papers, document_id: int) -> tuple[bytes, str]:
     """The PDF bytes and file name of a paper; 404 for one the actor may not read (the file's own rule: an
     enterprise reads the papers issued to it, not the internal ones)."""
-    file_id = (await session.execute(select(Document.file_id).where(Document.id == document_id))).scalar_one_or_none()
-    if file_id is None:
+    found = (await session.execute(select(Document.file_id, Document.status).where(Document.id == document_id))).first()
+    if found is None:
         raise not_visible("文书")
-    row = await files.visible_file(session, actor, file_id)
+    row = await files.visible_file(session, actor, found.file_id)
     await files.record_download(session, actor, row)
     stem = row.original_name.rsplit(".", 1)[0] if "." in row.original_name else row.original_name
     if row.content_type == PDF:
+        if found.status != "ready":  # an act's PDF paper the seal job has not sealed yet: never served unsealed here
+            raise ServiceUnavailable("该文书的 PDF 正在加盖电子印章，请稍后再试（paper not sealed yet）",
+                                     headers={"Retry-After": "30"})
         return await stored_bytes(papers.store, row), f"{stem}.pdf"
     # One sealed copy however many ask at once: the second waits for the first's commit, then reads its copy.
     document = (await session.execute(select(Document).where(Document.id == document_id).with_for_update()

@@ -24,7 +24,7 @@ from tests.agency.documents.test_verification_api import (
     pdf_text,
     require_pdf,
 )
-from tests.support import Api
+from tests.support import Api, FreshApi
 
 
 async def test_the_pdf_of_an_act_paper_is_sealed_kept_and_verifiable(api: Api, tmp_path: Path) -> None:
@@ -103,3 +103,22 @@ async def test_a_seal_that_fails_for_a_pdf_copy_is_a_503_and_nothing_is_kept(
     later = await api.client.get(f"/api/documents/{notice['id']}/pdf", headers=d.clerk)  # the signer is back
     assert later.status_code == 200
     assert (await check(api, notice["verification_code"], later.content))["signature_valid"] is True
+
+
+async def test_an_act_pdf_not_sealed_yet_is_not_served_as_pdf(
+        backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_pdf()
+    async with FreshApi(backend, tmp_path, AGENCY_ACT_PAPERS="pdf") as api:
+        d = await open_dossier(api)
+
+        def refuse(*args: object, **kwargs: object) -> bytes:
+            raise seal.SealError("signing service down")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(seal.PadesSigner, "sign", refuse)
+            xmba = await _supplement_requested(d)
+        notice = await _act_paper(d, "one_time_notice", xmba)
+        assert notice["status"] == "failed"
+        waiting = await api.client.get(f"/api/documents/{notice['id']}/pdf", headers=d.clerk)
+        assert waiting.status_code == 503 and "正在加盖电子印章" in waiting.json()["detail"]
+        assert waiting.headers["retry-after"] == "30"
