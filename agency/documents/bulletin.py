@@ -86,9 +86,7 @@ async def _issued(session: AsyncSession, actor: Actor, papers: Papers, result: d
     """The month's standing 通报, or a new one when there is none or the ranking has changed since."""
     month = int(result["month"].replace("-", ""))
     context = context_of(result, papers.settings, today)
-    standing = (await session.execute(select(Document).where(
-        Document.template_code == TEMPLATE, Document.subject_type == SUBJECT, Document.subject_id == month,
-        Document.revoked_at.is_(None)).order_by(Document.id.desc()).limit(1))).scalar_one_or_none()
+    standing = await standing_bulletin(session, actor, result["month"])
     as_stored = msgspec.json.decode(msgspec.json.encode(context))  # lists, not tuples, as the JSON column holds
     if standing is not None and _reported(standing.context) == _reported(as_stored):
         return standing
@@ -99,6 +97,15 @@ async def _issued(session: AsyncSession, actor: Actor, papers: Papers, result: d
     document.subject_type, document.subject_id = SUBJECT, month
     await session.flush()
     return document
+
+
+async def standing_bulletin(session: AsyncSession, actor: Actor, month: str) -> Document | None:
+    """The month's (``2026-08``) 通报 that stands, if one was issued: its number and code for the rankings page."""
+    actor.require(Role.LEADER, Role.ADMIN)
+    return (await session.execute(select(Document).where(
+        Document.template_code == TEMPLATE, Document.subject_type == SUBJECT,
+        Document.subject_id == int(month.replace("-", "")), Document.revoked_at.is_(None))
+        .order_by(Document.id.desc()).limit(1))).scalar_one_or_none()
 
 
 def _reported(context: dict[str, Any]) -> dict[str, Any]:

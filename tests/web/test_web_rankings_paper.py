@@ -57,10 +57,19 @@ async def test_the_bulletin_is_a_numbered_paper_with_its_code_on_docx_and_sealed
         assert (await api.client.get(f"/api/files/{file_id}", headers=clerk_headers)).status_code == 404
     assert (await (await _browser(api, clerk_headers)).get(url.format("docx"))).status_code == 403
 
+    # The rankings page names the standing 通报; the administrator alone gets the revoke form.
+    ranking = (await leader.get("/app/reports/rankings?month=2026-01")).text
+    form = f'action="/app/reports/rankings/bulletin/{paper.id}/revoke?month=2026-01"'
+    assert f'href="/verify/{code}"' in ranking and paper.doc_number in ranking and form not in ranking
+    admin = await _browser(api, api.admin_headers)
+    assert form in (await admin.get("/app/reports/rankings?month=2026-01")).text
+    denied = await leader.post(f"/app/reports/rankings/bulletin/{paper.id}/revoke?month=2026-01",
+                               {"reason": "数据有误"}, page="/app/reports/rankings?month=2026-01")
+    assert denied.status_code == 403
     # Revoked, the next request issues a new paper with a new number and code; the old code says 已撤销.
-    revoked = await api.client.post(f"/api/documents/{paper.id}/revoke", headers=api.admin_headers,
-                                    json={"reason": "数据有误，重新通报"})
-    assert revoked.status_code == 200, revoked.text
+    revoked = await admin.post(f"/app/reports/rankings/bulletin/{paper.id}/revoke?month=2026-01",
+                               {"reason": "数据有误，重新通报"}, page="/app/reports/rankings?month=2026-01")
+    assert revoked.status_code == 303 and "ok=" in revoked.headers["location"], revoked.text[:300]
     again = CODE.search(docx_text((await leader.get(url.format("docx"))).content))
     assert again and again.group(1) != code
     assert (await api.client.get(f"/api/verify/{code}")).json()["status"] == "revoked"
