@@ -214,8 +214,8 @@ class BundleController(Controller):
         enterprise = await db.get_one(Enterprise, project.enterprise_id)
         approvals = {a.id: a for a in (await db.execute(select(Approval).where(
             Approval.project_id == project.id))).scalars()}
-        documents = {d.file_id: d for d in (await db.execute(select(Document).where(
-            Document.project_id == project.id))).scalars()}
+        documents = {file_id: d for d in (await db.execute(select(Document).where(
+            Document.project_id == project.id))).scalars() for file_id in (d.file_id, d.pdf_file_id) if file_id}
         files = (await db.execute(select(StoredFile).where(StoredFile.project_id == project.id)
                                   .order_by(StoredFile.id))).scalars().all()
         events = (await db.execute(select(AuditEvent).where(AuditEvent.project_id == project.id)

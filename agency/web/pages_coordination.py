@@ -64,8 +64,8 @@ async def coordination_page(request: Request[Any, Any, Any], project_id: FromPat
                                   .order_by(Approval.id))).all()
     # The minutes papers the reader may open (a department only those sent to it).
     minutes_ids = [m.minutes_document_id for m in found if m.minutes_document_id is not None]
-    minutes = {doc_id: (number, file_id) for doc_id, number, file_id in (await db.execute(
-        select(Document.id, Document.doc_number, Document.file_id).where(
+    minutes = {doc_id: (number, file_id, fmt) for doc_id, number, file_id, fmt in (await db.execute(
+        select(Document.id, Document.doc_number, Document.file_id, Document.format).where(
             Document.id.in_(minutes_ids or [0]), Document.file_id.in_(
                 visible(StoredFile, actor).with_only_columns(StoredFile.id))))).all()}
     q = request.query_params
