@@ -21,6 +21,7 @@ from agency.approvals.models import Approval
 from agency.approvals.rules import OPEN_STATES
 from agency.calendar.models import WorkdayOrdinal
 from agency.calendar.service import get_calendar
+from agency.calendar.workdays import WorkCalendar
 from agency.catalog.format_model import STAGE_NAMES
 from agency.catalog.models import Route
 from agency.coordination import government, stages
@@ -112,20 +113,34 @@ async def _stage_messages(session: AsyncSession) -> list[outbox.Message]:
 STAGE_RULE = "stage_overdue"
 
 
-async def stage_firings(session: AsyncSession, as_of: date, now: datetime) -> Select[Any] | None:
+# Projects read at a time (their approvals and events in memory), and firing rows per statement (15 bound
+# values each: PostgreSQL takes at most 32,767 in one statement).
+STAGE_BATCH = 1000
+ROWS_PER_STATEMENT = 2000
+
+
+async def stage_firings(session: AsyncSession, as_of: date, now: datetime) -> list[Select[Any]]:
     """A stage past its limit (subject ``stage``: the project, one occasion per stage), to its lead department:
     red, and 督办 (l3) as well three working days past it. Computed as the project page shows it
     (agency/coordination/stages.py) for every project with items under way, in a fixed number of queries."""
     running = select(Approval.project_id).where(Approval.status.in_(OPEN_STATES)).distinct()
-    projects = (await session.execute(select(Project).where(Project.id.in_(running)))).scalars().all()
-    if not projects:
-        return None
-    ids = [p.id for p in projects]
-    routes = {r.id: r for r in (await session.execute(select(Route).where(
-        Route.id.in_({p.route_id for p in projects})))).scalars()}
+    all_ids = list((await session.execute(select(Project.id).where(Project.id.in_(running))
+                                          .order_by(Project.id))).scalars())
+    routes = {r.id: r for r in (await session.execute(select(Route))).scalars()}
+    calendar = await get_calendar(session)
+    found: list[Select[Any]] = []
+    for start in range(0, len(all_ids), STAGE_BATCH):
+        found += await _stage_rows(session, all_ids[start:start + STAGE_BATCH], routes, calendar, as_of, now)
+    return [union_all(*found[i:i + ROWS_PER_STATEMENT])  # type: ignore[misc]
+            for i in range(0, len(found), ROWS_PER_STATEMENT)]
+
+
+async def _stage_rows(session: AsyncSession, ids: list[int], routes: dict[int, Route], calendar: WorkCalendar,
+                      as_of: date, now: datetime) -> list[Select[Any]]:
+    """The firing rows of one batch of projects."""
+    projects = (await session.execute(select(Project).where(Project.id.in_(ids)))).scalars().all()
     approvals, events = await government.approvals_and_events_of(session, ids)
     pauses = await government.mandate_pauses_of(session, ids)
-    calendar = await get_calendar(session)
     found: list[Select[Any]] = []
     for project in projects:
         declared = stages.declared_stages(routes.get(project.route_id))
@@ -140,4 +155,4 @@ async def stage_firings(session: AsyncSession, as_of: date, now: datetime) -> Se
                     literal(project.id), literal(stage.lead_department_code), literal(STAGE_RULE), literal(level),
                     literal(None, Date), literal(stage.used_workdays - stage.limit_workdays), literal(as_of, Date),
                     literal(now), literal("open"), literal(False), literal(False)))
-    return union_all(*found) if found else None  # type: ignore[return-value]
+    return found

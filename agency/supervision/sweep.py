@@ -27,6 +27,7 @@ from agency.approvals.clocks import events_of, read_clock, route_definitions, th
 from agency.approvals.models import Approval
 from agency.calendar.models import WorkdayOrdinal
 from agency.calendar.service import get_calendar
+from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Route
 from agency.coordination import deadlines as problems
 from agency.errors import Conflict
@@ -135,12 +136,8 @@ async def sweep(session: AsyncSession, as_of: date) -> SweepResult:
     statements += [_insert(session, deadlines.deferrals(as_of, now)),
                    _insert(session, deadlines.verifications(as_of, now)),
                    _insert(session, problems.firings(as_of, now))]
-    computed = await _computed_firings(session, as_of, now)
-    if computed:
-        statements.append(_insert(session, computed))
-    stages_past = await problems.stage_firings(session, as_of, now)
-    if stages_past is not None:
-        statements.append(_insert(session, stages_past))
+    statements += [_insert(session, rows) for rows in await _computed_firings(session, as_of, now)]
+    statements += [_insert(session, rows) for rows in await problems.stage_firings(session, as_of, now)]
     for statement in statements:
         for escalation_id, level in (await session.execute(statement)).all():
             result.new_ids.append(escalation_id)
@@ -154,17 +151,25 @@ async def sweep(session: AsyncSession, as_of: date) -> SweepResult:
     return result
 
 
-async def _computed_firings(session: AsyncSession, as_of: date, now: datetime) -> Select[Any] | None:
+async def _computed_firings(session: AsyncSession, as_of: date, now: datetime) -> list[Select[Any]]:
     """The firings of the running clocks SQL cannot read exactly today (a calendar change not yet recomputed,
-    an unreadable sequence), from the pure function: the same levels the SQL of ``_firings`` would give."""
+    an unreadable sequence), from the pure function: the same levels the SQL of ``_firings`` would give. In
+    batches (after a calendar change they can be most of the book), as statements of a bounded size."""
     ids = list((await session.execute(inexact_running(as_of))).scalars())
-    if not ids:
-        return None
+    calendar = await get_calendar(session)
+    found: list[Select[Any]] = []
+    for start in range(0, len(ids), problems.STAGE_BATCH):
+        found += await _computed_rows(session, ids[start:start + problems.STAGE_BATCH], calendar, as_of, now)
+    return [union_all(*found[i:i + problems.ROWS_PER_STATEMENT])  # type: ignore[misc]
+            for i in range(0, len(found), problems.ROWS_PER_STATEMENT)]
+
+
+async def _computed_rows(session: AsyncSession, ids: list[int], calendar: WorkCalendar, as_of: date,
+                         now: datetime) -> list[Select[Any]]:
     rows = (await session.execute(select(Approval, Project).join(Project, Project.id == Approval.project_id)
                                   .where(Approval.id.in_(ids)))).all()
     events = await events_of(session, ids)
     routes = await route_definitions(session, {project.route_id for _, project in rows})
-    calendar = await get_calendar(session)
     found: list[Select[Any]] = []
     for approval, project in rows:
         try:
@@ -183,4 +188,4 @@ async def _computed_firings(session: AsyncSession, as_of: date, now: datetime) -
                                 literal(level), literal(clock.due_on, Date), literal(max(0, clock.overdue_workdays)),
                                 literal(as_of, Date), literal(now), literal("open"), literal(False),
                                 literal(clock.provisional)))
-    return union_all(*found) if found else None  # type: ignore[return-value]
+    return found

@@ -58,3 +58,26 @@ async def test_a_stage_shows_its_days_against_its_limit_and_escalates_to_its_lea
     stage_firings = [(e["subject_type"], e["occasion"], e["level"], e["department_code"], e["overdue_workdays"])
                      for e in fired["items"] if e["rule"] == "stage_overdue"]
     assert stage_firings == [("stage", "land_planning", "red", "zrzy", 1)]
+
+
+@pytest.mark.today("2026-12-03")
+async def test_the_sweep_reads_the_projects_in_batches_and_fires_in_statements_of_a_bounded_size(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A book of tens of thousands of running dossiers is read a batch of projects at a time and fired in
+    statements PostgreSQL can take (at most 32,767 bound values): here one project a batch and one firing a
+    statement, so that three dossiers go through three batches and three statements and each still fires."""
+    from agency.coordination import deadlines
+
+    monkeypatch.setattr(deadlines, "STAGE_BATCH", 1)
+    monkeypatch.setattr(deadlines, "ROWS_PER_STATEMENT", 1)
+    dossiers = [await open_dossier(api) for _ in range(3)]
+    for d in dossiers:
+        await _land_stage_under_way(d)
+    response = await api.client.post("/api/escalations/sweep", headers=api.admin_headers,
+                                     json={"as_of": "2026-12-01"})
+    assert response.status_code == 200, response.text
+    for d in dossiers:
+        fired = (await api.client.get("/api/escalations", headers=api.admin_headers,
+                                      params={"project_id": d.project["id"]})).json()
+        assert [(e["occasion"], e["level"]) for e in fired["items"] if e["rule"] == "stage_overdue"] == [
+            ("land_planning", "red")], d.project["code"]
