@@ -15,8 +15,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -29,6 +27,7 @@ from agency.approvals.urgency import sort_key
 from agency.calendar.service import calendar_and_revision
 from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Route
+from agency.db import upsert
 from agency.projects.models import Project
 
 COLUMNS = ("approval_id", "project_id", "department_code", "status", "route_id", "green", "readable", "state", "unit",
@@ -91,12 +90,11 @@ _upserts: dict[str, Any] = {}
 
 
 def _upsert(dialect: str) -> Any:
-    """One INSERT … ON CONFLICT DO UPDATE per dialect, built once: SQLAlchemy does not cache the dialects'
-    upsert constructs, and compiling one costs more than running it for one row."""
+    """One INSERT … ON CONFLICT DO UPDATE per dialect, built once, and compiled once (agency.db.upsert: compiling
+    one costs more than running it for one row)."""
     statement = _upserts.get(dialect)
     if statement is None:
-        make = pg_insert if dialect == "postgresql" else sqlite_insert
-        base = make(ApprovalClock)
+        base = upsert.insert_for(dialect, ApprovalClock)
         statement = base.on_conflict_do_update(index_elements=[ApprovalClock.approval_id],
                                                set_={name: base.excluded[name] for name in COLUMNS[1:]})
         _upserts[dialect] = statement

@@ -22,6 +22,7 @@ from agency import timeutil
 from agency.access import Actor, Role
 from agency.approvals import service as approvals
 from agency.approvals.models import Approval
+from agency.approvals.queries import Head, head
 from agency.approvals.rules import RULES, STATUS_NAMES
 from agency.approvals.schemas import ActionIn, Defect
 from agency.audit import service as audit
@@ -128,6 +129,7 @@ async def _apply_chunk(session: AsyncSession, batch: batching.Batch, received: l
     record is: the one that fails is then queued with its reason and the others apply."""
     before = [(r.status, r.reason, r.approval_id, r.handled_at) for r in received]
     pending, stored_waiting = _pending(session), set(batch.stored_waiting)
+    batch.heads.clear()
     try:
         async with session.begin_nested():
             for row in part:
@@ -135,6 +137,8 @@ async def _apply_chunk(session: AsyncSession, batch: batching.Batch, received: l
         return
     except AgencyError:
         _forget_since(session, pending)
+    finally:
+        batch.heads.clear()
     batch.stored_waiting = stored_waiting
     for row, (status, reason, approval_id, handled_at) in zip(received, before, strict=True):
         row.status, row.reason, row.approval_id, row.handled_at = status, reason, approval_id, handled_at
@@ -200,7 +204,7 @@ async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, to
             batch.waits(row)
         return
     if not guarded:  # inside a chunk's savepoint (receive): a failure undoes the chunk, which is then redone
-        await _act(session, row, approval, today, None)
+        await _act(session, row, approval, today, None, batch.heads)
         row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
         return
     pending = _pending(session)
@@ -221,16 +225,23 @@ async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, to
 
 
 async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today: date,
-               correction: str | None) -> None:
+               correction: str | None, heads: dict[int, Head] | None = None) -> None:
     """The department's act the record reports (a planned approval prepared first: the provincial system
-    declared it straight away), with its decision document."""
+    declared it straight away), with its decision document. ``heads``: the approvals' heads read earlier in
+    this savepoint (every record's actor has the integration role and the approval's department, so what the
+    head's visibility check let through for one record it lets through for the next), kept for the next."""
     actor, origin, version = _actor_of(row, approval.department_code), _origin(row, correction), approval.version
+    known = None
+    if heads is not None:
+        known = heads.get(approval.id) or await head(session, actor, approval.id, with_actor=True)
+        heads[approval.id] = known
     if ACTIONS[row.act] == "submit" and approval.status == "planned":
         prepared = await approvals.act(session, actor, approval.id, ActionIn(
-            action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
+            action="prepare", version=version, effective_on=row.effective_on), today, origin=origin, known=known)
         version = prepared.approval.version
     file_ids = await decision_files.attach(session, approval.id, row.payload.get("decision_file") or {})
-    await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today, origin=origin)
+    await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today, origin=origin,
+                        known=known)
 
 
 def _pending(session: AsyncSession) -> dict[str, int]:
