@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agency import timeutil
 from agency.access import Actor, Role
 from agency.approvals import service as approvals
+from agency.approvals.clock import ClockEvent
 from agency.approvals.models import Approval
 from agency.approvals.queries import Head, head
 from agency.approvals.rules import RULES, STATUS_NAMES
@@ -225,23 +226,26 @@ async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, to
 
 
 async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today: date,
-               correction: str | None, heads: dict[int, Head] | None = None) -> None:
+               correction: str | None, heads: dict[int, tuple[Head, list[ClockEvent] | None]] | None = None) -> None:
     """The department's act the record reports (a planned approval prepared first: the provincial system
-    declared it straight away), with its decision document. ``heads``: the approvals' heads read earlier in
-    this savepoint (every record's actor has the integration role and the approval's department, so what the
-    head's visibility check let through for one record it lets through for the next), kept for the next."""
+    declared it straight away), with its decision document. ``heads``: the approvals' heads and clock events
+    as the acts of this savepoint left them (every record's actor has the integration role and the approval's
+    department, so what the head's visibility check let through for one record it lets through for the next),
+    kept for the next."""
     actor, origin, version = _actor_of(row, approval.department_code), _origin(row, correction), approval.version
-    known = None
+    known, events = None, None
     if heads is not None:
-        known = heads.get(approval.id) or await head(session, actor, approval.id, with_actor=True)
-        heads[approval.id] = known
+        known, events = heads.get(approval.id) or (await head(session, actor, approval.id, with_actor=True), None)
     if ACTIONS[row.act] == "submit" and approval.status == "planned":
         prepared = await approvals.act(session, actor, approval.id, ActionIn(
-            action="prepare", version=version, effective_on=row.effective_on), today, origin=origin, known=known)
-        version = prepared.approval.version
+            action="prepare", version=version, effective_on=row.effective_on), today, origin=origin, known=known,
+            known_events=events)
+        version, events = prepared.approval.version, prepared.events
     file_ids = await decision_files.attach(session, approval.id, row.payload.get("decision_file") or {})
-    await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today, origin=origin,
-                        known=known)
+    acted = await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today,
+                                origin=origin, known=known, known_events=events)
+    if heads is not None and known is not None:
+        heads[approval.id] = (known, list(acted.events))
 
 
 def _pending(session: AsyncSession) -> dict[str, int]:
