@@ -101,8 +101,41 @@ def _upsert(dialect: str) -> Any:
     return statement
 
 
+_DEFERRED = "clock_rows_deferred"
+
+
+def defer(session: AsyncSession) -> None:
+    """Until ``write_deferred``, ``store`` keeps the rows in the session instead of writing each: a caller that
+    acts many times in a row (agency.sync, a chunk of records, several of one approval) writes each approval's
+    last row once, the rows of a kind in one statement. Nothing in the acts reads the rows; a list, so that a
+    rolled-back savepoint's rows go with it (agency.sync.service._forget_since)."""
+    session.info.setdefault(_DEFERRED, [])
+
+
+async def write_deferred(session: AsyncSession) -> None:
+    """Writes what ``store`` kept since ``defer`` (each approval's last row), and stops keeping."""
+    last: dict[int, dict[str, Any] | None] = dict(session.info.pop(_DEFERRED, None) or [])
+    removed = sorted(i for i, values in last.items() if values is None)
+    for start in range(0, len(removed), _BATCH):
+        await session.execute(delete(ApprovalClock).where(ApprovalClock.approval_id.in_(removed[start:start + _BATCH])))
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in last.values():
+        if values is not None:
+            by_columns.setdefault(tuple(sorted(values)), []).append(values)
+    for rows in by_columns.values():
+        await session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+def stop_deferring(session: AsyncSession) -> None:
+    """Forgets what ``store`` kept (the caller's transaction failed)."""
+    session.info.pop(_DEFERRED, None)
+
+
 async def store(session: AsyncSession, approval_id: int, values: dict[str, Any] | None) -> None:
-    """Writes (or, for ``None``, removes) the row of one approval: one statement."""
+    """Writes (or, for ``None``, removes) the row of one approval: one statement (or keeps it: ``defer``)."""
+    if (deferred := session.info.get(_DEFERRED)) is not None:
+        deferred.append((approval_id, values))
+        return
     if values is None:
         await session.execute(delete(ApprovalClock).where(ApprovalClock.approval_id == approval_id))
     else:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
 from agency.access import Actor, Role
+from agency.approvals import clock_rows
 from agency.approvals import service as approvals
 from agency.approvals.clock import ClockEvent
 from agency.approvals.models import Approval
@@ -88,7 +89,12 @@ async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordI
                          received_at=timeutil.now())
         received.append(row)
     for start in range(0, len(received), CHUNK):
-        await _apply_chunk(session, batch, received[:start + CHUNK], received[start:start + CHUNK], today)
+        clock_rows.defer(session)  # a chunk writes each approval's clock row once, at its end
+        try:
+            await _apply_chunk(session, batch, received[:start + CHUNK], received[start:start + CHUNK], today)
+            await clock_rows.write_deferred(session)
+        finally:
+            clock_rows.stop_deferring(session)
     session.add_all(received)
     await session.flush()
     # Counted at the end: a record that waited for a later one of the same batch was applied with it.
