@@ -257,12 +257,12 @@ def _project_of(session: Session, obj: Any) -> int | None:
     approvals = _mapped_class("approvals")
     found: Any = None if approvals is None or approval_id is None else session.identity_map.get(
         identity_key(approvals, approval_id))
-    return None if found is None else found.project_id  # type: ignore[no-any-return]
+    return None if found is None else int(found.project_id)
 
 
 @functools.cache
 def _mapped_class(table: str) -> type | None:
-    return next((m.class_ for m in Base.registry.mappers if m.local_table.name == table), None)
+    return next((m.class_ for m in Base.registry.mappers if getattr(m.local_table, "name", None) == table), None)
 
 
 def _shown_change(obj: Any, table: str) -> bool:

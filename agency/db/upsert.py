@@ -45,14 +45,14 @@ class _SqliteDoUpdate(sqlite.OnConflictDoUpdate):
     inherit_cache = True
 
 
-def _keyed(statement: Any, clause: type, fallback: Any) -> Any:
+def _keyed(statement: Any, clause: type[Any], fallback: Any) -> Any:
     """``statement`` (a copy made by the dialect's own method) with its ON CONFLICT clause made keyable; or the
     dialect's uncached statement, if a SET value is not an SQL expression (it would have no cache key)."""
     original = statement._post_values_clause
     values = getattr(original, "update_values_to_set", [])
     if not all(isinstance(value, ClauseElement) for _, value in values):
         return fallback
-    keyed = clause.__new__(clause)
+    keyed = object.__new__(clause)
     keyed.__dict__.update(original.__dict__)
     statement._post_values_clause = keyed
     return statement

@@ -91,7 +91,8 @@ async def run(dossiers: int, profile: str | None = None) -> dict[str, float]:
                     profiler.dump_stats(profile)
         assert outcome.applied == len(records), outcome.queued[:3]
         return {"records": len(records), "seconds": elapsed, "per_second": len(records) / elapsed,
-                "statements": counted["statements"] / len(records), "sql_seconds": counted["sql_seconds"], "cpu_seconds": cpu}
+                "statements": counted["statements"] / len(records), "sql_seconds": counted["sql_seconds"],
+                "cpu_seconds": cpu}
 
 
 def main() -> None:
