@@ -159,7 +159,7 @@ class ApprovalController(Controller):
         acted = await service.act(db, actor, approval_id, data, today_local())
         return approval_out(await queries.complete_view(db, acted.approval, acted.project, acted.department,
                                                         acted.enterprise, acted.handler, acted.prerequisites,
-                                                        acted.clock, acted.materials), actor)
+                                                        acted.clock, acted.materials, acted.scans), actor)
 
     @post("/{approval_id:int}/handler", status_code=200)
     async def reassign(self, approval_id: FromPath[int], data: JSONBody[HandlerIn], actor: NamedDependency[Actor],

@@ -11,6 +11,7 @@ from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from agency.access import Actor, Visibility, not_visible, visible
 from agency.accounts.models import User
@@ -18,16 +19,17 @@ from agency.approvals import decisions, intake, materials, notice_list
 from agency.approvals.clock import ClockEvent, ClockState
 from agency.approvals.clocks import events_of, read_clock
 from agency.approvals.materials import MaterialView
-from agency.approvals.models import Approval, ApprovalClock, ApprovalPrerequisite
+from agency.approvals.models import Approval, ApprovalClock, ApprovalPrerequisite, ClockEventRow
 from agency.approvals.rules import OPEN_STATES, RULES, allowed_from
 from agency.approvals.urgency import LEVEL_ORDER as LEVEL_ORDER
 from agency.approvals.urgency import clocked_page, day_keys
 from agency.calendar.service import get_calendar
 from agency.calendar.workdays import WorkCalendar
-from agency.catalog.models import Department, Route
+from agency.catalog.models import CatalogItem, Department, Route
 from agency.enterprises.models import Enterprise
 from agency.escalation.models import Escalation
 from agency.escalation.service import open_for
+from agency.fees.models import FeeLine
 from agency.files.models import StoredFile
 from agency.projects.handover import held_by
 from agency.projects.models import Project
@@ -63,47 +65,79 @@ class Head:
     handler: User | None
     route_definition: Any
     prerequisites: list[int]
+    events: list[ClockEvent]  # its clock events, in the order they were recorded
     acting: User | None = None  # the actor as a user, when asked for (he may become the handler)
+    decision: DecisionFacts | None = None  # what a decision needs to know, when asked for
 
 
-async def head(session: AsyncSession, actor: Actor, approval_id: int, *, with_actor: bool = False) -> Head:
+@dataclass(frozen=True, slots=True)
+class DecisionFacts:
+    """Read with the head for a decision: the obligations the item's rules attach to it, and whether any fee
+    line is still only assessed (then its lines are read to tell which block the decision)."""
+
+    obligation_rules: list[dict[str, Any]]
+    fees_assessed: bool
+
+
+async def head(session: AsyncSession, actor: Actor, approval_id: int, *, with_actor: bool = False,
+               for_decision: bool = False) -> Head:
     """The approval (if the actor may see it) with its dossier, department, enterprise, handler and route, in
-    one statement."""
+    one statement; ``for_decision``: with the facts a decision needs (``DecisionFacts``), in the same one."""
     acting = aliased(User, name="acting")
     # The prerequisites' ids as one string ("3,7"): the same statement, on either database.
     prerequisites = (select(func.aggregate_strings(cast(ApprovalPrerequisite.prerequisite_id, String), ","))
                      .where(ApprovalPrerequisite.approval_id == Approval.id).scalar_subquery())
     query = (visible(Approval, actor).add_columns(Project, Department, Enterprise, User, Route.definition,
-                                                  prerequisites)
+                                                  prerequisites, _events_in_one_string())
              .join(Project, Project.id == Approval.project_id)
              .join(Department, Department.code == Approval.department_code)
              .join(Enterprise, Enterprise.id == Project.enterprise_id).join(Route, Route.id == Project.route_id)
              .outerjoin(User, User.id == Approval.handler_id).where(Approval.id == approval_id))
     if with_actor:
         query = query.add_columns(acting).outerjoin(acting, acting.id == actor.user_id)
+    if for_decision:
+        assessed = exists().where(FeeLine.approval_id == Approval.id, FeeLine.status == "assessed")
+        query = query.add_columns(CatalogItem.definition["obligations"], assessed).outerjoin(
+            CatalogItem, CatalogItem.id == Approval.catalog_item_id)
     row = (await session.execute(query)).one_or_none()
     if row is None:
         raise not_visible("审批事项")
     ids = sorted(int(i) for i in (row[6] or "").split(",") if i)
-    return Head(row[0], row[1], row[2], row[3], row[4], row[5], ids, row[7] if with_actor else None)
+    facts = DecisionFacts(list(row[-2] or []), bool(row[-1])) if for_decision else None
+    return Head(row[0], row[1], row[2], row[3], row[4], row[5], ids, _events_from_string(row[7]),
+                row[8] if with_actor else None, facts)
+
+
+def _events_in_one_string() -> ScalarSelect[str]:
+    """The approval's clock events as one string ("12:started:2026-12-01:0,13:paused:…"), so the head's one
+    statement carries them on either database (dates as ISO text: the engine sets DateStyle ISO)."""
+    e = ClockEventRow
+    text = (cast(e.id, String) + ":" + e.kind + ":" + cast(e.on, String) + ":"
+            + cast(func.coalesce(e.days, 0), String))
+    return select(func.aggregate_strings(text, ",")).where(e.approval_id == Approval.id).scalar_subquery()
+
+
+def _events_from_string(joined: str | None) -> list[ClockEvent]:
+    """Back into events, in the order they were recorded (ids: the aggregate's own order is not guaranteed)."""
+    parts = sorted((p.split(":") for p in (joined or "").split(",") if p), key=lambda p: int(p[0]))
+    return [ClockEvent(kind, date.fromisoformat(on), int(days)) for _, kind, on, days in parts]  # type: ignore[arg-type]
 
 
 async def approval_view(session: AsyncSession, actor: Actor, approval_id: int, today: date) -> ApprovalView:
     h = await head(session, actor, approval_id)
-    events = (await events_of(session, [h.approval.id])).get(h.approval.id, [])
-    clock = read_clock(h.approval, h.project, h.route_definition, events, await get_calendar(session), today)
+    clock = read_clock(h.approval, h.project, h.route_definition, h.events, await get_calendar(session), today)
     return await complete_view(session, h.approval, h.project, h.department, h.enterprise, h.handler,
                                h.prerequisites, clock)
 
 
 async def complete_view(session: AsyncSession, approval: Approval, project: Project, department: Department,
                         enterprise: Enterprise, handler: User | None, prerequisites: list[int],
-                        clock: ClockState, material_views: list[MaterialView] | None = None) -> ApprovalView:
+                        clock: ClockState, material_views: list[MaterialView] | None = None,
+                        scans: list[StoredFile] | None = None) -> ApprovalView:
     """The view of an approval whose head and clock are known (an action has them): what else it shows
-    (its materials too, unless the action read them already)."""
+    (its materials and decision scans too, unless the action read them already)."""
     answer_by = (intake.answer_by(await get_calendar(session), approval.submitted_on)
                  if intake.applies(approval, department) and approval.submitted_on is not None else None)
-    scans = None
     if material_views is None:
         material_views, scans = await materials.views_and_scans(session, approval, decisions.KIND)
     return ApprovalView(approval=approval, project=project, enterprise=enterprise, department=department,

@@ -11,6 +11,7 @@ from agency.approvals import materials
 from agency.approvals.models import Approval, ApprovalPrerequisite
 from agency.approvals.rules import STATUS_NAMES
 from agency.errors import Conflict, Invalid
+from agency.files.models import StoredFile
 from agency.projects.models import ProjectMilestone
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -56,14 +57,16 @@ async def check_ready(session: AsyncSession, approval: Approval) -> list[materia
     return views
 
 
-async def check_intake(session: AsyncSession, approval: Approval) -> list[materials.MaterialView]:
-    """The department accepts a complete case: a missing material it may defer or obtain is decided first."""
-    views = await materials.views(session, approval)
+async def check_intake(session: AsyncSession, approval: Approval,
+                       scan_kind: str) -> tuple[list[materials.MaterialView], list[StoredFile]]:
+    """The department accepts a complete case: a missing material it may defer or obtain is decided first.
+    Returns the views it checked and the approval's files of ``scan_kind`` (its answer shows both; one read)."""
+    views, scans = await materials.views_and_scans(session, approval, scan_kind)
     unmet = materials.unmet(views, at_intake=True)
     if unmet:
         names = "、".join(f"{u['name']}（{u['why']}）" for u in unmet)
         raise Invalid(f"受理前须补齐或决定：{names}（materials undecided at intake）", extra=unmet)
-    return views
+    return views, scans
 
 
 def unanswered_in(approval: Approval, views: list[materials.MaterialView]) -> list[str]:

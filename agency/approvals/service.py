@@ -25,15 +25,15 @@ from agency.approvals import (
     decisions,
     intake,
     joint,
+    materials,
     notices,
     project_status,
     readiness,
     supplements,
 )
 from agency.approvals.clock import ClockEvent, ClockState
-from agency.approvals.clocks import events_of, read_clock
+from agency.approvals.clocks import read_clock
 from agency.approvals.materials import MaterialView
-from agency.approvals.materials import views as material_views
 from agency.approvals.models import Approval, ClockEventRow
 from agency.approvals.queries import Head, head
 from agency.approvals.rules import ACTION_NAMES, RULES, STATUS_NAMES, clock_event_of, target_of
@@ -45,6 +45,7 @@ from agency.catalog.models import Department
 from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Forbidden, Invalid
 from agency.fees import service as fees
+from agency.files.models import StoredFile
 from agency.obligations import service as obligations
 from agency.projects.handover import require_holder
 from agency.projects.models import Project
@@ -69,8 +70,12 @@ class Act:
     repeated: list[str] = field(default_factory=list)
     # An act taken from an outside system's record: its source and record id, for the audit line.
     origin: dict[str, str] | None = None
-    # The material views a check read (no action changes them): the answer shows them without a second read.
+    # The material views a check read (no action changes them): the answer shows them without a second read;
+    # and the decision scans read with them, where they were.
     materials: list[MaterialView] | None = None
+    scans: list[StoredFile] | None = None
+    # A decision: whether any fee line is only assessed (read with the head); if none, no unpaid line can block.
+    fees_assessed: bool = True
 
 
 @dataclass(slots=True)
@@ -86,6 +91,7 @@ class Acted:
     events: list[ClockEvent]
     clock: ClockState
     materials: list[MaterialView] | None = None
+    scans: list[StoredFile] | None = None
 
 
 async def act(session: AsyncSession, actor: Actor, approval_id: int, data: ActionIn, today: date, *,
@@ -98,15 +104,16 @@ async def act(session: AsyncSession, actor: Actor, approval_id: int, data: Actio
     the act comes from (agency.sync), named in the audit line. ``checked_materials``: the bundle taking a submit
     or resubmit read and checked the materials in this transaction (agency/bundles): not checked twice.
     ``known``, ``known_events``: the approval's head (``head(…, with_actor=True)`` for an actor of the same role
-    and department) and clock events as a caller acting on it again in this transaction has them (agency.sync:
-    the ``Acted.events`` of its previous act): not read again."""
-    h = known if known is not None else await head(session, actor, approval_id, with_actor=True)
+    and department; without its decision facts, the decision reads them) and clock events as a caller acting on
+    it again in this transaction has them (agency.sync: the ``Acted.events`` of its previous act): not read
+    again."""
+    h = known if known is not None else await head(session, actor, approval_id, with_actor=True,
+                                                   for_decision=data.action == "approve")
     await require_holder(session, actor, h.project)  # a site's clerk acts on his site's dossiers only
     approval = h.approval
-    events = known_events if known_events is not None else (
-        await events_of(session, [approval.id])).get(approval.id, [])
+    events = known_events if known_events is not None else h.events
     step = Act(actor, data, approval, h.project, h.department, h.route_definition, events, today,
-               source=approval.status, origin=origin)
+               source=approval.status, origin=origin, fees_assessed=h.decision is None or h.decision.fees_assessed)
     if bundled and data.action in ("submit", "resubmit"):
         step.materials = checked_materials
     _check_side(step)
@@ -135,7 +142,7 @@ async def deem_accepted(session: AsyncSession, approval_id: int, today: date) ->
     approval = h.approval
     if approval.status != "submitted" or approval.submitted_on is None:
         raise Conflict("只有已报送待受理的事项才能视为受理（not awaiting intake）")
-    events = (await events_of(session, [approval.id])).get(approval.id, [])
+    events = h.events
     step = Act(SYSTEM, ActionIn(action="accept", version=approval.version), approval, h.project, h.department,
                h.route_definition, events, today, effective=approval.submitted_on, source=approval.status)
     approval.deemed = True
@@ -156,12 +163,13 @@ async def _write(session: AsyncSession, step: Act, h: Head, audit_action: str) -
     before = _state(approval)
     event = _apply(session, step, calendar)
     if step.data.action == "approve":
-        step.materials = await material_views(session, approval)
+        step.materials, step.scans = await materials.views_and_scans(session, approval, decisions.KIND)
         commitments.open_for(session, approval, step.effective, step.materials)  # 告知承诺: checked later
         await obligations.create_for_decision(  # what the enterprise owes after it (开工, 备案 …)
             session, approval_id=approval.id, project_id=approval.project_id,
             department_code=approval.department_code, catalog_item_id=approval.catalog_item_id,
-            decided_on=step.effective, valid_until=step.data.valid_until)
+            decided_on=step.effective, valid_until=step.data.valid_until,
+            item_rules=h.decision.obligation_rules if h.decision else None)
     await session.flush()  # bumps the version; a concurrent writer of the same version fails here (409)
     events = [*step.events, event] if event is not None else step.events
     clock = read_clock(approval, project, step.route_definition, events, calendar, step.today)  # refuses the impossible
@@ -185,7 +193,7 @@ async def _write(session: AsyncSession, step: Act, h: Head, audit_action: str) -
     if approval.handler_id is not None and (handler is None or handler.id != approval.handler_id):
         handler = h.acting  # 首问负责: the officer who accepted it
     return Acted(approval, project, step.department, h.enterprise, handler, h.prerequisites, events, clock,
-                 step.materials)
+                 step.materials, step.scans)
 
 
 def _check_side(step: Act) -> None:
@@ -271,7 +279,8 @@ async def _check_fields(session: AsyncSession, step: Act) -> None:
     elif action == "approve":
         if not by_the_province:  # 联合验收: every participant has passed (the province's record holds its own)
             await joint.require_all_passed(session, step.approval.id, step.approval.item_code, step.route_definition)
-        if unpaid := await fees.unpaid_blocking(session, step.approval.id):  # 统一收费: paid before the decision
+        # 统一收费: paid before the decision
+        if step.fees_assessed and (unpaid := await fees.unpaid_blocking(session, step.approval.id)):
             raise Conflict("尚有应缴未缴的费用：" + "、".join(f.name for f in unpaid) + "，缴款登记后方可办结"
                            "（a mandatory fee is unpaid）", extra={"fee_ids": [f.id for f in unpaid]})
         if data.valid_until is not None and data.valid_until < step.effective:
@@ -288,7 +297,7 @@ async def _check_fields(session: AsyncSession, step: Act) -> None:
     elif action == "resubmit":
         step.materials = await readiness.check_supplied(session, step.approval)
     elif action == "accept":
-        step.materials = await readiness.check_intake(session, step.approval)
+        step.materials, step.scans = await readiness.check_intake(session, step.approval, decisions.KIND)
 
 
 def _by_the_province(step: Act) -> bool:

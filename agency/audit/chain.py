@@ -34,10 +34,11 @@ def canonical_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def line_hash(line: ChainedLine, prev_hash: str) -> str:
+def line_tail(line: ChainedLine) -> str:
+    """The line's content as its hash reads it, without the hash of the line before (which is only known under
+    the chain's lock): the canonical JSON array of its fields, less its opening bracket."""
     # Sorted keys and fixed separators make the digest independent of how the database returns JSON.
-    payload = [
-        prev_hash,
+    fields = [
         canonical_time(line.occurred_at),
         line.actor_id,
         line.actor_username,
@@ -51,8 +52,17 @@ def line_hash(line: ChainedLine, prev_hash: str) -> str:
         line.after,
         line.client_addr,
     ]
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)[1:]
+
+
+def chained(prev_hash: str, tail: str) -> str:
+    """sha256 of the JSON array [prev_hash, *fields]. PostgreSQL computes the same digest from the same text when
+    it appends lines (migration 0039's agency_audit_append): the two must stay identical."""
+    return hashlib.sha256(f'["{prev_hash}",{tail}'.encode()).hexdigest()
+
+
+def line_hash(line: ChainedLine, prev_hash: str) -> str:
+    return chained(prev_hash, line_tail(line))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from agency import timeutil
 from agency.access import Actor
-from agency.audit.chain import ChainBreak, ChainChecker, line_hash
+from agency.audit.chain import ChainBreak, ChainChecker, canonical_time, line_hash, line_tail
 from agency.audit.models import GENESIS_HASH, AuditEvent
 
 # Any constant works; it names "the audit chain" among PostgreSQL advisory locks.
 _CHAIN_LOCK_KEY = 0x41474E43
-_HEAD = text("SELECT agency_audit_chain_head(:key)")
+_APPEND = text("SELECT line_id, line_prev_hash, line_hash FROM agency_audit_append(:key, CAST(:lines AS jsonb))")
 
 
 async def record(
@@ -64,17 +65,30 @@ def _chain(session: Session) -> None:
     if not lines:
         return
     if session.get_bind().dialect.name == "postgresql":
-        # Serialises appenders until commit, so two transactions never chain to the same line; the head is
-        # read once the lock is granted (migration 0014's function: one round trip for both).
-        head = session.execute(_HEAD, {"key": _CHAIN_LOCK_KEY}).scalar_one_or_none()
-    else:
-        head = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar_one_or_none()
+        # One round trip (migration 0039's function): the chain's advisory lock, which serialises appenders until
+        # commit so two transactions never chain to the same line; the head, read once the lock is granted; and
+        # the lines, each hashed there from its fields' canonical text (``line_tail``) and the hash before it.
+        appended = session.execute(_APPEND, {"key": _CHAIN_LOCK_KEY,
+                                             "lines": json.dumps([_wire(line) for line in lines])}).all()
+        for line, (line_id, prev_hash, hash_) in zip(lines, appended, strict=True):
+            line.id, line.prev_hash, line.hash = line_id, prev_hash, hash_  # as written; not in the session
+        return
+    head = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar_one_or_none()
     prev_hash = head or GENESIS_HASH
     for line in lines:
         line.prev_hash = prev_hash
         line.hash = prev_hash = line_hash(line, prev_hash)
         session.add(line)
     session.flush()
+
+
+def _wire(line: AuditEvent) -> dict[str, Any]:
+    """A line's columns as agency_audit_append inserts them, with the text its hash is computed from."""
+    return {"occurred_at": canonical_time(line.occurred_at), "actor_id": line.actor_id,
+            "actor_username": line.actor_username, "actor_role": line.actor_role, "action": line.action,
+            "object_type": line.object_type, "object_id": line.object_id, "project_id": line.project_id,
+            "result": line.result, "before": line.before, "after": line.after, "client_addr": line.client_addr,
+            "tail": line_tail(line)}
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -28,7 +28,7 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size // 2,
         pool_pre_ping=True,
         pool_recycle=1800,
-        connect_args={"timeout": 5, "command_timeout": 60, "server_settings": {"timezone": "UTC"}},
+        connect_args={"timeout": 5, "command_timeout": 60, "server_settings": {"timezone": "UTC", "DateStyle": "ISO"}},
     )
 
 

@@ -94,12 +94,15 @@ VALIDITY = {"code": "valid_until", "name": "证照有效期届满（需延续的
 
 
 async def create_for_decision(session: AsyncSession, *, approval_id: int, project_id: int, department_code: str,
-                              catalog_item_id: int, decided_on: date,
-                              valid_until: date | None = None) -> list[Obligation]:
+                              catalog_item_id: int, decided_on: date, valid_until: date | None = None,
+                              item_rules: list[dict[str, Any]] | None = None) -> list[Obligation]:
     """The obligations the item's rules attach to an approving decision (and the certificate's validity, when
-    the decision states one), in the decision's transaction."""
-    item = await session.get(CatalogItem, catalog_item_id)
-    rules = list((item.definition if item else {}).get("obligations") or [])
+    the decision states one), in the decision's transaction. ``item_rules``: the item's rules, when the caller
+    read them already (a catalog item does not change once imported)."""
+    if item_rules is None:
+        item = await session.get(CatalogItem, catalog_item_id)
+        item_rules = list((item.definition if item else {}).get("obligations") or [])
+    rules = list(item_rules)
     if valid_until is not None:
         rules.append(VALIDITY)
     if not rules:

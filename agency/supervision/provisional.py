@@ -11,85 +11,34 @@ the ledger's uniqueness — so the real firing can come on its real day.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency import timeutil
 from agency.access import Actor, Role
 from agency.accounts.models import User
-from agency.approvals.clock import ClockError
-from agency.approvals.clocks import events_of, read_clock, route_definitions
-from agency.approvals.models import Approval
-from agency.audit import service as audit
-from agency.calendar.service import calendar_and_revision, get_calendar
+from agency.calendar.service import get_calendar
 from agency.calendar.workdays import WorkCalendar
-from agency.errors import Conflict
-from agency.escalation.models import LEVEL_WORDS, LEVELS, Escalation
+from agency.escalation.models import LEVEL_WORDS, Escalation
 from agency.notifications import service as outbox
-from agency.projects.models import Project
-from agency.supervision.sweep import STALLS
+from agency.supervision.rejudge import rejudge
 
 # From this month on, next year's schedule is overdue for import if it is still missing.
 REMIND_FROM_MONTH = 10
 
 
-def _holds(escalation: Escalation, approval: Approval, project: Project, route: Any, events: list[Any],
-           calendar: WorkCalendar) -> bool:
-    """Whether the real calendar bears the firing out on the day it was made."""
-    if escalation.rule == "clock":
-        try:
-            clock = read_clock(approval, project, route, [e for e in events if e.on <= escalation.as_of], calendar,
-                               escalation.as_of)
-        except Conflict:
-            return False
-        rank = LEVELS.index
-        if escalation.level == "prompt":
-            return clock.due_soon or clock.level == "prompt"
-        return clock.level in LEVELS and rank(clock.level) >= rank(escalation.level)
-    statuses, workdays, _ = STALLS[escalation.rule]
-    if approval.status not in statuses or approval.status_since is None or approval.status_since > escalation.as_of:
-        return True  # the stall has moved on since: what it was that day cannot be told again, so it stays
-    return calendar.workdays_between(approval.status_since, escalation.as_of) >= workdays
-
-
 async def reevaluate(session: AsyncSession, actor: Actor) -> dict[str, int]:
     """Judges every open provisional firing again on the calendar as it now is (after an official import)."""
-    # As this transaction sees it (the import it follows may not have committed yet).
-    calendar, _ = await calendar_and_revision(session, trust=False)
-    rows = (await session.execute(
-        select(Escalation, Approval, Project).join(Approval, Approval.id == Escalation.approval_id)
-        .join(Project, Project.id == Approval.project_id)
-        .where(Escalation.provisional.is_(True), Escalation.status.in_(("open", "acknowledged")))
-        .order_by(Escalation.id))).all()
-    if not rows:
-        return {"kept": 0, "withdrawn": 0}
-    events = await events_of(session, [a.id for _, a, _ in rows])
-    routes = await route_definitions(session, {p.route_id for _, _, p in rows})
-    kept = withdrawn = 0
-    for escalation, approval, project in rows:
-        try:
-            holds = _holds(escalation, approval, project, routes.get(project.route_id), events.get(approval.id, []),
-                           calendar)
-        except ClockError:
-            holds = False
-        still_estimated = calendar.is_provisional(escalation.as_of) or (
+
+    def reason(escalation: Escalation) -> str:
+        return (f"正式放假安排公布后按实际工作日重新核算，{escalation.as_of.isoformat()} "
+                f"不构成“{LEVEL_WORDS[escalation.level]}”，撤销该次预警")
+
+    def keep(escalation: Escalation, calendar: WorkCalendar) -> None:
+        escalation.provisional = calendar.is_provisional(escalation.as_of) or (
             escalation.due_on is not None and calendar.is_provisional(escalation.due_on))
-        if holds:
-            escalation.provisional = still_estimated
-            kept += 1
-            continue
-        escalation.status, escalation.withdrawn_at = "withdrawn", timeutil.now()
-        escalation.withdrawn_reason = (f"正式放假安排公布后按实际工作日重新核算，{escalation.as_of.isoformat()} "
-                                       f"不构成“{LEVEL_WORDS[escalation.level]}”，撤销该次预警")
-        withdrawn += 1
-        await audit.record(session, actor, "escalation.withdraw", "escalation", escalation.id,
-                           project_id=escalation.project_id,
-                           after={"reason": escalation.withdrawn_reason, "level": escalation.level,
-                                  "as_of": escalation.as_of.isoformat()})
-    await session.flush()
-    return {"kept": kept, "withdrawn": withdrawn}
+
+    return await rejudge(session, actor, Escalation.provisional.is_(True), reason, keep)
 
 
 async def remind_to_import(session: AsyncSession, today: date) -> bool:

@@ -10,7 +10,7 @@ last event) or waiting (its predecessor has not arrived; it applies by itself on
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,8 @@ from agency.approvals.schemas import ActionIn, Defect
 from agency.audit import service as audit
 from agency.db.paging import paginate
 from agency.errors import AgencyError, Conflict, Invalid, NotFound
+from agency.escalation.models import LEVEL_WORDS, Escalation
+from agency.supervision.rejudge import rejudge
 from agency.sync import batch as batching
 from agency.sync import decision_files
 from agency.sync.models import QUEUED, SyncRecord
@@ -241,7 +243,8 @@ async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today
     actor, origin, version = _actor_of(row, approval.department_code), _origin(row, correction), approval.version
     known, events = None, None
     if heads is not None:
-        known, events = heads.get(approval.id) or (await head(session, actor, approval.id, with_actor=True), None)
+        known, events = heads.get(approval.id) or (await head(
+            session, actor, approval.id, with_actor=True, for_decision=ACTIONS[row.act] == "approve"), None)
     if ACTIONS[row.act] == "submit" and approval.status == "planned":
         prepared = await approvals.act(session, actor, approval.id, ActionIn(
             action="prepare", version=version, effective_on=row.effective_on), today, origin=origin, known=known,
@@ -250,8 +253,8 @@ async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today
     file_ids = await decision_files.attach(session, approval.id, row.payload.get("decision_file") or {})
     acted = await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today,
                                 origin=origin, known=known, known_events=events)
-    if heads is not None and known is not None:
-        heads[approval.id] = (known, list(acted.events))
+    if heads is not None and known is not None:  # a later decision reads its own facts (fees may change)
+        heads[approval.id] = (replace(known, decision=None), list(acted.events))
 
 
 def _pending(session: AsyncSession) -> dict[str, int]:
@@ -321,6 +324,11 @@ async def apply(session: AsyncSession, actor: Actor, record_id: int, today: date
     row.handled_by = actor.username
     await _settle(session, await batching.Batch.load(session, [row.investment_code]), row, today,
                   correction=correction.strip() if correction else None)
+    if correction is not None and row.status == "applied" and row.approval_id is not None:
+        # The act now stands before later ones: a firing made on the history as it was may not hold.
+        said = f"管理员更正补录{row.source}系统记录 {row.record_id}（{correction.strip()}）后重新核算"
+        await rejudge(session, actor, Escalation.approval_id == row.approval_id,
+                      lambda e: f"{said}，{e.as_of.isoformat()} 不构成“{LEVEL_WORDS[e.level]}”，撤销该次预警")
     await audit.record(session, actor, "sync.correct" if correction else "sync.apply", "sync_record", row.id,
                        before=before, after={"status": row.status, "reason": row.reason}
                        | ({"correction": correction.strip()} if correction else {}))

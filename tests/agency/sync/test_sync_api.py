@@ -369,3 +369,44 @@ async def test_a_batch_leaves_each_clock_row_as_its_events_give_it(api: Api, wit
         await session.rollback()
     assert stored == given
     assert statuses == {ids[0]: "accepted", ids[1]: "supplement_requested"}  # decided: its clock stopped, no row
+
+
+@pytest.mark.usefixtures("external_fgj")
+async def test_a_correction_withdraws_the_firings_its_history_no_longer_bears_out(api: Api) -> None:
+    """节能审查 accepted 30 days ago (promised in 5 working days) is overdue, and the sweep fires on it; the
+    province's late record of a suspension the day after acceptance puts the clock on hold from then, so what
+    fired today no longer holds: the correction withdraws it, with the record named in the reason."""
+    d, code = await coded_dossier(api)
+    gongai = await integration_headers(api)
+    await push(api, gongai, record(code, "submitted", "jnsc", effective_on=_days_ago(32)),
+               record(code, "accepted", "jnsc", effective_on=_days_ago(30)),
+               record(code, "extended", "jnsc", effective_on=_days_ago(1), days=2, reason="现场核查"))
+    swept = await api.client.post("/api/escalations/sweep", headers=api.admin_headers, json={})
+    assert swept.status_code == 200, swept.text
+    jnsc = d.approval_id("jnsc")
+
+    async def firings(status: str = "open") -> list[dict[str, Any]]:
+        answer = await api.client.get("/api/escalations", headers=api.admin_headers,
+                                      params={"approval_id": jnsc, "page_size": 100, "status": status})
+        assert answer.status_code == 200, answer.text
+        return [e for e in answer.json()["items"] if e["approval_id"] == jnsc and e["rule"] == "clock"]
+
+    fired = await firings()
+    assert fired, "the overdue clock fired nothing"
+    late = record(code, "suspended", "jnsc", effective_on=_days_ago(29), kind="expert_review", days=30,
+                  reason="专家评审")
+    queued = await _late_one(api, d, gongai, late)
+    corrected = await api.client.post(f"/api/sync/queue/{queued}/apply", headers=api.admin_headers,
+                                      json={"reason": "省系统补录中止记录"})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["status"] == "applied"
+    assert (await d.get(jnsc))["clock"]["paused"] is True
+    assert await firings() == []
+    withdrawn = {e["id"]: e for e in await firings("withdrawn")}
+    assert set(withdrawn) == {e["id"] for e in fired}
+    for escalation in withdrawn.values():
+        assert late["record_id"] in escalation["withdrawn_reason"]
+        assert "省系统补录中止记录" in escalation["withdrawn_reason"]
+    async with api.sessions() as session:
+        _, broken = await audit.verify_chain(session)
+    assert broken is None
