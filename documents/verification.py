@@ -67,3 +67,27 @@ def add_mark(docx: bytes, code: str, url: str, *, pdf: bool, issuer: str = "", s
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def as_pdf_source(docx: bytes, *, issuer: str = "", sealed_by: str = "") -> bytes:
+    """A Word copy made ready to be converted to its sealed PDF: the note "以 PDF 版本为准" of its mark gives way
+    to what a PDF's mark says (whose seal it bears, when not the issuer's), the code and the QR code stay."""
+    from docx import Document
+
+    document = Document(io.BytesIO(docx))
+    for table in reversed(document.tables):
+        for cell in table._cells:
+            for paragraph in cell.paragraphs:
+                if paragraph.text != WORD_COPY_NOTE:
+                    continue
+                note = sealed_for(issuer, sealed_by) if issuer and sealed_by and sealed_by != issuer else ""
+                if note:
+                    for run in paragraph.runs[1:]:
+                        run.text = ""
+                    paragraph.runs[0].text = note
+                else:
+                    paragraph._element.getparent().remove(paragraph._element)
+                out = io.BytesIO()
+                document.save(out)
+                return out.getvalue()
+    return docx

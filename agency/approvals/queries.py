@@ -33,6 +33,7 @@ from agency.fees.models import FeeLine
 from agency.files.models import StoredFile
 from agency.projects.handover import held_by
 from agency.projects.models import Project
+from agency.sites import service as sites
 
 _BATCH = 5000  # ids per IN list: PostgreSQL takes at most 32,767 bound parameters
 
@@ -324,6 +325,7 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
                                              department_code, status, project_id, level, today, supplement,
                                              site_code))
     result = clocked.rows
+    await sites.require_known(session, site_code, clocked.total + (clocked.clockless or 0))
     if clocked.clockless is None:
         return result, clocked.total
     # The rest (planned, in preparation, submitted, finished: most of a large book) have no open clock, come

@@ -3,8 +3,8 @@ action's pre-conditions, then writes the new state, the clock event, the clock r
 derived status, the audit event and the outbox rows (and the jobs for its papers) in the caller's
 transaction — all of it commits, or none of it.
 
-The write path reads the approval with its dossier, department and route in one statement and its
-clock events in another, and answers from what it holds: the clock is computed once, in Python, from
+The write path reads the approval with its dossier, department, route and clock events in one statement
+(``queries.head``), and answers from what it holds: the clock is computed once, in Python, from
 the events as the action leaves them, and written to the clock row there and then.
 """
 

@@ -39,17 +39,24 @@ CLERK_VIEWS = {v.code: v for v in (URGENT, *CLERK_COUNTERS)}
 AT_THE_DEPARTMENT = WorkView("at_department", "在办事项", status=AT_DEPARTMENT)
 
 
+def worklist_site(actor: Actor, picked: str | None) -> str | None:
+    """Whose dossiers a worklist holds: the site picked on the page, else the site the clerk works at."""
+    return picked or worked_at(actor)
+
+
 async def rows(session: AsyncSession, actor: Actor, view: WorkView, *, today: date, page: int = 1,
-               page_size: int, department_code: str | None = None) -> tuple[list[WorkRow], int]:
+               page_size: int, department_code: str | None = None,
+               site_code: str | None = None) -> tuple[list[WorkRow], int]:
     """The view's rows (most urgent first) and how many it holds. A site's clerk works the dossiers his site
-    holds: one handed over leaves his views for the receiving site's clerks' (he still reads it elsewhere)."""
+    holds: one handed over leaves his views for the receiving site's clerks' (he still reads it elsewhere).
+    ``site_code`` (a site picked on the page): the items of the dossiers that site holds instead."""
     return await queries.worklist(session, actor, department_code=department_code, status=view.status,
                                   level=view.level, project_id=None, today=today, page=page, page_size=page_size,
-                                  supplement=view.supplement, site_code=worked_at(actor))
+                                  supplement=view.supplement, site_code=worklist_site(actor, site_code))
 
 
 async def counts(session: AsyncSession, actor: Actor, views: Sequence[WorkView], *, today: date,
-                 department_code: str | None = None) -> dict[str, int]:
-    """How many rows each view holds: the total of the very call that lists them."""
-    return {view.code: (await rows(session, actor, view, today=today, page_size=0,
-                                   department_code=department_code))[1] for view in views}
+                 department_code: str | None = None, site_code: str | None = None) -> dict[str, int]:
+    """How many rows each view holds: the total of the very call that lists them (for the same site)."""
+    return {view.code: (await rows(session, actor, view, today=today, page_size=0, department_code=department_code,
+                                   site_code=site_code))[1] for view in views}

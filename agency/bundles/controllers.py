@@ -178,11 +178,13 @@ class BundleController(Controller):
     async def search(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                      department_code: FromQuery[str | None] = None,
                      status: Annotated[str | None, QueryParameter(pattern="^(sent|received)$")] = None,
-                     project_id: FromQuery[int | None] = None,
+                     project_id: FromQuery[int | None] = None, site_code: FromQuery[str | None] = None,
                      page: PageNo = 1,
                      page_size: PageSize = 50) -> Page[BundleOut]:
+        """The bundles the caller may see, newest first; ``site_code``: those of the dossiers that site holds."""
         rows, total = await service.search(db, actor, department_code=department_code, status=status,
-                                           project_id=project_id, page=page, page_size=page_size)
+                                           project_id=project_id, page=page, page_size=page_size,
+                                           site_code=site_code)
         return Page(items=[await bundle_out(db, b) for b in rows], total=total, page=page, page_size=page_size)
 
     @get("/api/bundles/{bundle_id:int}")
@@ -212,8 +214,8 @@ class BundleController(Controller):
         enterprise = await db.get_one(Enterprise, project.enterprise_id)
         approvals = {a.id: a for a in (await db.execute(select(Approval).where(
             Approval.project_id == project.id))).scalars()}
-        documents = {d.file_id: d for d in (await db.execute(select(Document).where(
-            Document.project_id == project.id))).scalars()}
+        documents = {file_id: d for d in (await db.execute(select(Document).where(
+            Document.project_id == project.id))).scalars() for file_id in (d.file_id, d.pdf_file_id) if file_id}
         files = (await db.execute(select(StoredFile).where(StoredFile.project_id == project.id)
                                   .order_by(StoredFile.id))).scalars().all()
         events = (await db.execute(select(AuditEvent).where(AuditEvent.project_id == project.id)

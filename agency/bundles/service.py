@@ -31,8 +31,9 @@ from agency.documents.service import Papers
 from agency.enterprises.models import Enterprise
 from agency.errors import Conflict, Forbidden, Invalid
 from agency.files.models import StoredFile
-from agency.projects.handover import require_holder, require_holder_of, site_projects
+from agency.projects.handover import held_by, require_holder, require_holder_of, site_projects
 from agency.projects.models import Project, ProjectMilestone
+from agency.sites import service as sites
 
 
 def _bundle_visibility(actor: Actor) -> ColumnElement[bool]:
@@ -282,8 +283,11 @@ async def receive(session: AsyncSession, actor: Actor, bundle_id: int, effective
 
 async def search(session: AsyncSession, actor: Actor, *, department_code: str | None, status: str | None,
                  project_id: int | None, page: int, page_size: int,
-                 bundle_id: int | None = None) -> tuple[list[Bundle], int]:
+                 bundle_id: int | None = None, site_code: str | None = None) -> tuple[list[Bundle], int]:
+    """The bundles the actor may see, newest first; ``site_code``: those of the dossiers that site holds."""
     query = visible(Bundle, actor)
+    if site_code:
+        query = query.where(Bundle.project_id.in_(held_by(site_code)))
     if bundle_id is not None:
         query = query.where(Bundle.id == bundle_id)
     if department_code:
@@ -292,7 +296,9 @@ async def search(session: AsyncSession, actor: Actor, *, department_code: str | 
         query = query.where(Bundle.status == status)
     if project_id is not None:
         query = query.where(Bundle.project_id == project_id)
-    return await paginate(session, query, order_by=Bundle.id.desc(), page=page, page_size=page_size)
+    rows, total = await paginate(session, query, order_by=Bundle.id.desc(), page=page, page_size=page_size)
+    await sites.require_known(session, site_code, total)
+    return rows, total
 
 
 async def contents(session: AsyncSession, bundle: Bundle) -> tuple[list[int], list[tuple[BundleFile, StoredFile,

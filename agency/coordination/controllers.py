@@ -68,11 +68,13 @@ class ProblemController(Controller):
     async def search(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                      status: Annotated[str | None, QueryParameter(pattern=STATUS)] = None,
                      department_code: FromQuery[str | None] = None, project_id: FromQuery[int | None] = None,
+                     site_code: FromQuery[str | None] = None,
                      page: PageNo = 1, page_size: PageSize = 50) -> Page[ProblemOut]:
         """The problems the caller may see, the soonest due first (a department: its own; an enterprise: its
-        projects')."""
+        projects'); ``site_code``: those of the dossiers that site holds."""
         rows, total = await service.search(db, actor, status=status, department_code=department_code,
-                                           project_id=project_id, page=page, page_size=page_size)
+                                           project_id=project_id, page=page, page_size=page_size,
+                                           site_code=site_code)
         return Page(items=[problem_out(r) for r in rows], total=total, page=page, page_size=page_size)
 
     @post("/api/problems/{problem_id:int}/actions", status_code=200,

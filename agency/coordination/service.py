@@ -24,8 +24,9 @@ from agency.coordination.models import ACTION_NAMES, CATEGORY_NAMES, OPEN_PROBLE
 from agency.db.paging import paginate
 from agency.errors import Conflict, Forbidden, Invalid
 from agency.notifications import service as outbox
-from agency.projects.handover import require_holder, require_holder_of, site_projects
+from agency.projects.handover import held_by, require_holder, require_holder_of, site_projects
 from agency.projects.models import Project
+from agency.sites import service as sites
 
 Action = Literal["respond", "resolve", "confirm", "reopen"]
 # Which state each action leaves from, and where it goes.
@@ -83,8 +84,12 @@ async def listed(session: AsyncSession, problems: list[Problem]) -> list[Listed]
 
 async def search(session: AsyncSession, actor: Actor, *, status: str | None = None, department_code: str | None = None,
                  project_id: int | None = None, open_only: bool = False, page: int = 1,
-                 page_size: int = 50) -> tuple[list[Listed], int]:
+                 page_size: int = 50, site_code: str | None = None) -> tuple[list[Listed], int]:
+    """The problems the actor may see, the soonest due first; ``site_code``: those of the dossiers that site
+    holds."""
     query = visible(Problem, actor)
+    if site_code:
+        query = query.where(Problem.project_id.in_(held_by(site_code)))
     for column, value in ((Problem.status, status), (Problem.department_code, department_code),
                           (Problem.project_id, project_id)):
         if value is not None:
@@ -93,6 +98,7 @@ async def search(session: AsyncSession, actor: Actor, *, status: str | None = No
         query = query.where(Problem.status.in_(OPEN_PROBLEM_STATES))
     rows, total = await paginate(session, query, order_by=(Problem.due_on, Problem.id), page=page,
                                  page_size=page_size)
+    await sites.require_known(session, site_code, total)
     return await listed(session, rows), total
 
 

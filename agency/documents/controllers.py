@@ -4,15 +4,17 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import documents as paper
+import storage
 from agency.access import Actor, Role, require_roles
 from agency.documents import office_issue, service
+from agency.documents.pdf_copies import pdf_copy
 from agency.documents.service import MAX_TEMPLATE_BYTES, Papers
 from agency.errors import Invalid, TooLarge
 from agency.files.models import StoredFile
@@ -117,6 +119,16 @@ class DocumentController(Controller):
         document, stored = await service.issue(db, actor, papers, project_id, data.template, data.approval_id,
                                                output=data.format, today=today_local())
         return _out(document, stored)
+
+    @get("/api/documents/{document_id:int}/pdf", media_type="application/pdf")
+    async def pdf(self, document_id: FromPath[int], state: State, request: Request[Any, Any, Any],
+                  actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Response[bytes]:
+        """The paper as its sealed PDF: a PDF paper's own file, or a DOCX paper's sealed copy (made, sealed and
+        kept the first time it is asked for; 503 if the seal cannot be made). The file's access rule (404)."""
+        data, filename = await pdf_copy(db, actor, papers_of(state, request), document_id)
+        return Response(data, media_type="application/pdf", headers={
+            "Content-Disposition": storage.content_disposition(filename, "attachment"),
+            "Cache-Control": "private, no-store"})
 
     @get("/api/projects/{project_id:int}/documents")
     async def list_documents(self, project_id: FromPath[int], actor: NamedDependency[Actor],

@@ -11,7 +11,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
+    or_,
     select,
     true,
 )
@@ -30,7 +32,8 @@ class Document(Base):
     __table_args__ = (Index("ix_documents_subject", "subject_type", "subject_id"),)
 
     id: Mapped[IntPK]
-    project_id: Mapped[int] = mapped_column(IdType, ForeignKey("projects.id"), index=True)
+    # Null for the center's own papers of no dossier (the monthly 通报): leaders and administrators read them.
+    project_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("projects.id"), index=True)
     approval_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("approvals.id"))
     template_code: Mapped[str] = mapped_column(String(64))
     template_version: Mapped[int]
@@ -38,6 +41,9 @@ class Document(Base):
     format: Mapped[str] = mapped_column(String(8))
     context: Mapped[dict[str, Any]] = mapped_column(JSONType)
     file_id: Mapped[int] = mapped_column(IdType, ForeignKey("files.id"))
+    # A paper issued as DOCX: its sealed PDF, made and kept the first time someone asks for it as PDF
+    # (agency/documents/pdf_copies.py); its digest is ``sha256_pdf``.
+    pdf_file_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("files.id"))
     created_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # What anyone can check at /verify/{code} (agency/documents/verify.py); null on papers made before it.
@@ -89,18 +95,27 @@ def _papers_an_enterprise_reads(actor: Actor) -> ColumnElement[bool]:
     (督办通知单, 材料移交清单: agency/documents/rules.py)."""
     if actor.role is not Role.ENTERPRISE:
         return true()
-    internal = select(Document.file_id).where(~issued_to_enterprise(Document.template_code))
-    return StoredFile.id.not_in(internal)
+    internal = ~issued_to_enterprise(Document.template_code)
+    return and_(StoredFile.id.not_in(select(Document.file_id).where(internal)),
+                StoredFile.id.not_in(select(Document.pdf_file_id).where(internal, Document.pdf_file_id.is_not(None))))
 
 
 def _papers_sent_to_a_department(actor: Actor) -> ColumnElement[bool]:
     """A department reads the papers sent to it (DocumentRecipient), whether or not of its own approvals."""
     if actor.role is not Role.DEPARTMENT or actor.department_code is None:
         return false()
-    return StoredFile.id.in_(select(Document.file_id).join(
-        DocumentRecipient, DocumentRecipient.document_id == Document.id).where(
-        DocumentRecipient.department_code == actor.department_code))
+    sent = select(DocumentRecipient.document_id).where(DocumentRecipient.department_code == actor.department_code)
+    return or_(StoredFile.id.in_(select(Document.file_id).where(Document.id.in_(sent))),
+               StoredFile.id.in_(select(Document.pdf_file_id).where(Document.id.in_(sent))))
+
+
+def _center_papers_to_leaders(actor: Actor) -> ColumnElement[bool]:
+    """The center's own papers of no dossier (the monthly 通报) are read by leaders and administrators only."""
+    if actor.role in (Role.ADMIN, Role.LEADER):
+        return true()
+    return or_(StoredFile.project_id.is_not(None), StoredFile.kind != "document")
 
 
 Visibility.restrict(StoredFile, "internal_papers", _papers_an_enterprise_reads)
+Visibility.restrict(StoredFile, "center_papers", _center_papers_to_leaders)
 Visibility.extend(StoredFile, "papers_sent", _papers_sent_to_a_department)

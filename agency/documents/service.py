@@ -181,7 +181,7 @@ async def generate(session: AsyncSession, actor: Actor, papers: Papers, project:
                                   issuer=Issuer(issuer.name, issuer.code) if issuer else None, seal_now=seal_now)
 
 
-async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, project: Project,
+async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, project: Project | None,
                            approval: Approval | None, code: str, context: msgspec.Struct, doc_number: str,
                            output: str = "docx", *, name_suffix: str = "", issuer: Issuer | None = None,
                            seal_now: bool = False) -> Document:
@@ -202,9 +202,10 @@ async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, 
     spec = paper.get_spec(code)
     # Named as users name things: the item's name (建设项目用地预审与选址意见书), not its code (xmba).
     suffix = name_suffix or (f"-{file_name_part(approval.name)}" if approval else "")
-    filename = f"{spec.name_zh}-{project.code}{suffix}.{output}"
+    filename = f"{spec.name_zh}{f'-{project.code}' if project else ''}{suffix}.{output}"  # none: the center's
     file_row = await _file_row(session, actor, project, approval, code, blob, filename, output)
-    document = Document(project_id=project.id, approval_id=approval.id if approval else None, template_code=code,
+    document = Document(project_id=project.id if project else None, approval_id=approval.id if approval else None,
+                        template_code=code,
                         template_version=version, doc_number=doc_number, format=output,
                         context=msgspec.to_builtins(context), file_id=file_row.id, created_by=actor.user_id,
                         created_at=timeutil.now(), verification_code=code_to_verify, issuer=issuer.name,
@@ -216,7 +217,8 @@ async def render_and_store(session: AsyncSession, actor: Actor, papers: Papers, 
     if output == "pdf" and certificate is None:  # sealed after the commit, by a job: pending until then
         await jobs.enqueue(session, SEAL_JOB, {"document_id": document.id, "issuer_code": issuer.department_code},
                            actor=actor)
-    await audit.record(session, actor, "document.generate", "document", document.id, project_id=project.id,
+    await audit.record(session, actor, "document.generate", "document", document.id,
+                       project_id=project.id if project else None,
                        after={"template": code, "version": version, "doc_number": doc_number, "file_id": file_row.id,
                               "approval_id": document.approval_id, "format": output})
     return document
@@ -255,7 +257,7 @@ async def _pdf(docx: bytes) -> bytes:
             raise ServiceUnavailable(f"PDF 转换失败：{error}") from None
 
 
-async def _file_row(session: AsyncSession, actor: Actor, project: Project, approval: Approval | None, code: str,
+async def _file_row(session: AsyncSession, actor: Actor, project: Project | None, approval: Approval | None, code: str,
                     blob: storage.StoredBlob, filename: str, output: str) -> StoredFile:
     # A generated application form is a scan-equivalent of that approval's 申请表 material.
     material = APPLICATION_MATERIAL if code.startswith("application_form") and approval else None
@@ -263,7 +265,8 @@ async def _file_row(session: AsyncSession, actor: Actor, project: Project, appro
     if material and approval:
         version += (await session.execute(select(func.coalesce(func.max(StoredFile.version), 0)).where(
             StoredFile.approval_id == approval.id, StoredFile.material_code == material))).scalar_one()
-    row = StoredFile(storage_key=blob.key, project_id=project.id, approval_id=approval.id if approval else None,
+    row = StoredFile(storage_key=blob.key, project_id=project.id if project else None,
+                     approval_id=approval.id if approval else None,
                      material_code=material, version=version, kind="document", original_name=filename,
                      size=blob.size, sha256=blob.sha256, content_type=PDF if output == "pdf" else DOCX,
                      uploaded_by=actor.user_id, uploaded_at=timeutil.now())

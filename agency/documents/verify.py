@@ -46,6 +46,8 @@ class Verdict:
     status: str  # valid | superseded | revoked
     sealing: str  # pending | ready | failed
     revoked_at: datetime | None
+    # Shown on the public page (the administrator is told so on the form); not part of the JSON contract.
+    revoked_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +99,12 @@ async def _verdict(session: AsyncSession, document: Document) -> Verdict:
     else:
         same_subject = (Document.approval_id.is_(None) if document.approval_id is None
                         else Document.approval_id == document.approval_id)
+        # A paper of no dossier (the center's monthly 通报) is superseded by a later one on the same subject.
+        same_dossier = (Document.project_id == document.project_id if document.project_id is not None else and_(
+            Document.project_id.is_(None), Document.subject_type == document.subject_type,
+            Document.subject_id == document.subject_id))
         later = (await session.execute(select(Document.id).where(and_(
-            Document.project_id == document.project_id, same_subject, Document.template_code == document.template_code,
+            same_dossier, same_subject, Document.template_code == document.template_code,
             Document.id > document.id, Document.verification_code.is_not(None),
             Document.revoked_at.is_(None))).limit(1))).scalar_one_or_none()
         if later is not None:
@@ -110,7 +116,8 @@ async def _verdict(session: AsyncSession, document: Document) -> Verdict:
     return Verdict(code=document.verification_code or "", template=document.template_code, template_name=name,
                    number=document.doc_number, issuer=document.issuer or "", issued_at=document.created_at,
                    sha256_pdf=document.sha256_pdf, sha256_docx=document.sha256_docx, status=status,
-                   sealing=document.status, revoked_at=document.revoked_at)
+                   sealing=document.status, revoked_at=document.revoked_at,
+                   revoked_reason=document.revoked_reason)
 
 
 async def check_file(session: AsyncSession, code: str, data: bytes) -> tuple[Verdict, FileCheck]:

@@ -41,6 +41,7 @@ from agency.errors import Conflict, Invalid
 from agency.memo import TimedMemo
 from agency.projects import codes, handover
 from agency.projects.models import Project, ProjectMilestone
+from agency.sites import service as sites
 from agency.timeutil import today_local
 
 COUNT_SECONDS = 5.0
@@ -206,9 +207,9 @@ async def _search(session: AsyncSession, actor: Actor, key: tuple[object, ...], 
     if total is None:
         total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
         _totals.put(key, total)
+    await sites.require_known(session, site_code, total)
     page_ids = query.order_by(Project.id.desc()).offset((page - 1) * page_size).limit(page_size).subquery()
-    # Counted per row of the page through the project_id index: a GROUP BY over every approval
-    # would read the whole table for twenty rows.
+    # Counted per row of the page (the project_id index): a GROUP BY would read every approval for twenty rows.
     counted = (select(func.count()).select_from(Approval)
                .where(Approval.project_id == Project.id, Approval.status != "withdrawn"))
     rows = (await session.execute(
@@ -217,8 +218,7 @@ async def _search(session: AsyncSession, actor: Actor, key: tuple[object, ...], 
         .join(page_ids, page_ids.c.id == Project.id)
         .join(Enterprise, Enterprise.id == Project.enterprise_id)
         .order_by(Project.id.desc()))).all()
-    width = len(_LISTED_COLUMNS)
-    return [(ListedProject(*r[:width]), r[width], r[width + 1], r[width + 2]) for r in rows], total
+    return [(ListedProject(*r[:-3]), r[-3], r[-2], r[-1]) for r in rows], total  # the enterprise, two counts
 
 
 def _matches(term: str) -> ColumnElement[bool]:

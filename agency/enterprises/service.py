@@ -14,6 +14,7 @@ from agency.enterprises.schemas import EnterpriseIn, EnterprisePatch
 from agency.enterprises.sites import on_site
 from agency.errors import Conflict, Invalid
 from agency.privacy import mask_phone
+from agency.sites import service as sites
 
 
 def reveals_personal_data(actor: Actor, enterprise: Enterprise) -> bool:
@@ -63,7 +64,9 @@ async def search(session: AsyncSession, actor: Actor, *, q: str | None, page: in
         term = q.strip()
         query = query.where(or_(Enterprise.name.contains(term, autoescape=True),
                                 Enterprise.credit_code == term.upper()))
-    return await paginate(session, query, order_by=Enterprise.id.desc(), page=page, page_size=page_size)
+    rows, total = await paginate(session, query, order_by=Enterprise.id.desc(), page=page, page_size=page_size)
+    await sites.require_known(session, site_code, total)
+    return rows, total
 
 
 async def get(session: AsyncSession, actor: Actor, enterprise_id: int) -> Enterprise:

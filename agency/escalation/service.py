@@ -14,6 +14,7 @@ from agency.errors import Conflict, Forbidden, Invalid
 from agency.escalation.models import LEVEL_WORDS, Escalation
 from agency.projects.handover import held_by, require_holder_of, site_projects
 from agency.projects.models import Project
+from agency.sites import service as sites
 
 __all__ = ["LEVEL_WORDS", "acknowledge", "open_for", "resolve", "search"]
 
@@ -47,7 +48,9 @@ async def search(session: AsyncSession, actor: Actor, *, status: str | None, lev
                           (Escalation.approval_id, approval_id)):
         if value is not None:
             query = query.where(column == value)
-    return await paginate(session, query, order_by=Escalation.id.desc(), page=page, page_size=page_size)
+    rows, total = await paginate(session, query, order_by=Escalation.id.desc(), page=page, page_size=page_size)
+    await sites.require_known(session, site_code, total)
+    return rows, total
 
 
 async def acknowledge(session: AsyncSession, actor: Actor, escalation_id: int, note: str) -> Escalation:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
@@ -87,10 +87,13 @@ class FollowUpController(Controller):
     @get("")
     async def search(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                      status: Annotated[str | None, QueryParameter(pattern="^(open|closed)$")] = None,
+                     site_code: FromQuery[str | None] = None,
                      page: PageNo = 1, page_size: PageSize = 50) -> Page[FollowUpOut]:
         """Return visits of bad ratings of approvals (a view of their rectifications, the same ids): leaders and
-        administrators see all, a clerk those of his projects."""
-        rows, total = await follow_ups.search(db, actor, status, page=page, page_size=page_size)
+        administrators see all, a clerk those of his projects; ``site_code``: those of the dossiers that site
+        holds."""
+        rows, total = await follow_ups.search(db, actor, status, page=page, page_size=page_size,
+                                              site_code=site_code)
         return Page(items=[follow_up_out(*row) for row in rows], total=total, page=page, page_size=page_size)
 
     @post("/{follow_up_id:int}/close", status_code=200, guards=[require_roles(Role.ADMIN, Role.LEADER, Role.CLERK)])

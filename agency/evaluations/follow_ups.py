@@ -15,8 +15,9 @@ from agency.approvals.models import Approval
 from agency.audit import service as audit
 from agency.errors import Conflict, Invalid, NotFound
 from agency.evaluations.models import Evaluation, Rectification
-from agency.projects.handover import require_holder_of
+from agency.projects.handover import held_by, require_holder_of
 from agency.projects.models import Project
+from agency.sites import service as sites
 
 # What closing a follow-up records of the return visit: at least this many characters (API and page alike).
 CLOSING_NOTE_AT_LEAST = 2
@@ -28,14 +29,18 @@ def status_of(r: Rectification) -> str:
 
 
 async def search(session: AsyncSession, actor: Actor, status: str | None, *, page: int,
-                 page_size: int) -> tuple[list[Row], int]:
-    """Leaders and administrators see all, a clerk those of his projects."""
+                 page_size: int, site_code: str | None = None) -> tuple[list[Row], int]:
+    """Leaders and administrators see all, a clerk those of his projects; ``site_code``: those of the dossiers
+    that site holds."""
     actor.require(Role.ADMIN, Role.LEADER, Role.CLERK)
     query = visible(Rectification, actor).where(Rectification.approval_id.is_not(None))
+    if site_code:
+        query = query.where(Rectification.project_id.in_(held_by(site_code)))
     if status:
         query = query.where(Rectification.visited_at.is_(None) if status == "open"
                             else Rectification.visited_at.is_not(None))
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    await sites.require_known(session, site_code, total)
     ids = query.with_only_columns(Rectification.id).order_by(Rectification.id.desc()) \
         .offset((page - 1) * page_size).limit(page_size).subquery()
     rows = (await session.execute(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,9 +48,10 @@ class RectificationController(Controller):
     @get("")
     async def search(self, actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                      status: Annotated[str | None, QueryParameter(pattern="^(open|replied|closed)$")] = None,
-                     ) -> RectificationPage:
-        """The rectifications the actor may see: the rated department its own, the enterprise its own ratings'."""
-        rows, names = await rectifications.search(db, actor, status), await _names(db)
+                     site_code: FromQuery[str | None] = None) -> RectificationPage:
+        """The rectifications the actor may see: the rated department its own, the enterprise its own ratings';
+        ``site_code``: those of the dossiers that site holds."""
+        rows, names = await rectifications.search(db, actor, status, site_code), await _names(db)
         return RectificationPage(items=[rectification_out(r, names) for r in rows], total=len(rows))
 
     @post("/{rectification_id:int}/reply", status_code=200,

@@ -25,8 +25,9 @@ from agency.escalation.models import LIVE, Escalation
 from agency.evaluations.models import RECTIFY_WITHIN_WORKDAYS, SCORE_WORDS, Evaluation, Rectification
 from agency.notifications import service as outbox
 from agency.notifications.service import Message
-from agency.projects.handover import site_projects
+from agency.projects.handover import held_by, site_projects
 from agency.projects.models import Project
+from agency.sites import service as sites
 
 KEY = ["subject_type", "subject_id", "rule", "level", "occasion"]
 
@@ -80,8 +81,13 @@ class Listed:
     project_name: str
 
 
-async def search(session: AsyncSession, actor: Actor, status: str | None) -> list[Listed]:
+async def search(session: AsyncSession, actor: Actor, status: str | None,
+                 site_code: str | None = None) -> list[Listed]:
+    """The rectifications the actor may see, the soonest due first; ``site_code``: those of the dossiers that
+    site holds."""
     query = visible(Rectification, actor)
+    if site_code:
+        query = query.where(Rectification.project_id.in_(held_by(site_code)))
     if status:
         query = query.where(Rectification.status == status)
     ids = query.with_only_columns(Rectification.id).subquery()
@@ -91,6 +97,7 @@ async def search(session: AsyncSession, actor: Actor, status: str | None) -> lis
         .outerjoin(Approval, Approval.id == Rectification.approval_id)
         .join(Project, Project.id == Rectification.project_id)
         .order_by(Rectification.due_on, Rectification.id))).all()
+    await sites.require_known(session, site_code, len(rows))
     return [Listed(r[0], r[1], r[2], r[3]) for r in rows]
 
 

@@ -27,6 +27,7 @@ from agency.fees.models import CHANNELS, FeeLine, StatementLine
 from agency.jobs import service as jobs
 from agency.projects.handover import require_holder, site_scope
 from agency.projects.models import Project
+from agency.sites import service as sites
 
 NO_FEE = "本事项不收费"
 # Asked for by name: the documents package reads fees, not the other way round.
@@ -286,5 +287,6 @@ async def report(session: AsyncSession, actor: Actor, start: date, end: date,
             row[1] += line.amount_yuan
         if credited is not None:
             row[2] += credited
+    await sites.require_known(session, site_code, len(sums))
     return [ReportRow(dept, dept_name, code, name, month, yuan(a), yuan(p), yuan(r))
             for (dept, dept_name, code, name, month), (a, p, r) in sorted(sums.items())]

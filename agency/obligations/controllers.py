@@ -8,7 +8,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
@@ -40,11 +40,12 @@ class ObligationController(Controller):
                      project_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
                      due_before: Annotated[date | None, QueryParameter()] = None,
                      status: Annotated[str | None, QueryParameter(pattern="^(open|met|overdue|extended)$")] = None,
-                     ) -> ObligationPage:
-        """The obligations the actor may see (an enterprise its own, a department its approvals'), soonest first."""
+                     site_code: FromQuery[str | None] = None) -> ObligationPage:
+        """The obligations the actor may see (an enterprise its own, a department its approvals'), soonest first;
+        ``site_code``: those of the dossiers that site holds."""
         today = timeutil.today()
         rows, total = await service.search(db, actor, project_id=project_id, due_before=due_before, status=status,
-                                           today=today)
+                                           today=today, site_code=site_code)
         return ObligationPage(items=[obligation_out(r.obligation, today) for r in rows], total=total)
 
     @post("/{obligation_id:int}/extend", status_code=200,

@@ -29,8 +29,9 @@ from agency.files.models import StoredFile
 from agency.notifications import service as notifications
 from agency.notifications.service import Message
 from agency.obligations.models import Obligation
-from agency.projects.handover import require_holder_of, site_projects
+from agency.projects.handover import held_by, require_holder_of, site_projects
 from agency.projects.models import Project
+from agency.sites import service as sites
 
 # The approvals package creates obligations at its decision, so this one reads approvals without importing it.
 _approvals = table("approvals", column("id"), column("name"), column("project_id"), column("status"))
@@ -129,8 +130,12 @@ class Listed:
 
 
 async def search(session: AsyncSession, actor: Actor, *, project_id: int | None, due_before: date | None,
-                 status: str | None, today: date) -> tuple[list[Listed], int]:
+                 status: str | None, today: date, site_code: str | None = None) -> tuple[list[Listed], int]:
+    """The obligations the actor may see, the soonest due first; ``site_code``: those of the dossiers that site
+    holds."""
     query = visible(Obligation, actor)
+    if site_code:
+        query = query.where(Obligation.project_id.in_(held_by(site_code)))
     if project_id is not None:
         await get_visible(session, Project, project_id, actor, what="项目")
         query = query.where(Obligation.project_id == project_id)
@@ -139,6 +144,7 @@ async def search(session: AsyncSession, actor: Actor, *, project_id: int | None,
     if status is not None:
         query = query.where(_status_condition(status, today))
     rows = list((await session.execute(query.order_by(Obligation.due_on, Obligation.id))).scalars())
+    await sites.require_known(session, site_code, len(rows))
     names = await _approval_names(session, [o.approval_id for o in rows])
     return [Listed(o, names.get(o.approval_id, "")) for o in rows], len(rows)
 

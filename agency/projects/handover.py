@@ -134,13 +134,25 @@ async def _center(session: AsyncSession) -> str:
     return str(centers[0])
 
 
+def _clerks_of(code: str, kind: str) -> Select[tuple[int, str, str | None]]:
+    """The active clerks who may take a dossier handed to a site: its own (the center: those bound to no site
+    too — the agency office's)."""
+    return select(User.id, User.display_name, User.site_code).where(
+        User.role == Role.CLERK.value, User.is_active.is_(True),
+        or_(User.site_code == code, User.site_code.is_(None)) if kind == "center" else User.site_code == code)
+
+
+async def receiving_clerks(session: AsyncSession, code: str, kind: str) -> list[tuple[int, str]]:
+    """(id, name) of the clerks a handover to the site may name (``clerk_id``), the site's own first, by name."""
+    return [(int(i), str(n)) for i, n, _ in (await session.execute(
+        _clerks_of(code, kind).order_by(User.site_code.is_(None), User.display_name, User.id))).all()]
+
+
 async def _receiving_clerk(session: AsyncSession, site: tuple[str, str, str], clerk_id: int | None) -> tuple[int, str]:
     """(id, name) of the clerk of the receiving site who takes the dossier: the one named, else the site's active
     clerk with the fewest open dossiers (the center: its clerks bound to no site too, if it has none of its own)."""
     code, _, kind = site
-    clerks = select(User.id, User.display_name, User.site_code).where(
-        User.role == Role.CLERK.value, User.is_active.is_(True),
-        or_(User.site_code == code, User.site_code.is_(None)) if kind == "center" else User.site_code == code)
+    clerks = _clerks_of(code, kind)
     if clerk_id is not None:
         named = (await session.execute(clerks.where(User.id == clerk_id))).first()
         if named is None:

@@ -17,6 +17,17 @@ async def list_sites(session: AsyncSession) -> list[Site]:
     return sorted(sites, key=lambda s: (KINDS.index(s.kind), s.code))
 
 
+async def readable_by(session: AsyncSession, actor: Actor) -> list[Site]:
+    """The sites whose dossiers the actor may read, for a list's site select: a sub-center's or township hall's
+    clerk his own site (what he handed over he reads in the lists unfiltered); everybody else every site."""
+    every = await list_sites(session)
+    if actor.role is Role.CLERK and actor.site_code is not None:
+        own = [s for s in every if s.code == actor.site_code]
+        if own and own[0].kind != "center":
+            return own
+    return every
+
+
 async def save(session: AsyncSession, actor: Actor, code: str, *, name: str, kind: str) -> Site:
     """Adds a site or renames it; only the administrator."""
     actor.require(Role.ADMIN)
@@ -39,3 +50,11 @@ async def save(session: AsyncSession, actor: Actor, code: str, *, name: str, kin
 
 async def exists(session: AsyncSession, code: str) -> bool:
     return await session.get(Site, code) is not None
+
+
+async def require_known(session: AsyncSession, site_code: str | None, found: int) -> None:
+    """A list's ``site_code=`` naming no site is refused (422 naming the field), not answered with an empty list
+    that reads as "nothing there". Asked only when the list came back empty (``found`` rows in all): an unknown
+    site holds nothing, so a list with rows needs no look-up, and a filled list costs no statement more."""
+    if site_code and not found and not await exists(session, site_code):
+        raise Invalid(f"站点 {site_code} 不存在（unknown site）", field="site_code")

@@ -23,7 +23,6 @@ from agency.dossiers.schemas import ProjectIn
 from agency.enterprises import service as enterprises
 from agency.enterprises.schemas import EnterpriseIn
 from agency.errors import AgencyError, NotFound
-from agency.projects.handover import worked_at
 from agency.sites import service as sites
 from agency.spreadsheets import xlsx_response
 from agency.timeutil import today_local
@@ -53,7 +52,7 @@ def _base(params: dict[str, Any]) -> str:
 async def workbench(request: Request[Any, Any, Any], actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                     status: ProjectStatus = None, green: GreenStatus = None, level: Level = None,
                     q: FromQuery[str | None] = None, mine: FromQuery[bool] = False, work: WorkViewCode = None,
-                    site: SiteCode = None,
+                    site: SiteCode = None, wsite: SiteCode = None,
                     page_no: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
                     work_page: Annotated[int, QueryParameter(name="upage", ge=1, le=100_000)] = 1
                     ) -> Template | Redirect:
@@ -61,17 +60,18 @@ async def workbench(request: Request[Any, Any, Any], actor: NamedDependency[Acto
         return see_other("/app/portal")
     today = today_local()
     # Each counter is the total of the very list it links to (workviews): they cannot disagree.
-    counts = await workviews.counts(db, actor, workviews.CLERK_COUNTERS, today=today)
+    # ``wsite``: the worklist of the site picked (the counters too); none: the site the clerk works at.
+    counts = await workviews.counts(db, actor, workviews.CLERK_COUNTERS, today=today, site_code=wsite or None)
     view = workviews.CLERK_VIEWS[work or "urgent"]
     # The list pages (``upage``) rather than stopping at a number: its counter's every row can be reached.
     urgent, urgent_total = await workviews.rows(db, actor, view, today=today, page=work_page,
-                                                page_size=URGENT_SHOWN)
+                                                page_size=URGENT_SHOWN, site_code=wsite or None)
     rows, total = await projects.search(db, actor, status=status or None, green_channel=green or None,
                                         enterprise_id=None, q=q, mine=mine, page=page_no, page_size=PAGE_SIZE,
                                         level=level or None, today=today, site_code=site or None)
     params = {k: v for k, v in {"status": status, "green": green, "level": level, "q": q,
                                 "mine": "true" if mine else None, "site": site}.items() if v}
-    work_params = {"work": work} if work else {}
+    work_params = {k: v for k, v in {"work": work, "wsite": wsite}.items() if v}
     return page(request, "workbench.html", actor, rows=rows, total=total, page=page_no,
                 pages=max(1, -(-total // PAGE_SIZE)), base=_base(params | work_params),
                 counts=counts, counters=workviews.CLERK_COUNTERS, view=view, urgent=urgent,
@@ -79,9 +79,10 @@ async def workbench(request: Request[Any, Any, Any], actor: NamedDependency[Acto
                 urgent_pages=max(1, -(-urgent_total // URGENT_SHOWN)),
                 urgent_base=_base(params | work_params | ({"page": str(page_no)} if page_no > 1 else {})),
                 export="/app/projects.xlsx?" + urlencode(params),
-                work_export="/app/worklist.xlsx?" + urlencode({"work": view.code}),
+                work_export="/app/worklist.xlsx?" + urlencode({"work": view.code} | work_params),
                 filters={"status": status or "", "green": green or "", "level": level or "", "q": q or "",
-                         "mine": mine, "site": site or ""}, sites=await sites.list_sites(db),
+                         "mine": mine, "site": site or "", "wsite": wsite or ""},
+                sites=await sites.readable_by(db, actor), counter_base=_base({"wsite": wsite} if wsite else {}),
                 STATUS_NAMES=STATUS_NAMES, statuses=PROJECT_STATUS_NAMES, changed=request.query_params.get("changed"))
 
 
@@ -100,14 +101,14 @@ async def projects_xlsx(actor: NamedDependency[Actor], db: NamedDependency[Async
 
 @get("/app/worklist.xlsx")
 async def worklist_xlsx(actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
-                        work: WorkViewCode = None) -> Response[bytes]:
+                        work: WorkViewCode = None, wsite: SiteCode = None) -> Response[bytes]:
     """The workbench's list of items (the counter's view chosen), every row, as a spreadsheet."""
     _staff(actor)
     today = today_local()
     view = workviews.CLERK_VIEWS[work or "urgent"]
     return xlsx_response(await approval_exports.worklist_workbook(
         db, actor, department_code=None, status=view.status, level=view.level, project_id=None, today=today,
-        supplement=view.supplement, site_code=worked_at(actor)),
+        supplement=view.supplement, site_code=workviews.worklist_site(actor, wsite or None)),
         f"{view.name.replace(' / ', '')}_{today.isoformat()}.xlsx", f"worklist_{today.isoformat()}.xlsx")
 
 

@@ -35,7 +35,9 @@ from agency.files.models import StoredFile
 from agency.projects import handover
 from agency.projects.models import Project
 from agency.schemas import MAX_ID
+from agency.sites import service as sites
 from agency.timeutil import today_local
+from agency.web.forms import SiteCode
 from agency.web.render import page, see_other, zh
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -62,8 +64,8 @@ async def coordination_page(request: Request[Any, Any, Any], project_id: FromPat
                                   .order_by(Approval.id))).all()
     # The minutes papers the reader may open (a department only those sent to it).
     minutes_ids = [m.minutes_document_id for m in found if m.minutes_document_id is not None]
-    minutes = {doc_id: (number, file_id) for doc_id, number, file_id in (await db.execute(
-        select(Document.id, Document.doc_number, Document.file_id).where(
+    minutes = {doc_id: (number, file_id, fmt) for doc_id, number, file_id, fmt in (await db.execute(
+        select(Document.id, Document.doc_number, Document.file_id, Document.format).where(
             Document.id.in_(minutes_ids or [0]), Document.file_id.in_(
                 visible(StoredFile, actor).with_only_columns(StoredFile.id))))).all()}
     q = request.query_params
@@ -141,13 +143,15 @@ async def problem_supervision_notice(problem_id: FromPath[int], state: State, ac
 
 @get("/app/problems")
 async def problem_list(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
-                       db: NamedDependency[AsyncSession]) -> Template:
-    """Open problems: every project's for the leader and the clerks, a department's own (its inbox)."""
+                       db: NamedDependency[AsyncSession], site: SiteCode = None) -> Template:
+    """Open problems: every project's for the leader and the clerks, a department's own (its inbox); ``site``:
+    those of the dossiers that site holds (the API's ``site_code=``)."""
     actor.require(*STAFF)
-    rows, total = await service.search(db, actor, open_only=True, page_size=200)
+    rows, total = await service.search(db, actor, open_only=True, page_size=200, site_code=site or None)
     q = request.query_params
     return page(request, "problems.html", actor, rows=rows, total=total, ACTION_NAMES=ACTION_NAMES,
-                today=today_local(), ok=q.get("ok"), err=q.get("err"))
+                today=today_local(), ok=q.get("ok"), err=q.get("err"), site=site or "",
+                sites=await sites.readable_by(db, actor))
 
 
 @post("/app/meetings")

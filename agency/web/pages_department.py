@@ -24,7 +24,9 @@ from agency.bundles.controllers import bundle_archive
 from agency.coordination import service as coordination
 from agency.errors import AgencyError, NotFound
 from agency.escalation import service as escalations
+from agency.sites import service as sites
 from agency.timeutil import today_local
+from agency.web.forms import SiteCode
 from agency.web.render import page, see_other, zh
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -47,7 +49,8 @@ def back(path: str, *, ok: str | None = None, err: str | None = None) -> Redirec
 async def inbox(request: Request[Any, Any, Any], actor: NamedDependency[Actor], db: NamedDependency[AsyncSession],
                 work_page: Annotated[int, QueryParameter(name="wpage", ge=1, le=100_000)] = 1,
                 bundle_page: Annotated[int, QueryParameter(name="bpage", ge=1, le=100_000)] = 1,
-                notice_page: Annotated[int, QueryParameter(name="npage", ge=1, le=100_000)] = 1) -> Template:
+                notice_page: Annotated[int, QueryParameter(name="npage", ge=1, le=100_000)] = 1,
+                bsite: SiteCode = None) -> Template:
     actor.require(Role.DEPARTMENT)
     today = today_local()
     # Each counter is the total of the list it links to: what is at the department (not what the clerk still
@@ -58,12 +61,14 @@ async def inbox(request: Request[Any, Any, Any], actor: NamedDependency[Actor], 
     # Most urgent first across pages (the worklist's order); within a page, by remaining working days.
     work.sort(key=lambda r: (r.clock.remaining_workdays if r.clock.remaining_workdays is not None else 10**6,
                              r.approval.id))
+    # ``bsite``: the bundles of the dossiers that site holds (the API's ``site_code=``), its counter too.
     incoming, incoming_total = await bundles.search(db, actor, department_code=actor.department_code, status="sent",
-                                                    project_id=None, page=bundle_page, page_size=NOTICES_SHOWN)
+                                                    project_id=None, page=bundle_page, page_size=NOTICES_SHOWN,
+                                                    site_code=bsite or None)
     received: list[Any] = []
     if bundle_page == 1:  # the latest signed for, under the first page of those to sign for
         received, _ = await bundles.search(db, actor, department_code=actor.department_code, status="received",
-                                           project_id=None, page=1, page_size=NOTICES_SHOWN)
+                                           project_id=None, page=1, page_size=NOTICES_SHOWN, site_code=bsite or None)
     notices, notices_total = await escalations.search(db, actor, status="open", level=None,
                                                       department_code=actor.department_code, project_id=None,
                                                       approval_id=None, page=notice_page, page_size=NOTICES_SHOWN)
@@ -81,11 +86,13 @@ async def inbox(request: Request[Any, Any, Any], actor: NamedDependency[Actor], 
     pages = {"wpage": work_page, "bpage": bundle_page, "npage": notice_page}
 
     def base(param: str) -> str:  # the inbox with the other lists' pages kept, for ``param``'s pager
-        kept = {k: v for k, v in pages.items() if k != param and v > 1}
+        kept: dict[str, object] = {k: v for k, v in pages.items() if k != param and v > 1}
+        kept |= {"bsite": bsite} if bsite else {}
         return "/app/inbox?" + urlencode(kept) + ("&" if kept else "")
 
     return page(request, "inbox.html", actor, work=work, work_total=work_total, open_problems=open_problems,
-                incoming=incoming, incoming_total=incoming_total,
+                incoming=incoming, incoming_total=incoming_total, bsite=bsite or "",
+                sites=await sites.readable_by(db, actor),
                 summaries=await bundles.summaries(db, [*incoming, *received]), received=received,
                 names=names, pages=pages, base=base, shown={"work": WORK_SHOWN, "lists": NOTICES_SHOWN},
                 notices=notices, notices_total=notices_total, acknowledged=acknowledged, STATUS_NAMES=STATUS_NAMES,

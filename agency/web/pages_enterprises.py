@@ -43,7 +43,7 @@ async def enterprise_list(request: Request[Any, Any, Any], actor: NamedDependenc
     rows, total = await enterprises.search(db, actor, q=q, page=page_no, page_size=PAGE_SIZE, site_code=site or None)
     params = {k: v for k, v in {"q": q, "site": site}.items() if v}
     return page(request, "enterprises.html", actor, rows=rows, total=total, page=page_no, q=q or "",
-                site=site or "", sites=await sites.list_sites(db),
+                site=site or "", sites=await sites.readable_by(db, actor),
                 pages=max(1, -(-total // PAGE_SIZE)), base="/app/enterprises?" + urlencode(params) + ("&" if params
                                                                                                        else ""))
 

@@ -29,6 +29,8 @@ from agency.evaluations.models import (
     occasion_words,
     reason_words,
 )
+from agency.sites import service as sites
+from agency.web.forms import SiteCode
 from agency.web.render import page, see_other, zh
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -51,10 +53,13 @@ def _text(data: dict[str, Any], name: str) -> str:
 
 @get(RECTIFICATIONS)
 async def rectifications_page(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
-                              db: NamedDependency[AsyncSession], status: Status = None) -> Template:
-    """Every role sees the rectifications it may see (the department its own, the enterprise its ratings')."""
-    rows = await rectifications.search(db, actor, status or None)
-    return page(request, "rectifications.html", actor, rows=rows, status=status or "",
+                              db: NamedDependency[AsyncSession], status: Status = None,
+                              site: SiteCode = None) -> Template:
+    """Every role sees the rectifications it may see (the department its own, the enterprise its ratings');
+    ``site``: those of the dossiers that site holds (the API's ``site_code=``)."""
+    rows = await rectifications.search(db, actor, status or None, site or None)
+    return page(request, "rectifications.html", actor, rows=rows, status=status or "", site=site or "",
+                sites=await sites.readable_by(db, actor) if actor.role is not Role.ENTERPRISE else [],
                 names=await _department_names(db), SCORE_WORDS=SCORE_WORDS, STATUS_WORDS=RECTIFICATION_WORDS,
                 APPEAL_WORDS=APPEAL_WORDS, TARGET_WORDS=TARGET_WORDS, OFFICE_WORDS=OFFICE_WORDS,
                 occasion_words=occasion_words, reason_words=reason_words, may_answer=rectifications.may_answer,

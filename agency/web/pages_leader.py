@@ -27,8 +27,10 @@ from agency.projects.models import Project
 from agency.reports import criteria, rankings
 from agency.reports import service as reports
 from agency.reports.xlsx import XLSX_MEDIA_TYPE, department_workbook, report_filename, totals
+from agency.sites import service as sites
 from agency.timeutil import today_local
 from agency.web import charts, pages_government_time
+from agency.web.forms import SiteCode
 from agency.web.pages_department import ESCALATION_STATUS, RULE_NAMES, back
 from agency.web.render import page
 
@@ -42,7 +44,7 @@ DashboardLevel = Annotated[str | None, QueryParameter(pattern="^(yellow|red|l3|)
 
 @get("/app/dashboard")
 async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Actor],
-                    db: NamedDependency[AsyncSession], level: DashboardLevel = None,
+                    db: NamedDependency[AsyncSession], level: DashboardLevel = None, fsite: SiteCode = None,
                     escalation_page: Annotated[int, QueryParameter(name="epage", ge=1, le=100_000)] = 1) -> Template:
     actor.require(Role.LEADER, Role.ADMIN)
     today = today_local()
@@ -52,7 +54,8 @@ async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Acto
     listed_total = getattr(data.counts, level) if level else data.counts.yellow + data.counts.red + data.counts.l3
     listed = list((await db.execute(reports.open_escalations(level or None).offset(
         (escalation_page - 1) * ESCALATIONS_SHOWN).limit(ESCALATIONS_SHOWN))).scalars())
-    follow_ups, _ = await visits.search(db, actor, "open", page=1, page_size=50)
+    # ``fsite``: the return visits of the dossiers that site holds (the API's ``site_code=``).
+    follow_ups, _ = await visits.search(db, actor, "open", page=1, page_size=50, site_code=fsite or None)
     fired, _ = await escalations.search(db, actor, status=None, level=None, department_code=None, project_id=None,
                                         approval_id=None, page=1, page_size=CHART_ROWS)
     names = {d.department_code: d.department_name for d in data.departments}
@@ -78,6 +81,7 @@ async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Acto
                                        (await criteria.current(db, request.app.state.settings)).criteria)
     government = await pages_government_time.dashboard_section(db, today)
     return page(request, "dashboard.html", actor, d=data, follow_ups=follow_ups, svg=svg, names=names,
+                fsite=fsite or "", sites=await sites.readable_by(db, actor),
                 listed=listed, level=level or "", standing=standing, listed_total=listed_total,
                 by_site=await handover.open_by_site(db, actor),
                 listed_page=escalation_page, listed_pages=max(1, -(-listed_total // ESCALATIONS_SHOWN)),

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -27,6 +26,7 @@ from agency.calendar.workdays import CalendarRangeError
 from agency.catalog import service as catalog
 from agency.catalog.format_model import STAGE_NAMES
 from agency.documents import service as docs
+from agency.documents.controllers import papers_of
 from agency.documents.pdf_copies import pdf_copy
 from agency.dossiers import service as projects
 from agency.dossiers.forecast import Forecast
@@ -192,10 +192,11 @@ async def rate_approval(approval_id: FromPath[int], data: Form, actor: NamedDepe
 
 
 @get("/app/documents/{document_id:int}/pdf")
-async def paper_pdf(document_id: FromPath[int], state: State, actor: NamedDependency[Actor],
+async def paper_pdf(document_id: FromPath[int], request: Request[Any, Any, Any], actor: NamedDependency[Actor],
                     db: NamedDependency[AsyncSession]) -> Response[bytes]:
-    """A paper as PDF (opens on a phone): its sealed PDF, or its DOCX converted; the file's access rule."""
-    data, filename = await pdf_copy(db, actor, state.blob_store, document_id)
+    """A paper as PDF (opens on a phone): its sealed PDF, or its DOCX's sealed PDF (made and kept the first
+    time it is asked for); the file's access rule. The same function as ``GET /api/documents/{id}/pdf``."""
+    data, filename = await pdf_copy(db, actor, papers_of(request.app.state, request), document_id)
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": storage.content_disposition(filename, "inline"), "Cache-Control": "private, no-store"})
 

@@ -119,6 +119,21 @@ async def generate(project_id: FromPath[int], data: Form, state: State, actor: N
     return see_other(f"{target}?ok={quote('已生成文书 ' + document.doc_number)}&doc={document.file_id}")
 
 
+@post("/app/projects/{project_id:int}/documents/{document_id:int}/revoke")
+async def revoke_paper(project_id: FromPath[int], document_id: FromPath[int], data: Form, actor: NamedDependency[Actor],
+                       db: NamedDependency[AsyncSession]) -> Redirect:
+    """The administrator revokes a paper: the same service function as ``POST /api/documents/{id}/revoke``
+    (403 for anyone else); from then on /verify/{code} says 已撤销 with the reason."""
+    try:
+        found = await verify.revoke(db, actor, document_id, str(data.get("reason", "")))
+    except AgencyError as error:
+        if error.status_code in (404, 403):
+            raise
+        await db.rollback()
+        return _back(project_id, "err", "撤销失败：" + zh(error.detail))
+    return _back(project_id, "ok", f"已撤销文书 {found.number}，核验页面将显示“已撤销”及原因。")
+
+
 @post("/app/projects/{project_id:int}/bundles")
 async def send_bundle(request: Request[Any, Any, Any], project_id: FromPath[int], state: State,
                       actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Redirect:
@@ -203,5 +218,5 @@ async def download(file_id: FromPath[int], state: State, actor: NamedDependency[
         "Content-Disposition": disposition, "Content-Length": str(row.size), "Cache-Control": "private, no-store"})
 
 
-HANDLERS: list[Any] = [project_list, project_page, generate, send_bundle, green_channel, mandate_form,
+HANDLERS: list[Any] = [project_list, project_page, generate, revoke_paper, send_bundle, green_channel, mandate_form,
                        investment_code_form, download]

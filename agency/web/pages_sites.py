@@ -14,7 +14,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency.access import Actor, Role
-from agency.errors import AgencyError
+from agency.accounts.models import User
+from agency.errors import AgencyError, Invalid
 from agency.projects import handover
 from agency.projects.models import Project
 from agency.sites import service as sites
@@ -57,15 +58,29 @@ async def site_save(request: Request[Any, Any, Any], data: Form, actor: NamedDep
 
 
 async def site_section(db: AsyncSession, actor: Actor, project: Project) -> dict[str, Any]:
-    """What the project page shows of the sites: the holder, the handovers, whether this clerk only reads."""
+    """What the project page shows of the sites: the holder, the handovers, whether this clerk only reads, and
+    for the hand-over form the sites it may go to with the clerks each may name to take it (the center first)."""
     holds = await handover.holds(db, actor, project)
     every = await sites.list_sites(db)
     names = {s.code: s.name for s in every}
+    may_hand_over = (actor.role is Role.CLERK and holds and project.status in handover.OPEN_STATUSES
+                     and len(every) > 1)
+    targets = [s for s in every if s.code != project.site_code]
+    clerks = [(s, await handover.receiving_clerks(db, s.code, s.kind)) for s in targets] if may_hand_over else []
     return {"holder": await handover.holder_name(db, project), "read_only": actor.role is Role.CLERK and not holds,
-            "may_hand_over": actor.role is Role.CLERK and holds and project.status in handover.OPEN_STATUSES
-            and len(every) > 1,
-            "targets": [s for s in every if s.code != project.site_code], "names": names,
+            "may_hand_over": may_hand_over, "targets": targets, "names": names,
+            "clerks": [(s, found) for s, found in clerks if found],
             "history": await handover.history(db, actor, project.id)}
+
+
+def _clerk_id(value: object) -> int | None:
+    """The receiving clerk picked on the form; none: the receiving site's least loaded clerk takes it."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) < 2**53:
+        raise Invalid("接办代办员选择无效（clerk_id）", field="clerk_id")
+    return int(text)
 
 
 @post("/app/projects/{project_id:int}/handover")
@@ -78,14 +93,17 @@ async def handover_form(project_id: FromPath[int], data: Form, actor: NamedDepen
         return back(page_url, err="请填写移交说明。")
     try:
         done = await handover.hand_over(db, actor, project_id, note=note[:2000],
-                                        site_code=str(data.get("site_code") or "").strip() or None)
+                                        site_code=str(data.get("site_code") or "").strip() or None,
+                                        clerk_id=_clerk_id(data.get("clerk_id")))
     except AgencyError as error:
         if error.status_code in (403, 404):
             raise
         await db.rollback()
         return back(page_url, err=error.detail)
     target = next((s.name for s in await sites.list_sites(db) if s.code == done.to_site_code), done.to_site_code)
-    return back(page_url, ok=f"已移交{target}；本站点保留只读查看。")
+    receiver = await db.get(User, done.received_by) if done.received_by else None
+    taken = f"，由{receiver.display_name}接办" if receiver else ""
+    return back(page_url, ok=f"已移交{target}{taken}；本站点保留只读查看。")
 
 
 HANDLERS: list[Any] = [sites_page, site_save, handover_form]

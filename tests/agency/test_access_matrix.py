@@ -278,6 +278,9 @@ TABLE: dict[str, Rule] = {
                                     body={}),
     "POST /api/documents/{document_id}/revoke": Rule("POST", own_other("/api/documents/1/revoke"),
                                                      frozenset({"admin"}), body={}),
+    # A paper as its sealed PDF: the file's access rule (an 授权委托书 is no department's paper).
+    "GET /api/documents/{document_id}/pdf": Rule("GET", own_other("/api/documents/{paper}/pdf"), ALL - {"department"},
+                                                 frozenset({"enterprise"})),
 }
 
 

@@ -168,6 +168,11 @@ PAGES: dict[str, Page] = {
     "GET /app/portal/projects/{project_id}": get("/app/portal/projects/{project}", frozenset({"enterprise"}),
                                                  frozenset({"enterprise"})),
     # A paper as PDF (a DOCX converted): the file's access rule; an 授权委托书 is no department's paper.
+    "POST /app/reports/rankings/bulletin/{document_id}/revoke": post(
+        "/app/reports/rankings/bulletin/999999/revoke", ADMIN, reason=""),
+    # Revoking a paper is the administrator's (an empty reason: refused with a message, nothing revoked).
+    "POST /app/projects/{project_id}/documents/{document_id}/revoke": post(
+        "/app/projects/{project}/documents/{paper}/revoke", ADMIN, reason=""),
     "GET /app/documents/{document_id}/pdf": get("/app/documents/{paper}/pdf", ALL - {"department"},
                                                 frozenset({"enterprise"})),
     "POST /app/portal/approvals/{approval_id}/rating": post(

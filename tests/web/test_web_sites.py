@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from agency.accounts.models import User
 from agency.app import create_app
@@ -60,7 +60,7 @@ async def test_the_hall_clerk_hands_the_dossier_over_on_the_project_page_and_the
     done = await hall.post(f"{page}/handover", {"note": "企业申请由县中心代办", "site_code": "county"}, page=page)
     assert done.status_code == 303
     after = (await hall.get(done.headers["location"])).text
-    assert "已移交示范县政务服务中心；本站点保留只读查看" in after
+    assert "已移交示范县政务服务中心，由" in after and "接办；本站点保留只读查看" in after
     assert "本站点只能查看，不能修改" in after and "移交项目</button>" not in after
     assert "由河西镇便民服务大厅移交示范县政务服务中心。企业申请由县中心代办" in after
     assert "移交项目" in after  # the timeline's line
@@ -169,3 +169,47 @@ async def test_the_demo_has_the_countys_sites_and_a_dossier_a_hall_handed_over(d
             for link, shown in ((found.group(1), found.group(2)), (found.group(3), found.group(4))):
                 listed = (await web.get(link.replace("&amp;", "&").split("#")[0])).text
                 assert f"共 {shown} 个项目" in listed, (name, link)
+
+
+@pytest.mark.today("2026-08-04")
+async def test_the_hand_over_form_names_the_center_clerk_who_takes_the_dossier(api: Api) -> None:
+    """The project page's hand-over form offers the receiving sites' clerks by name, none picked (then the
+    site's least loaded clerk takes it); the one picked becomes the dossier's clerk — the service of
+    ``POST /api/projects/{id}/handover`` with ``clerk_id``; a clerk of another site is refused in Chinese."""
+    from tests.agency.sites.test_handover_api import _open
+    from tests.support import unique
+
+    hall = unique("hall").lower()
+    for code, name, kind in (("county", "示范县政务服务中心", "center"), (hall, "河西镇便民服务大厅", "township_hall")):
+        await api.client.put(f"/api/sites/{code}", headers=api.admin_headers, json={"name": name, "kind": kind})
+    hall_user = await api.create_user("clerk", site_code=hall)
+    first, second = [await api.create_user("clerk", site_code="county") for _ in range(2)]
+    names = {first.id: unique("钱代办"), second.id: unique("孙代办")}
+    for user_id, name in names.items():
+        await api.execute(update(User).where(User.id == user_id).values(display_name=name))
+    dossier = await _open(api, await api.login(hall_user.username))
+    page = f"/app/projects/{dossier['id']}"
+    clerk = await browser_of(api.client, hall_user.username)
+
+    shown = (await clerk.get(page)).text
+    form = shown.split('id="handover-clerk"')[1].split("</select>")[0]
+    assert '<option value="" selected>不指定（自动分给接收站点在办项目最少的代办员）</option>' in form
+    center_group = form.split('<optgroup label="示范县政务服务中心">')[1].split("</optgroup>")[0]
+    for user_id, name in names.items():
+        assert f'<option value="{user_id}">{name}</option>' in center_group
+    # Another hall's clerk may not take a dossier handed to the center; a made-up choice is refused too.
+    other = await api.create_user("clerk", site_code=hall)
+    for wrong, says in ((str(other.id), "接办代办员须为接收站点在岗的代办员"), ("钱", "接办代办员选择无效")):
+        refused = await clerk.post(f"{page}/handover", {"note": "移交县中心", "site_code": "county",
+                                                          "clerk_id": wrong}, page=page)
+        assert refused.status_code == 303
+        assert says in (await clerk.get(refused.headers["location"])).text
+    done = await clerk.post(f"{page}/handover", {"note": "企业申请由县中心代办", "site_code": "county",
+                                                   "clerk_id": str(second.id)}, page=page)
+    assert done.status_code == 303
+    assert f"已移交示范县政务服务中心，由{names[second.id]}接办" in (await clerk.get(done.headers["location"])).text
+    async with api.sessions() as session:
+        project = await session.get_one(Project, dossier["id"])
+        moved = (await session.execute(select(ProjectHandover).where(ProjectHandover.project_id == project.id))
+                 ).scalar_one()
+    assert (project.site_code, project.clerk_id, moved.received_by) == ("county", second.id, second.id)

@@ -8,7 +8,7 @@ JSON array [prev_hash, *fields]): Python sends each line's fields as their canon
 `agency audit verify` checks, and how, is unchanged. SQLite (one writer at a time) appends as before.
 
 Revision ID: 0039
-Revises: 0036
+Revises: 0038
 Create Date: 2026-12-07 07:20:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0039'
-down_revision: str | None = '0036'
+down_revision: str | None = '0038'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
