@@ -15,8 +15,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -29,6 +27,7 @@ from agency.approvals.urgency import sort_key
 from agency.calendar.service import calendar_and_revision
 from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Route
+from agency.db import upsert
 from agency.projects.models import Project
 
 COLUMNS = ("approval_id", "project_id", "department_code", "status", "route_id", "green", "readable", "state", "unit",
@@ -91,20 +90,52 @@ _upserts: dict[str, Any] = {}
 
 
 def _upsert(dialect: str) -> Any:
-    """One INSERT … ON CONFLICT DO UPDATE per dialect, built once: SQLAlchemy does not cache the dialects'
-    upsert constructs, and compiling one costs more than running it for one row."""
+    """One INSERT … ON CONFLICT DO UPDATE per dialect, built once, and compiled once (agency.db.upsert: compiling
+    one costs more than running it for one row)."""
     statement = _upserts.get(dialect)
     if statement is None:
-        make = pg_insert if dialect == "postgresql" else sqlite_insert
-        base = make(ApprovalClock)
+        base = upsert.insert_for(dialect, ApprovalClock)
         statement = base.on_conflict_do_update(index_elements=[ApprovalClock.approval_id],
                                                set_={name: base.excluded[name] for name in COLUMNS[1:]})
         _upserts[dialect] = statement
     return statement
 
 
+_DEFERRED = "clock_rows_deferred"
+
+
+def defer(session: AsyncSession) -> None:
+    """Until ``write_deferred``, ``store`` keeps the rows in the session instead of writing each: a caller that
+    acts many times in a row (agency.sync, a chunk of records, several of one approval) writes each approval's
+    last row once, the rows of a kind in one statement. Nothing in the acts reads the rows; a list, so that a
+    rolled-back savepoint's rows go with it (agency.sync.service._forget_since)."""
+    session.info.setdefault(_DEFERRED, [])
+
+
+async def write_deferred(session: AsyncSession) -> None:
+    """Writes what ``store`` kept since ``defer`` (each approval's last row), and stops keeping."""
+    last: dict[int, dict[str, Any] | None] = dict(session.info.pop(_DEFERRED, None) or [])
+    removed = sorted(i for i, values in last.items() if values is None)
+    for start in range(0, len(removed), _BATCH):
+        await session.execute(delete(ApprovalClock).where(ApprovalClock.approval_id.in_(removed[start:start + _BATCH])))
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in last.values():
+        if values is not None:
+            by_columns.setdefault(tuple(sorted(values)), []).append(values)
+    for rows in by_columns.values():
+        await session.execute(_upsert(session.get_bind().dialect.name), rows)
+
+
+def stop_deferring(session: AsyncSession) -> None:
+    """Forgets what ``store`` kept (the caller's transaction failed)."""
+    session.info.pop(_DEFERRED, None)
+
+
 async def store(session: AsyncSession, approval_id: int, values: dict[str, Any] | None) -> None:
-    """Writes (or, for ``None``, removes) the row of one approval: one statement."""
+    """Writes (or, for ``None``, removes) the row of one approval: one statement (or keeps it: ``defer``)."""
+    if (deferred := session.info.get(_DEFERRED)) is not None:
+        deferred.append((approval_id, values))
+        return
     if values is None:
         await session.execute(delete(ApprovalClock).where(ApprovalClock.approval_id == approval_id))
     else:

@@ -96,16 +96,22 @@ class Acted:
 
 async def act(session: AsyncSession, actor: Actor, approval_id: int, data: ActionIn, today: date, *,
               bundled: bool = False, origin: dict[str, str] | None = None,
-              checked_materials: list[MaterialView] | None = None) -> Acted:
+              checked_materials: list[MaterialView] | None = None, known: Head | None = None,
+              known_events: list[ClockEvent] | None = None) -> Acted:
     """``bundled``: the action is taken by a bundle (报送批次) that carries the materials. An answer to a one-time
     notice is only ever taken so: it goes out with its 移交清单, and its date is the bundle's (agency/bundles) —
     unless the provincial system took it for an external department. ``origin``: the outside system's record
     the act comes from (agency.sync), named in the audit line. ``checked_materials``: the bundle taking a submit
-    or resubmit read and checked the materials in this transaction (agency/bundles): not checked twice."""
-    h = await head(session, actor, approval_id, with_actor=True, for_decision=data.action == "approve")
+    or resubmit read and checked the materials in this transaction (agency/bundles): not checked twice.
+    ``known``, ``known_events``: the approval's head (``head(…, with_actor=True)`` for an actor of the same role
+    and department; without its decision facts, the decision reads them) and clock events as a caller acting on
+    it again in this transaction has them (agency.sync: the ``Acted.events`` of its previous act): not read
+    again."""
+    h = known if known is not None else await head(session, actor, approval_id, with_actor=True,
+                                                   for_decision=data.action == "approve")
     await require_holder(session, actor, h.project)  # a site's clerk acts on his site's dossiers only
     approval = h.approval
-    events = h.events
+    events = known_events if known_events is not None else h.events
     step = Act(actor, data, approval, h.project, h.department, h.route_definition, events, today,
                source=approval.status, origin=origin, fees_assessed=h.decision is None or h.decision.fees_assessed)
     if bundled and data.action in ("submit", "resubmit"):

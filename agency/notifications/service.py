@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
 from agency.access import Actor
 from agency.accounts.models import User
 from agency.audit import service as audit
+from agency.db import upsert
 from agency.db.base import IdType, UTCDateTime
 from agency.db.paging import paginate
 from agency.enterprises.models import Enterprise
@@ -40,10 +39,9 @@ async def enqueue(session: AsyncSession, *, key: str, channel: str, subject: str
         "project_id": project_id, "status": "sent" if channel == "in_app" else "pending", "attempts": 0,
         "next_attempt_at": now, "created_at": now, "sent_at": now if channel == "in_app" else None,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     if channel != "in_app":
         session.info["kick_delivery"] = True
-    await session.execute(insert(Notification).values(**values).on_conflict_do_nothing(
+    await session.execute(upsert.insert(session, Notification).values(**values).on_conflict_do_nothing(
         index_elements=[Notification.dedupe_key]))
 
 
@@ -89,9 +87,8 @@ async def write(session: AsyncSession, messages: Iterable[Message]) -> None:
                 literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(None, UTCDateTime())))
     if not parts:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = parts[0] if len(parts) == 1 else union_all(*parts)
-    await session.execute(insert(Notification).from_select(_COLUMNS, rows).on_conflict_do_nothing(
+    await session.execute(upsert.insert(session, Notification).from_select(_COLUMNS, rows).on_conflict_do_nothing(
         index_elements=[Notification.dedupe_key]))
 
 

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agency.approvals.clock import ClockEvent
 from agency.approvals.models import Approval
+from agency.approvals.queries import Head
 from agency.approvals.rules import DROPPED
 from agency.catalog.models import CatalogItem
 from agency.projects.models import Project
@@ -50,6 +52,10 @@ class Batch:
     # The approvals the batch acted on, held: the session's identity map keeps an object only while something
     # refers to it, and the next record of the same approval then finds it there without a statement.
     held: dict[int, Approval] = field(default_factory=dict)
+    # The heads (approval, dossier, department, enterprise, route) and clock events of the approvals the current
+    # chunk acted on: the next record of the same approval in the chunk acts without reading them again. Only
+    # within one chunk's savepoint: a rolled-back savepoint expires what they hold, so a chunk starts without.
+    heads: dict[int, tuple[Head, list[ClockEvent] | None]] = field(default_factory=dict)
 
     @classmethod
     async def load(cls, session: AsyncSession, codes: Iterable[str]) -> Batch:

@@ -10,7 +10,7 @@ last event) or waiting (its predecessor has not arrived; it applies by itself on
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -20,8 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
 from agency.access import Actor, Role
+from agency.approvals import clock_rows
 from agency.approvals import service as approvals
+from agency.approvals.clock import ClockEvent
 from agency.approvals.models import Approval
+from agency.approvals.queries import Head, head
 from agency.approvals.rules import RULES, STATUS_NAMES
 from agency.approvals.schemas import ActionIn, Defect
 from agency.audit import service as audit
@@ -88,7 +91,12 @@ async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordI
                          received_at=timeutil.now())
         received.append(row)
     for start in range(0, len(received), CHUNK):
-        await _apply_chunk(session, batch, received[:start + CHUNK], received[start:start + CHUNK], today)
+        clock_rows.defer(session)  # a chunk writes each approval's clock row once, at its end
+        try:
+            await _apply_chunk(session, batch, received[:start + CHUNK], received[start:start + CHUNK], today)
+            await clock_rows.write_deferred(session)
+        finally:
+            clock_rows.stop_deferring(session)
     session.add_all(received)
     await session.flush()
     # Counted at the end: a record that waited for a later one of the same batch was applied with it.
@@ -130,6 +138,7 @@ async def _apply_chunk(session: AsyncSession, batch: batching.Batch, received: l
     record is: the one that fails is then queued with its reason and the others apply."""
     before = [(r.status, r.reason, r.approval_id, r.handled_at) for r in received]
     pending, stored_waiting = _pending(session), set(batch.stored_waiting)
+    batch.heads.clear()
     try:
         async with session.begin_nested():
             for row in part:
@@ -137,6 +146,8 @@ async def _apply_chunk(session: AsyncSession, batch: batching.Batch, received: l
         return
     except AgencyError:
         _forget_since(session, pending)
+    finally:
+        batch.heads.clear()
     batch.stored_waiting = stored_waiting
     for row, (status, reason, approval_id, handled_at) in zip(received, before, strict=True):
         row.status, row.reason, row.approval_id, row.handled_at = status, reason, approval_id, handled_at
@@ -202,7 +213,7 @@ async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, to
             batch.waits(row)
         return
     if not guarded:  # inside a chunk's savepoint (receive): a failure undoes the chunk, which is then redone
-        await _act(session, row, approval, today, None)
+        await _act(session, row, approval, today, None, batch.heads)
         row.status, row.reason, row.handled_at = "applied", None, timeutil.now()
         return
     pending = _pending(session)
@@ -223,16 +234,27 @@ async def _try(session: AsyncSession, batch: batching.Batch, row: SyncRecord, to
 
 
 async def _act(session: AsyncSession, row: SyncRecord, approval: Approval, today: date,
-               correction: str | None) -> None:
+               correction: str | None, heads: dict[int, tuple[Head, list[ClockEvent] | None]] | None = None) -> None:
     """The department's act the record reports (a planned approval prepared first: the provincial system
-    declared it straight away), with its decision document."""
+    declared it straight away), with its decision document. ``heads``: the approvals' heads and clock events
+    as the acts of this savepoint left them (every record's actor has the integration role and the approval's
+    department, so what the head's visibility check let through for one record it lets through for the next),
+    kept for the next."""
     actor, origin, version = _actor_of(row, approval.department_code), _origin(row, correction), approval.version
+    known, events = None, None
+    if heads is not None:
+        known, events = heads.get(approval.id) or (await head(
+            session, actor, approval.id, with_actor=True, for_decision=ACTIONS[row.act] == "approve"), None)
     if ACTIONS[row.act] == "submit" and approval.status == "planned":
         prepared = await approvals.act(session, actor, approval.id, ActionIn(
-            action="prepare", version=version, effective_on=row.effective_on), today, origin=origin)
-        version = prepared.approval.version
+            action="prepare", version=version, effective_on=row.effective_on), today, origin=origin, known=known,
+            known_events=events)
+        version, events = prepared.approval.version, prepared.events
     file_ids = await decision_files.attach(session, approval.id, row.payload.get("decision_file") or {})
-    await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today, origin=origin)
+    acted = await approvals.act(session, actor, approval.id, _action_of(row, version, file_ids), today,
+                                origin=origin, known=known, known_events=events)
+    if heads is not None and known is not None:  # a later decision reads its own facts (fees may change)
+        heads[approval.id] = (replace(known, decision=None), list(acted.events))
 
 
 def _pending(session: AsyncSession) -> dict[str, int]:

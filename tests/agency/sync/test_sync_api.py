@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from agency import timeutil
 from agency.access import SYSTEM
 from agency.accounts import integration
-from agency.approvals.models import ClockEventRow
+from agency.approvals import clock_rows
+from agency.approvals.models import Approval, ApprovalClock, ClockEventRow
 from agency.audit import service as audit
 from agency.audit.models import AuditEvent
 from agency.sync.models import SyncRecord
@@ -334,6 +335,40 @@ async def test_a_correction_whose_history_does_not_hold_together_stays_late_and_
     discarded = await api.client.post(f"/api/sync/queue/{queued}/discard", headers=api.admin_headers,
                                       json={"reason": "省系统办结日期有误，已退回"})
     assert discarded.json()["status"] == "discarded"
+
+
+
+@pytest.mark.usefixtures("external_fgj")
+@pytest.mark.parametrize("with_a_failing_record", [False, True])
+async def test_a_batch_leaves_each_clock_row_as_its_events_give_it(api: Api, with_a_failing_record: bool) -> None:
+    """A batch writes each approval's clock row once, at the end of its records' savepoint: the row is the one the
+    approval's events give (running, paused, none once decided), also when a failing record made the batch redo
+    its records one by one."""
+    (running, code_r), (paused, code_p), (decided, code_d) = [await coded_dossier(api) for _ in range(3)]
+    gongai = await integration_headers(api)
+    material = (await paused.get(paused.approval_id("xmba")))["materials"][0]["code"]
+    batch = [record(code_r, "submitted"), record(code_p, "submitted"), record(code_r, "accepted"),
+             record(code_p, "accepted"),
+             record(code_p, "supplement_requested", missing_materials=[material], reason="盖章不清晰"),
+             record(code_d, "submitted"), record(code_d, "accepted"), record(code_d, "approved", certificate_no="D-1")]
+    if with_a_failing_record:  # dated before the acceptance it follows: late
+        yesterday = (timeutil.today() - timedelta(days=1)).isoformat()
+        batch.insert(4, record(code_r, "approved", certificate_no="R-1", effective_on=yesterday))
+    answer = await push(api, gongai, *batch)
+    assert answer["applied"] == 8 and len(answer["queued"]) == int(with_a_failing_record)
+    ids = [d.approval_id("xmba") for d in (running, paused, decided)]
+    query = select(ApprovalClock).where(ApprovalClock.approval_id.in_(ids))
+    async with api.sessions() as session:
+        stored = {row.approval_id: [getattr(row, c) for c in clock_rows.COMPARED]
+                  for row in (await session.execute(query)).scalars()}
+        statuses = {row.approval_id: row.status for row in (await session.execute(query)).scalars()}
+        await clock_rows.rewrite(session, Approval.id.in_(ids), timeutil.today())  # the rows the events give
+        session.expunge_all()
+        given = {row.approval_id: [getattr(row, c) for c in clock_rows.COMPARED]
+                 for row in (await session.execute(query)).scalars()}
+        await session.rollback()
+    assert stored == given
+    assert statuses == {ids[0]: "accepted", ids[1]: "supplement_requested"}  # decided: its clock stopped, no row
 
 
 @pytest.mark.usefixtures("external_fgj")
