@@ -5,6 +5,7 @@ the fee report's reconciled column is the sum of the matched credits."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -99,9 +100,13 @@ async def test_a_statement_is_matched_by_reference_then_amount_and_payer_and_imp
 
     # The report's reconciled column: the matched credits, 550 + 10 + 550 settled by hand.
     assert round(await _reconciled(api) - reconciled_before, 2) == 1110.0
+    hall = f"hall{uuid.uuid4().hex[:6]}"
+    saved = await api.client.put(f"/api/sites/{hall}", headers=api.admin_headers,
+                                 json={"name": "对账测试便民服务中心", "kind": "township_hall"})
+    assert saved.status_code == 200, saved.text
     by_site = (await api.client.get("/api/reports/fees", headers=await api.user_headers("leader"), params={
-        "from": "2026-06-01", "to": "2026-06-30", "site_code": "no_such_site"})).json()
-    assert by_site == []  # these dossiers belong to no site: a site's report leaves them out
+        "from": "2026-06-01", "to": "2026-06-30", "site_code": hall})).json()
+    assert by_site == []  # these dossiers are the center's: a township hall's report leaves them out
 
 
 @pytest.mark.today("2026-06-16")
