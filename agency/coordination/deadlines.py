@@ -113,13 +113,11 @@ async def _stage_messages(session: AsyncSession) -> list[outbox.Message]:
 STAGE_RULE = "stage_overdue"
 
 
-# Projects read at a time (their approvals and events in memory), and firing rows per statement (15 bound
-# values each: PostgreSQL takes at most 32,767 in one statement).
+# Projects read at a time (their approvals and events in memory).
 STAGE_BATCH = 1000
-ROWS_PER_STATEMENT = 2000
 
 
-async def stage_firings(session: AsyncSession, as_of: date, now: datetime) -> list[Select[Any]]:
+async def stage_firings(session: AsyncSession, as_of: date, now: datetime) -> list[tuple[Any, ...]]:
     """A stage past its limit (subject ``stage``: the project, one occasion per stage), to its lead department:
     red, and 督办 (l3) as well three working days past it. Computed as the project page shows it
     (agency/coordination/stages.py) for every project with items under way, in a fixed number of queries."""
@@ -128,20 +126,19 @@ async def stage_firings(session: AsyncSession, as_of: date, now: datetime) -> li
                                           .order_by(Project.id))).scalars())
     routes = {r.id: r for r in (await session.execute(select(Route))).scalars()}
     calendar = await get_calendar(session)
-    found: list[Select[Any]] = []
+    found: list[tuple[Any, ...]] = []
     for start in range(0, len(all_ids), STAGE_BATCH):
         found += await _stage_rows(session, all_ids[start:start + STAGE_BATCH], routes, calendar, as_of, now)
-    return [union_all(*found[i:i + ROWS_PER_STATEMENT])  # type: ignore[misc]
-            for i in range(0, len(found), ROWS_PER_STATEMENT)]
+    return found
 
 
 async def _stage_rows(session: AsyncSession, ids: list[int], routes: dict[int, Route], calendar: WorkCalendar,
-                      as_of: date, now: datetime) -> list[Select[Any]]:
-    """The firing rows of one batch of projects."""
+                      as_of: date, now: datetime) -> list[tuple[Any, ...]]:
+    """The firing rows of one batch of projects (the ledger's columns: agency.escalation.models.literal_firings)."""
     projects = (await session.execute(select(Project).where(Project.id.in_(ids)))).scalars().all()
     approvals, events = await government.approvals_and_events_of(session, ids)
     pauses = await government.mandate_pauses_of(session, ids)
-    found: list[Select[Any]] = []
+    found: list[tuple[Any, ...]] = []
     for project in projects:
         declared = stages.declared_stages(routes.get(project.route_id))
         if not declared:
@@ -150,9 +147,7 @@ async def _stage_rows(session: AsyncSession, ids: list[int], routes: dict[int, R
             if stage.level not in ("red", "l3") or stage.lead_department_code is None or stage.limit_workdays is None:
                 continue
             for level in ("red", "l3") if stage.level == "l3" else ("red",):
-                found.append(select(
-                    literal("stage"), literal(project.id), literal(stage.code), literal(None, Integer),
-                    literal(project.id), literal(stage.lead_department_code), literal(STAGE_RULE), literal(level),
-                    literal(None, Date), literal(stage.used_workdays - stage.limit_workdays), literal(as_of, Date),
-                    literal(now), literal("open"), literal(False), literal(False)))
+                found.append(("stage", project.id, stage.code, None, project.id, stage.lead_department_code,
+                              STAGE_RULE, level, None, stage.used_workdays - stage.limit_workdays, as_of, now, "open",
+                              False, False))
     return found

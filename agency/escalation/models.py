@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency.db.base import Base, IdType, IntPK, JSONType, UTCDateTime
@@ -66,3 +80,19 @@ class Escalation(Base):
     provisional: Mapped[bool] = mapped_column(default=False)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+# Firings the sweep computes in Python (stages past their limit, clocks SQL cannot read exactly today) go into
+# the ledger by the same INSERT … SELECT as those computed in SQL, at most this many rows a statement (15 bound
+# values each: PostgreSQL takes at most 32,767 in one statement), each statement built only when it is sent.
+ROWS_PER_STATEMENT = 2000
+# The literal types of a computed firing's fields, in the ledger's column order (None: the value's own).
+_LITERAL_TYPES: tuple[Any, ...] = (None, None, None, Integer, None, None, None, None, Date, None, Date, None, None,
+                                   None, None)
+
+
+def literal_firings(rows: Sequence[tuple[Any, ...]]) -> Select[Any]:
+    """Computed firings (a tuple each, in the ledger's column order) as one SELECT of literal rows."""
+    return union_all(*(select(*(literal(v) if t is None else literal(v, t) for v, t in zip(row, _LITERAL_TYPES,
+                                                                                           strict=True)))
+                       for row in rows))  # type: ignore[return-value]

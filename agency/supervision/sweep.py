@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Date, Integer, Select, and_, case, cast, func, literal, or_, select, union_all
@@ -31,6 +32,7 @@ from agency.calendar.workdays import WorkCalendar
 from agency.catalog.models import Route
 from agency.coordination import deadlines as problems
 from agency.errors import Conflict
+from agency.escalation import models as ledger
 from agency.escalation.models import LIVE, Escalation
 from agency.projects.models import Project
 from agency.supervision import deadlines
@@ -136,9 +138,11 @@ async def sweep(session: AsyncSession, as_of: date) -> SweepResult:
     statements += [_insert(session, deadlines.deferrals(as_of, now)),
                    _insert(session, deadlines.verifications(as_of, now)),
                    _insert(session, problems.firings(as_of, now))]
-    statements += [_insert(session, rows) for rows in await _computed_firings(session, as_of, now)]
-    statements += [_insert(session, rows) for rows in await problems.stage_firings(session, as_of, now)]
-    for statement in statements:
+    computed = await _computed_firings(session, as_of, now) + await problems.stage_firings(session, as_of, now)
+    size = ledger.ROWS_PER_STATEMENT
+    # Built one at a time as they are sent: a large book's thousands of computed firings never all at once.
+    in_chunks = (_insert(session, ledger.literal_firings(computed[i:i + size])) for i in range(0, len(computed), size))
+    for statement in chain(statements, in_chunks):
         for escalation_id, level in (await session.execute(statement)).all():
             result.new_ids.append(escalation_id)
             result.fired[level] += 1
@@ -151,26 +155,25 @@ async def sweep(session: AsyncSession, as_of: date) -> SweepResult:
     return result
 
 
-async def _computed_firings(session: AsyncSession, as_of: date, now: datetime) -> list[Select[Any]]:
+async def _computed_firings(session: AsyncSession, as_of: date, now: datetime) -> list[tuple[Any, ...]]:
     """The firings of the running clocks SQL cannot read exactly today (a calendar change not yet recomputed,
     an unreadable sequence), from the pure function: the same levels the SQL of ``_firings`` would give. In
-    batches (after a calendar change they can be most of the book), as statements of a bounded size."""
+    batches (after a calendar change they can be most of the book)."""
     ids = list((await session.execute(inexact_running(as_of))).scalars())
     calendar = await get_calendar(session)
-    found: list[Select[Any]] = []
+    found: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), problems.STAGE_BATCH):
         found += await _computed_rows(session, ids[start:start + problems.STAGE_BATCH], calendar, as_of, now)
-    return [union_all(*found[i:i + problems.ROWS_PER_STATEMENT])  # type: ignore[misc]
-            for i in range(0, len(found), problems.ROWS_PER_STATEMENT)]
+    return found
 
 
 async def _computed_rows(session: AsyncSession, ids: list[int], calendar: WorkCalendar, as_of: date,
-                         now: datetime) -> list[Select[Any]]:
+                         now: datetime) -> list[tuple[Any, ...]]:
     rows = (await session.execute(select(Approval, Project).join(Project, Project.id == Approval.project_id)
                                   .where(Approval.id.in_(ids)))).all()
     events = await events_of(session, ids)
     routes = await route_definitions(session, {project.route_id for _, project in rows})
-    found: list[Select[Any]] = []
+    found: list[tuple[Any, ...]] = []
     for approval, project in rows:
         try:
             clock = read_clock(approval, project, routes.get(project.route_id), events.get(approval.id, []), calendar,
@@ -183,9 +186,7 @@ async def _computed_rows(session: AsyncSession, ids: list[int], calendar: WorkCa
         if clock.level == "l3":
             levels.append("red")
         for level in levels:
-            found.append(select(literal("approval"), literal(approval.id), literal(""), literal(approval.id),
-                                literal(project.id), literal(approval.department_code), literal("clock"),
-                                literal(level), literal(clock.due_on, Date), literal(max(0, clock.overdue_workdays)),
-                                literal(as_of, Date), literal(now), literal("open"), literal(False),
-                                literal(clock.provisional)))
+            found.append(("approval", approval.id, "", approval.id, project.id, approval.department_code, "clock",
+                          level, clock.due_on, max(0, clock.overdue_workdays), as_of, now, "open", False,
+                          clock.provisional))
     return found

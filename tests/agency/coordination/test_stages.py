@@ -67,9 +67,10 @@ async def test_the_sweep_reads_the_projects_in_batches_and_fires_in_statements_o
     statements PostgreSQL can take (at most 32,767 bound values): here one project a batch and one firing a
     statement, so that three dossiers go through three batches and three statements and each still fires."""
     from agency.coordination import deadlines
+    from agency.escalation import models as ledger
 
     monkeypatch.setattr(deadlines, "STAGE_BATCH", 1)
-    monkeypatch.setattr(deadlines, "ROWS_PER_STATEMENT", 1)
+    monkeypatch.setattr(ledger, "ROWS_PER_STATEMENT", 1)
     dossiers = [await open_dossier(api) for _ in range(3)]
     for d in dossiers:
         await _land_stage_under_way(d)
