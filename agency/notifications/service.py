@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all, update
@@ -64,29 +65,48 @@ _COLUMNS = ("dedupe_key", "channel", "recipient_user_id", "recipient_address", "
             "object_type", "object_id", "project_id", "status", "attempts", "next_attempt_at", "created_at", "sent_at")
 
 
+# Messages a statement carries at most (about 12 bound values each: PostgreSQL takes at most 32,767 in one
+# statement); a sweep over a large book writes tens of thousands at once.
+MESSAGES_PER_STATEMENT = 1000
+
+
 async def write(session: AsyncSession, messages: Iterable[Message]) -> None:
     """Every message of an action at once: one INSERT … SELECT, whoever the recipients are (the users are
-    found by the statement itself), each message deduplicated by its key like ``enqueue``'s."""
+    found by the statement itself), each message deduplicated by its key like ``enqueue``'s. Many messages go
+    ``MESSAGES_PER_STATEMENT`` to a statement, each built as it is sent."""
     now = timeutil.now()
     parts: list[Select[Any]] = []
     for m in messages:
-        object_id = literal(None if m.object_id is None else str(m.object_id), String)
-        if m.users is not None:
-            parts.append(select(
-                literal(f"{m.key}:in_app:") + cast(User.id, String), literal("in_app"), User.id,
-                literal(None, String), func.substr(User.display_name, 1, 100), literal(m.subject[:200]),
-                literal(m.body), literal(m.object_type), object_id, literal(m.project_id, IdType), literal("sent"),
-                literal(0), literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(now, UTCDateTime()))
-                .where(m.users, User.is_active.is_(True)))
-        elif m.address:
-            session.info["kick_delivery"] = True
-            parts.append(select(
-                literal(f"{m.key}:sms:{m.address}"[:200]), literal("sms"), literal(None, IdType), literal(m.address),
-                literal(m.name[:100]), literal(m.subject[:200]), literal(m.body[:SMS_LIMIT]), literal(m.object_type),
-                object_id, literal(m.project_id, IdType), literal("pending"), literal(0),
-                literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(None, UTCDateTime())))
-    if not parts:
-        return
+        part = _row_of(session, m, now)
+        if part is not None:
+            parts.append(part)
+        if len(parts) >= MESSAGES_PER_STATEMENT:
+            await _insert(session, parts)
+            parts = []
+    if parts:
+        await _insert(session, parts)
+
+
+def _row_of(session: AsyncSession, m: Message, now: datetime) -> Select[Any] | None:
+    object_id = literal(None if m.object_id is None else str(m.object_id), String)
+    if m.users is not None:
+        return select(
+            literal(f"{m.key}:in_app:") + cast(User.id, String), literal("in_app"), User.id,
+            literal(None, String), func.substr(User.display_name, 1, 100), literal(m.subject[:200]),
+            literal(m.body), literal(m.object_type), object_id, literal(m.project_id, IdType), literal("sent"),
+            literal(0), literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(now, UTCDateTime())
+        ).where(m.users, User.is_active.is_(True))
+    if m.address:
+        session.info["kick_delivery"] = True
+        return select(
+            literal(f"{m.key}:sms:{m.address}"[:200]), literal("sms"), literal(None, IdType), literal(m.address),
+            literal(m.name[:100]), literal(m.subject[:200]), literal(m.body[:SMS_LIMIT]), literal(m.object_type),
+            object_id, literal(m.project_id, IdType), literal("pending"), literal(0),
+            literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(None, UTCDateTime()))
+    return None
+
+
+async def _insert(session: AsyncSession, parts: list[Select[Any]]) -> None:
     rows = parts[0] if len(parts) == 1 else union_all(*parts)
     await session.execute(upsert.insert(session, Notification).from_select(_COLUMNS, rows).on_conflict_do_nothing(
         index_elements=[Notification.dedupe_key]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from agency import timeutil
 from agency.approvals.models import Approval, ClockEventRow
@@ -68,9 +68,12 @@ async def test_the_sweep_reads_the_projects_in_batches_and_fires_in_statements_o
     statement, so that three dossiers go through three batches and three statements and each still fires."""
     from agency.coordination import deadlines
     from agency.escalation import models as ledger
+    from agency.notifications import service as outbox
+    from agency.notifications.models import Notification
 
     monkeypatch.setattr(deadlines, "STAGE_BATCH", 1)
     monkeypatch.setattr(ledger, "ROWS_PER_STATEMENT", 1)
+    monkeypatch.setattr(outbox, "MESSAGES_PER_STATEMENT", 1)
     dossiers = [await open_dossier(api) for _ in range(3)]
     for d in dossiers:
         await _land_stage_under_way(d)
@@ -80,5 +83,10 @@ async def test_the_sweep_reads_the_projects_in_batches_and_fires_in_statements_o
     for d in dossiers:
         fired = (await api.client.get("/api/escalations", headers=api.admin_headers,
                                       params={"project_id": d.project["id"]})).json()
-        assert [(e["occasion"], e["level"]) for e in fired["items"] if e["rule"] == "stage_overdue"] == [
-            ("land_planning", "red")], d.project["code"]
+        stage = [e for e in fired["items"] if e["rule"] == "stage_overdue"]
+        assert [(e["occasion"], e["level"]) for e in stage] == [("land_planning", "red")], d.project["code"]
+        # Its messages (the lead department's officers, the leaders) written one statement each, none lost.
+        async with api.sessions() as session:
+            sent = (await session.execute(select(Notification.recipient_user_id).where(
+                Notification.object_type == "escalation", Notification.object_id == str(stage[0]["id"])))).all()
+        assert len(sent) >= 1, d.project["code"]
