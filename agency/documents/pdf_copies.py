@@ -21,7 +21,7 @@ from agency.documents import sealing
 from agency.documents.models import Document
 from agency.documents.sealing import Issuer
 from agency.documents.service import PDF, Papers, pdf_of, store_bytes
-from agency.errors import NotFound, ServiceUnavailable
+from agency.errors import Conflict, NotFound, ServiceUnavailable
 from agency.files import service as files
 from agency.files.models import StoredFile
 from documents import verification
@@ -46,6 +46,8 @@ async def pdf_copy(session: AsyncSession, actor: Actor, papers: Papers, document
                                       .execution_options(populate_existing=True))).scalar_one()
     if document.pdf_file_id is not None:
         return await stored_bytes(papers.store, await session.get_one(StoredFile, document.pdf_file_id)), f"{stem}.pdf"
+    if document.revoked_at is not None:  # a revoked paper is not sealed anew: /verify would vouch for the copy
+        raise Conflict("该文书已撤销，不再出具加盖电子印章的 PDF 版本（paper revoked）")
     return await _sealed_copy(session, actor, papers, document, row, f"{stem}.pdf"), f"{stem}.pdf"
 
 

@@ -123,7 +123,7 @@ async def generate(project_id: FromPath[int], data: Form, state: State, actor: N
 async def revoke_paper(project_id: FromPath[int], document_id: FromPath[int], data: Form, actor: NamedDependency[Actor],
                        db: NamedDependency[AsyncSession]) -> Redirect:
     """The administrator revokes a paper: the same service function as ``POST /api/documents/{id}/revoke``
-    (403 for anyone else); from then on /verify/{code} says 已撤销 with the reason."""
+    (403 for anyone else); from then on /verify/{code} says 已撤销 (the reason stays in the office)."""
     try:
         found = await verify.revoke(db, actor, document_id, str(data.get("reason", "")))
     except AgencyError as error:
@@ -131,7 +131,7 @@ async def revoke_paper(project_id: FromPath[int], document_id: FromPath[int], da
             raise
         await db.rollback()
         return _back(project_id, "err", "撤销失败：" + zh(error.detail))
-    return _back(project_id, "ok", f"已撤销文书 {found.number}，核验页面将显示“已撤销”及原因。")
+    return _back(project_id, "ok", f"已撤销文书 {found.number}，公开核验页面将显示“已撤销”（原因仅内部留存）。")
 
 
 @post("/app/projects/{project_id:int}/bundles")

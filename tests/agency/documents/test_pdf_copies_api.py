@@ -122,3 +122,18 @@ async def test_an_act_pdf_not_sealed_yet_is_not_served_as_pdf(
         waiting = await api.client.get(f"/api/documents/{notice['id']}/pdf", headers=d.clerk)
         assert waiting.status_code == 503 and "正在加盖电子印章" in waiting.json()["detail"]
         assert waiting.headers["retry-after"] == "30"
+
+
+async def test_a_revoked_paper_is_not_sealed_anew(api: Api) -> None:
+    """A Word paper revoked before anyone asked for its PDF gets no sealed copy afterwards: /verify would
+    otherwise report a freshly sealed file beside 已撤销."""
+    d = await open_dossier(api)
+    xmba = await _supplement_requested(d)
+    notice = await _act_paper(d, "one_time_notice", xmba)
+    revoked = await api.client.post(f"/api/documents/{notice['id']}/revoke", headers=api.admin_headers,
+                                    json={"reason": "文号有误"})
+    assert revoked.status_code == 200, revoked.text
+    refused = await api.client.get(f"/api/documents/{notice['id']}/pdf", headers=d.clerk)
+    assert refused.status_code == 409 and "已撤销" in refused.json()["detail"]
+    shown = (await api.client.get(f"/api/verify/{notice['verification_code']}")).json()
+    assert shown["status"] == "revoked" and shown["sha256_pdf"] is None
