@@ -65,12 +65,12 @@ async def site_section(db: AsyncSession, actor: Actor, project: Project) -> dict
     names = {s.code: s.name for s in every}
     may_hand_over = (actor.role is Role.CLERK and holds and project.status in handover.OPEN_STATUSES
                      and len(every) > 1)
-    targets = [s for s in every if s.code != project.site_code]
-    clerks = [(s, await handover.receiving_clerks(db, s.code, s.kind)) for s in targets] if may_hand_over else []
+    others = [s for s in every if s.code != project.site_code] if may_hand_over else []
+    # Only the sites with a clerk on duty to take it: the service refuses the others (after the form was filled).
+    clerks = [(s, found) for s in others if (found := await handover.receiving_clerks(db, s.code, s.kind))]
     return {"holder": await handover.holder_name(db, project), "read_only": actor.role is Role.CLERK and not holds,
-            "may_hand_over": may_hand_over, "targets": targets, "names": names,
-            "clerks": [(s, found) for s, found in clerks if found],
-            "history": await handover.history(db, actor, project.id)}
+            "may_hand_over": may_hand_over and bool(clerks), "targets": [s for s, _ in clerks], "names": names,
+            "clerks": clerks, "history": await handover.history(db, actor, project.id)}
 
 
 def _clerk_id(value: object) -> int | None:

@@ -179,8 +179,9 @@ async def test_the_hand_over_form_names_the_center_clerk_who_takes_the_dossier(a
     from tests.agency.sites.test_handover_api import _open
     from tests.support import unique
 
-    hall = unique("hall").lower()
-    for code, name, kind in (("county", "示范县政务服务中心", "center"), (hall, "河西镇便民服务大厅", "township_hall")):
+    hall, empty = unique("hall").lower(), unique("empty").lower()
+    for code, name, kind in (("county", "示范县政务服务中心", "center"), (hall, "河西镇便民服务大厅", "township_hall"),
+                             (empty, "无人值守分中心", "sub_center")):
         await api.client.put(f"/api/sites/{code}", headers=api.admin_headers, json={"name": name, "kind": kind})
     hall_user = await api.create_user("clerk", site_code=hall)
     first, second = [await api.create_user("clerk", site_code="county") for _ in range(2)]
@@ -192,6 +193,8 @@ async def test_the_hand_over_form_names_the_center_clerk_who_takes_the_dossier(a
     clerk = await browser_of(api.client, hall_user.username)
 
     shown = (await clerk.get(page)).text
+    sites_offered = shown.split('id="handover-site"')[1].split("</select>")[0]
+    assert "示范县政务服务中心" in sites_offered and "无人值守分中心" not in sites_offered  # no clerk to take it
     form = shown.split('id="handover-clerk"')[1].split("</select>")[0]
     assert '<option value="" selected>不指定（自动分给接收站点在办项目最少的代办员）</option>' in form
     center_group = form.split('<optgroup label="示范县政务服务中心">')[1].split("</optgroup>")[0]
