@@ -23,6 +23,7 @@ from tests.agency.documents.test_verification_api import (
     download,
     pdf_text,
     require_pdf,
+    supplement_requested_with_the_seal_down,
 )
 from tests.support import Api, FreshApi
 
@@ -110,13 +111,7 @@ async def test_an_act_pdf_not_sealed_yet_is_not_served_as_pdf(
     require_pdf()
     async with FreshApi(backend, tmp_path, AGENCY_ACT_PAPERS="pdf") as api:
         d = await open_dossier(api)
-
-        def refuse(*args: object, **kwargs: object) -> bytes:
-            raise seal.SealError("signing service down")
-
-        with monkeypatch.context() as patched:
-            patched.setattr(seal.PadesSigner, "sign", refuse)
-            xmba = await _supplement_requested(d)
+        xmba = await supplement_requested_with_the_seal_down(d, monkeypatch)
         notice = await _act_paper(d, "one_time_notice", xmba)
         assert notice["status"] == "failed"
         waiting = await api.client.get(f"/api/documents/{notice['id']}/pdf", headers=d.clerk)

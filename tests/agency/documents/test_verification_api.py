@@ -195,18 +195,23 @@ async def _supplement_requested(d: Dossier) -> int:
     return xmba
 
 
+async def supplement_requested_with_the_seal_down(d: Dossier, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The department asks for a supplement while the signing service is down (its paper's seal fails)."""
+
+    def refuse(*args: object, **kwargs: object) -> bytes:
+        raise seal.SealError("signing service down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(seal.PadesSigner, "sign", refuse)
+        return await _supplement_requested(d)
+
+
 async def test_a_seal_that_fails_after_an_act_leaves_a_failed_paper_that_is_retried(
         backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     require_pdf()
     async with FreshApi(backend, tmp_path, AGENCY_ACT_PAPERS="pdf") as api:
         d = await open_dossier(api)
-
-        def refuse(*args: object, **kwargs: object) -> bytes:
-            raise seal.SealError("signing service down")
-
-        with monkeypatch.context() as patched:
-            patched.setattr(seal.PadesSigner, "sign", refuse)
-            xmba = await _supplement_requested(d)  # the act stands: the seal comes after, and may fail
+        xmba = await supplement_requested_with_the_seal_down(d, monkeypatch)  # the act stands: the seal may fail
         assert (await d.get(xmba))["status"] == "preparing"  # back to the enterprise: the act committed
         made = await _act_paper(d, "one_time_notice", xmba)
         assert made["status"] == "failed" and made["format"] == "pdf"
