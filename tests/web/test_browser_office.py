@@ -64,7 +64,7 @@ def test_department_flow_in_the_browser(office: tuple[str, Path], browser: objec
     foreign: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
     _login(page, server, "dept-fgj", "/app/inbox")
-    assert str(bundle["code"]) in page.inner_text("#bundles-h + .table-wrap")
+    assert str(bundle["code"]) in page.inner_text("#bundles .table-wrap")
     page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
     page.click(f"form[action='/app/bundles/{bundle['id']}/receive'] button")
     page.wait_for_selector("p.ok")
