@@ -23,6 +23,7 @@ from tests.agency.documents.test_verification_api import (
     download,
     pdf_text,
     require_pdf,
+    signing_service_down,
     supplement_requested_with_the_seal_down,
 )
 from tests.support import Api, FreshApi
@@ -88,12 +89,7 @@ async def test_a_seal_that_fails_for_a_pdf_copy_is_a_503_and_nothing_is_kept(
     notice = await _act_paper(d, "one_time_notice", xmba)
     async with api.sessions() as session:
         files_before = len((await session.execute(select(StoredFile.id))).all())
-
-    def refuse(*args: object, **kwargs: object) -> bytes:
-        raise seal.SealError("signing service down")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(seal.PadesSigner, "sign", refuse)
+    with signing_service_down(monkeypatch):
         refused = await api.client.get(f"/api/documents/{notice['id']}/pdf", headers=d.clerk)
     assert refused.status_code == 503 and "电子签章失败" in refused.json()["detail"]
     async with api.sessions() as session:

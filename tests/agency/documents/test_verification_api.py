@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -161,12 +163,7 @@ async def test_a_seal_that_fails_on_demand_is_a_503_and_nothing_is_stored(
     d = await open_dossier(api)
     async with api.sessions() as session:
         files_before = len((await session.execute(select(StoredFile.id))).all())
-
-    def refuse(*args: object, **kwargs: object) -> bytes:
-        raise seal.SealError("signing service down")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(seal.PadesSigner, "sign", refuse)
+    with signing_service_down(monkeypatch):
         refused = await d.api.client.post(f"/api/projects/{d.project['id']}/documents", headers=d.clerk,
                                           json={"template": "authorization_letter", "format": "pdf"})
     assert refused.status_code == 503 and "电子签章失败" in refused.json()["detail"]
@@ -195,14 +192,21 @@ async def _supplement_requested(d: Dossier) -> int:
     return xmba
 
 
-async def supplement_requested_with_the_seal_down(d: Dossier, monkeypatch: pytest.MonkeyPatch) -> int:
-    """The department asks for a supplement while the signing service is down (its paper's seal fails)."""
+@contextmanager
+def signing_service_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Within it every seal fails, as when the signing service is down."""
 
     def refuse(*args: object, **kwargs: object) -> bytes:
         raise seal.SealError("signing service down")
 
     with monkeypatch.context() as patched:
         patched.setattr(seal.PadesSigner, "sign", refuse)
+        yield
+
+
+async def supplement_requested_with_the_seal_down(d: Dossier, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The department asks for a supplement while the signing service is down (its paper's seal fails)."""
+    with signing_service_down(monkeypatch):
         return await _supplement_requested(d)
 
 
