@@ -120,13 +120,10 @@ class DocumentController(Controller):
                                                output=data.format, today=today_local())
         return _out(document, stored)
 
-    @get("/api/documents/{document_id:int}/pdf", media_type="application/pdf", include_in_schema=False)
+    @get("/api/documents/{document_id:int}/pdf", media_type="application/pdf")
     async def pdf(self, document_id: FromPath[int], state: State, request: Request[Any, Any, Any],
                   actor: NamedDependency[Actor], db: NamedDependency[AsyncSession]) -> Response[bytes]:
-        """Left out of the interactive reference: with it, Swagger UI stopped rendering after the third tag (a
-        browser test caught it; cause not found yet). Listed in docs/verification.md.
-
-        The paper as its sealed PDF: a PDF paper's own file, or a DOCX paper's sealed copy (made, sealed and
+        """The paper as its sealed PDF: a PDF paper's own file, or a DOCX paper's sealed copy (made, sealed and
         kept the first time it is asked for; 503 if the seal cannot be made). The file's access rule (404)."""
         data, filename = await pdf_copy(db, actor, papers_of(state, request), document_id)
         return Response(data, media_type="application/pdf", headers={

@@ -52,8 +52,11 @@ async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Acto
     # The list a level's counter links to: the same query the counter counts, paged (``epage``) rather than
     # stopped at a number, so every card the counter counts can be reached.
     listed_total = getattr(data.counts, level) if level else data.counts.yellow + data.counts.red + data.counts.l3
-    listed = list((await db.execute(reports.open_escalations(level or None).offset(
-        (escalation_page - 1) * ESCALATIONS_SHOWN).limit(ESCALATIONS_SHOWN))).scalars())
+    if not level and escalation_page == 1:  # the first page of every level: the dashboard data already holds it
+        listed = list(data.open_escalations)
+    else:
+        listed = list((await db.execute(reports.open_escalations(level or None).offset(
+            (escalation_page - 1) * ESCALATIONS_SHOWN).limit(ESCALATIONS_SHOWN))).scalars())
     # ``fsite``: the return visits of the dossiers that site holds (the API's ``site_code=``).
     follow_ups, _ = await visits.search(db, actor, "open", page=1, page_size=50, site_code=fsite or None)
     fired, _ = await escalations.search(db, actor, status=None, level=None, department_code=None, project_id=None,

@@ -21,7 +21,7 @@ from tests.web.conftest import demo_login
 # counter, each the count of its own list; the dashboard its warning counters, open problems, the month's
 # rankings, which read the department report again, and its overdue items by their clocks — one pass of the
 # 红牌/督办 worklist, 7 statements — and the government-time section, 4): a fixed number per section, measured
-# 2026-12-06 at 31 (project page), 27 (workbench) and 2026-12-07 at 51 (dashboard). A list that queries per row
+# 2026-12-07 at 41 (project page), 28 (workbench) and 53 (dashboard). A list that queries per row
 # passes this with one row of demo data but not with the demo's full lists (dozens of rows).
 MAX_STATEMENTS = 55
 
