@@ -22,15 +22,44 @@ from agency.jobs.models import Job
 _AFTER_COMMIT = "jobs_after_commit"
 
 
+_DEFERRED = "jobs_deferred"
+
+
 async def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *, actor: Actor | None = None,
                   total: int | None = None) -> Job:
+    """The job's row, written now (its ``id`` known), or kept until ``write_deferred`` (``defer``)."""
     now = timeutil.now()
     job = Job(kind=kind, payload=payload, status="pending", attempts=0, run_after=now, created_at=now,
               created_by=actor.username if actor else "system", done=0, total=total)
+    if (deferred := session.info.get(_DEFERRED)) is not None:
+        deferred.append(job)
+        return job
     session.add(job)
     await session.flush()
     session.info.setdefault(_AFTER_COMMIT, []).append(job.id)
     return job
+
+
+def defer(session: AsyncSession) -> None:
+    """Until ``write_deferred``, ``enqueue`` keeps the jobs out of the session: a caller that acts many times in
+    a row (agency.sync, a chunk of records) writes their rows in one statement at its end, in the same
+    transaction. Callers while deferring do not read the job's id. A list, so that a rolled-back savepoint's jobs
+    go with it (agency.sync.service._forget_since)."""
+    session.info.setdefault(_DEFERRED, [])
+
+
+async def write_deferred(session: AsyncSession) -> None:
+    """Writes the jobs ``enqueue`` kept since ``defer``, and stops keeping."""
+    kept: list[Job] = session.info.pop(_DEFERRED, None) or []
+    if kept:
+        session.add_all(kept)
+        await session.flush()
+        session.info.setdefault(_AFTER_COMMIT, []).extend(job.id for job in kept)
+
+
+def stop_deferring(session: AsyncSession) -> None:
+    """Forgets the jobs ``enqueue`` kept (the caller's transaction failed)."""
+    session.info.pop(_DEFERRED, None)
 
 
 def actor_payload(actor: Actor) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all, update
@@ -70,11 +69,34 @@ _COLUMNS = ("dedupe_key", "channel", "recipient_user_id", "recipient_address", "
 MESSAGES_PER_STATEMENT = 1000
 
 
+_DEFERRED = "outbox_deferred"
+
+
+def defer(session: AsyncSession) -> None:
+    """Until ``write_deferred``, ``write`` keeps the messages in the session: a caller that acts many times in a
+    row (agency.sync, a chunk of records) writes them in one statement at its end, in the same transaction.
+    A list, so that a rolled-back savepoint's messages go with it (agency.sync.service._forget_since)."""
+    session.info.setdefault(_DEFERRED, [])
+
+
+async def write_deferred(session: AsyncSession) -> None:
+    """Writes what ``write`` kept since ``defer``, and stops keeping."""
+    await write(session, session.info.pop(_DEFERRED, None) or [])
+
+
+def stop_deferring(session: AsyncSession) -> None:
+    """Forgets what ``write`` kept (the caller's transaction failed)."""
+    session.info.pop(_DEFERRED, None)
+
+
 async def write(session: AsyncSession, messages: Iterable[Message]) -> None:
     """Every message of an action at once: one INSERT … SELECT, whoever the recipients are (the users are
     found by the statement itself), each message deduplicated by its key like ``enqueue``'s. Many messages go
-    ``MESSAGES_PER_STATEMENT`` to a statement, each built as it is sent."""
-    now = timeutil.now()
+    ``MESSAGES_PER_STATEMENT`` to a statement, each built as it is sent (or kept: ``defer``)."""
+    if (deferred := session.info.get(_DEFERRED)) is not None:
+        deferred.extend(messages)
+        return
+    now = literal(timeutil.now(), UTCDateTime())  # one value, named wherever a row needs it
     parts: list[Select[Any]] = []
     for m in messages:
         part = _row_of(session, m, now)
@@ -87,22 +109,27 @@ async def write(session: AsyncSession, messages: Iterable[Message]) -> None:
         await _insert(session, parts)
 
 
-def _row_of(session: AsyncSession, m: Message, now: datetime) -> Select[Any] | None:
+# The values every row of a channel shares, built once: an expression may stand in any number of statements.
+_IN_APP, _SMS, _SENT, _PENDING, _NO_ATTEMPT = (literal("in_app"), literal("sms"), literal("sent"), literal("pending"),
+                                               literal(0))
+_NO_USER, _NO_ADDRESS, _NOT_SENT = literal(None, IdType), literal(None, String), literal(None, UTCDateTime())
+_IN_APP_KEY, _USER_ID = literal(":in_app:"), cast(User.id, String)
+_USER_NAME, _USER_ACTIVE = func.substr(User.display_name, 1, 100), User.is_active.is_(True)
+
+
+def _row_of(session: AsyncSession, m: Message, now: ColumnElement[Any]) -> Select[Any] | None:
     object_id = literal(None if m.object_id is None else str(m.object_id), String)
     if m.users is not None:
         return select(
-            literal(f"{m.key}:in_app:") + cast(User.id, String), literal("in_app"), User.id,
-            literal(None, String), func.substr(User.display_name, 1, 100), literal(m.subject[:200]),
-            literal(m.body), literal(m.object_type), object_id, literal(m.project_id, IdType), literal("sent"),
-            literal(0), literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(now, UTCDateTime())
-        ).where(m.users, User.is_active.is_(True))
+            literal(m.key) + _IN_APP_KEY + _USER_ID, _IN_APP, User.id, _NO_ADDRESS, _USER_NAME,
+            literal(m.subject[:200]), literal(m.body), literal(m.object_type), object_id,
+            literal(m.project_id, IdType), _SENT, _NO_ATTEMPT, now, now, now).where(m.users, _USER_ACTIVE)
     if m.address:
         session.info["kick_delivery"] = True
         return select(
-            literal(f"{m.key}:sms:{m.address}"[:200]), literal("sms"), literal(None, IdType), literal(m.address),
-            literal(m.name[:100]), literal(m.subject[:200]), literal(m.body[:SMS_LIMIT]), literal(m.object_type),
-            object_id, literal(m.project_id, IdType), literal("pending"), literal(0),
-            literal(now, UTCDateTime()), literal(now, UTCDateTime()), literal(None, UTCDateTime()))
+            literal(f"{m.key}:sms:{m.address}"[:200]), _SMS, _NO_USER, literal(m.address), literal(m.name[:100]),
+            literal(m.subject[:200]), literal(m.body[:SMS_LIMIT]), literal(m.object_type), object_id,
+            literal(m.project_id, IdType), _PENDING, _NO_ATTEMPT, now, now, _NOT_SENT)
     return None
 
 

@@ -31,6 +31,8 @@ from agency.audit import service as audit
 from agency.db.paging import paginate
 from agency.errors import AgencyError, Conflict, Invalid, NotFound
 from agency.escalation.models import LEVEL_WORDS, Escalation
+from agency.jobs import service as jobs
+from agency.notifications import service as outbox
 from agency.supervision.rejudge import rejudge
 from agency.sync import batch as batching
 from agency.sync import decision_files
@@ -44,6 +46,8 @@ ACTIONS = {"submitted": "submit", "accepted": "accept", "supplement_requested": 
 # state waits for its predecessor; one whose source states the approval has passed is refused.
 _STAGE = {"planned": 0, "preparing": 1, "submitted": 2, "accepted": 3, "supplement_requested": 4, "suspended": 4}
 CHUNK = 50  # records applied in one savepoint by receive()
+# Writes an act makes that a chunk keeps until its end (each module: defer, write_deferred, stop_deferring).
+_DEFERRED_WRITES = (clock_rows, outbox, jobs)
 _DECISION_BASIS = "以{source}系统出具的决定文书为准"
 
 
@@ -91,12 +95,16 @@ async def receive(session: AsyncSession, actor: Actor, records: list[SyncRecordI
                          received_at=timeutil.now())
         received.append(row)
     for start in range(0, len(received), CHUNK):
-        clock_rows.defer(session)  # a chunk writes each approval's clock row once, at its end
+        # A chunk writes each approval's clock row once, and its acts' messages and jobs together, at its end.
+        for deferred in _DEFERRED_WRITES:
+            deferred.defer(session)
         try:
             await _apply_chunk(session, batch, received[:start + CHUNK], received[start:start + CHUNK], today)
-            await clock_rows.write_deferred(session)
+            for deferred in _DEFERRED_WRITES:
+                await deferred.write_deferred(session)
         finally:
-            clock_rows.stop_deferring(session)
+            for deferred in _DEFERRED_WRITES:
+                deferred.stop_deferring(session)
     session.add_all(received)
     await session.flush()
     # Counted at the end: a record that waited for a later one of the same batch was applied with it.

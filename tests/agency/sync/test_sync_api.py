@@ -15,8 +15,11 @@ from agency.access import SYSTEM
 from agency.accounts import integration
 from agency.approvals import clock_rows
 from agency.approvals.models import Approval, ApprovalClock, ClockEventRow
+from agency.approvals.notices import RATING_LINK_JOB
 from agency.audit import service as audit
 from agency.audit.models import AuditEvent
+from agency.jobs.models import Job
+from agency.notifications.models import Notification
 from agency.sync.models import SyncRecord
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.agency.test_access_matrix import TABLE
@@ -277,6 +280,16 @@ async def test_a_failing_record_amid_a_batch_is_queued_alone_and_the_others_appl
             .order_by(AuditEvent.id))).scalars()) for d in (a, b)]
     assert acts == [["approval.prepare", "approval.submit", "approval.accept"],
                     ["approval.prepare", "approval.submit", "approval.accept", "approval.approve", "rating_link.issue"]]
+    # The messages and jobs a chunk writes at its end: those of the acts that stood, none of the failed one's.
+    async with api.sessions() as session:
+        told = [{key.split(":")[3] for key in (await session.execute(select(Notification.dedupe_key).where(
+            Notification.object_type == "approval", Notification.object_id == str(d.approval_id("xmba")),
+            Notification.dedupe_key.startswith("approval:")))).scalars()} for d in (a, b)]
+        ours = {d.approval_id("xmba") for d in (a, b)}  # the database holds other tests' dossiers too
+        rating_jobs = [payload["approval_id"] for payload in (await session.execute(
+            select(Job.payload).where(Job.kind == RATING_LINK_JOB))).scalars() if payload["approval_id"] in ours]
+    assert told == [{"prepare", "submit", "accept"}, {"prepare", "submit", "accept", "approve"}]
+    assert rating_jobs == [b.approval_id("xmba")]
     async with api.sessions() as session:
         _, broken = await audit.verify_chain(session)
     assert broken is None
