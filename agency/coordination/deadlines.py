@@ -136,7 +136,7 @@ async def _stage_rows(session: AsyncSession, ids: list[int], routes: dict[int, R
                       as_of: date, now: datetime) -> list[tuple[Any, ...]]:
     """The firing rows of one batch of projects (the ledger's columns: agency.escalation.models.literal_firings)."""
     projects = (await session.execute(select(Project).where(Project.id.in_(ids)))).scalars().all()
-    approvals, events = await government.approvals_and_events_of(session, ids)
+    approvals, events = await government.timing_of(session, ids)
     pauses = await government.mandate_pauses_of(session, ids)
     found: list[tuple[Any, ...]] = []
     for project in projects:

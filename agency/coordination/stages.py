@@ -7,18 +7,25 @@ working days past it. A completed stage shows no level."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agency.approvals.models import Approval, ClockEventRow
 from agency.approvals.rules import CLOSED_STATES
 from agency.calendar.service import get_calendar
 from agency.calendar.workdays import WorkCalendar
 from agency.catalog.format_model import STAGE_NAMES
 from agency.catalog.models import Route
-from agency.coordination.government import approvals_and_events, government_workdays, mandate_pauses, spans_of
+from agency.coordination.government import (
+    Timed,
+    TimedClockEvent,
+    approvals_and_events,
+    government_workdays,
+    mandate_pauses,
+    spans_of,
+)
 from agency.projects.models import Project
 
 YELLOW_RATIO = 0.8
@@ -49,8 +56,9 @@ def level_of(used: int, limit: int | None, running: bool) -> str:
     return "prompt" if limit - used <= 1 else "none"
 
 
-def progress(stages: list[dict[str, object]], approvals: list[Approval], events: dict[int, list[ClockEventRow]],
-             pauses: list[tuple[date, date | None]], calendar: WorkCalendar, today: date) -> list[StageProgress]:
+def progress(stages: list[dict[str, object]], approvals: Sequence[Timed],
+             events: Mapping[int, Sequence[TimedClockEvent]], pauses: list[tuple[date, date | None]],
+             calendar: WorkCalendar, today: date) -> list[StageProgress]:
     declared = {str(s["code"]): s for s in stages}
     codes = [c for c in STAGE_NAMES if c in declared or any(a.stage == c for a in approvals)]
     found = []
