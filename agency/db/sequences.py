@@ -24,3 +24,17 @@ async def next_value(session: AsyncSession, name: str) -> int:
     upsert = insert(Counter).values(name=name, last=1).on_conflict_do_update(
         index_elements=[Counter.name], set_={"last": Counter.last + 1})
     return int((await session.execute(upsert.returning(Counter.last))).scalar_one())
+
+
+async def next_value_at_once(session: AsyncSession, name: str) -> int:
+    """``next_value`` committed at once, in a short transaction of its own (PostgreSQL), so that the counter's row
+    is not held until the caller commits: a paper's number is taken before the paper is rendered and sealed,
+    and holding the row that long made every paper of a department wait for the one before it. A caller that
+    then fails leaves its number unused; no number is ever given twice. SQLite has one writer at a time: there
+    the number is taken in the caller's transaction, as ``next_value``."""
+    if session.get_bind().dialect.name != "postgresql":
+        return await next_value(session, name)
+    async with AsyncSession(session.bind) as own:
+        number = await next_value(own, name)
+        await own.commit()
+    return number

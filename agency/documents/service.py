@@ -26,7 +26,7 @@ from agency.approvals.models import Approval
 from agency.approvals.rules import STATUS_NAMES
 from agency.audit import service as audit
 from agency.catalog.models import Department
-from agency.db.sequences import next_value
+from agency.db.sequences import next_value_at_once
 from agency.db.session import on_rollback
 from agency.documents import contexts, sealing
 from agency.documents.models import Document, DocumentRecipient, DocumentTemplate
@@ -237,9 +237,9 @@ async def next_doc_number(session: AsyncSession, today: date, issuer: Department
     """A paper's number in its issuer's series: the agency office's 代办〔2026〕7号, or a department's own,
     e.g. 嵩发改告〔2026〕3号 (``departments.doc_prefix``; without one, its name and 告), each counted per year."""
     if issuer is None:
-        return f"代办〔{today.year}〕{await next_value(session, f'document:{today.year}')}号"
+        return f"代办〔{today.year}〕{await next_value_at_once(session, f'document:{today.year}')}号"
     prefix = issuer.doc_prefix or f"{issuer.name}告"
-    return f"{prefix}〔{today.year}〕{await next_value(session, f'document:{issuer.code}:{today.year}')}号"
+    return f"{prefix}〔{today.year}〕{await next_value_at_once(session, f'document:{issuer.code}:{today.year}')}号"
 
 
 async def pdf_of(docx: bytes) -> bytes:
