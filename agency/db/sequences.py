@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from sqlalchemy import String
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.pool import NullPool
 
 from agency.db.base import Base
 
@@ -34,7 +38,22 @@ async def next_value_at_once(session: AsyncSession, name: str) -> int:
     the number is taken in the caller's transaction, as ``next_value``."""
     if session.get_bind().dialect.name != "postgresql":
         return await next_value(session, name)
-    async with AsyncSession(session.bind) as own:
+    async with AsyncSession(_numbering_engine(session)) as own:
         number = await next_value(own, name)
         await own.commit()
     return number
+
+
+# The caller holds a connection of the app's pool while it waits for its number: taking the number from that
+# same pool could leave every connection held by a caller waiting for another one. The numbering uses
+# connections of its own, opened for the one statement and closed at once (no pool to exhaust or to leave open).
+_numbering: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
+
+
+def _numbering_engine(session: AsyncSession) -> AsyncEngine:
+    app_engine = session.get_bind()
+    engine = app_engine if isinstance(app_engine, Engine) else app_engine.engine
+    if engine not in _numbering:
+        _numbering[engine] = create_async_engine(
+            engine.url, poolclass=NullPool, connect_args={"timeout": 5, "server_settings": {"timezone": "UTC"}})
+    return _numbering[engine]
