@@ -41,7 +41,7 @@ from agency.coordination.controllers import (
 )
 from agency.db import changes
 from agency.db.engine import create_engine, create_sessionmaker
-from agency.db.session import provide_db
+from agency.db.session import provide_db, run_jobs_after_response
 from agency.documents.controllers import DocumentController
 from agency.documents.verify_controllers import RevokeController, VerifyController
 from agency.dossiers.controllers import ProjectController
@@ -151,7 +151,8 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
         app.state.queue = _queue(settings, app.state.sessionmaker, store)
         queue = app.state.queue
         app.state.jobs = job_runner(app.state.sessionmaker, store, settings,
-                                    renderer=queue if hasattr(queue, "render") else None)
+                                    renderer=queue if hasattr(queue, "render") else None,
+                                    hand_over=getattr(queue, "hand_over", None))
         if hasattr(queue, "attach_jobs"):
             queue.attach_jobs(app.state.jobs)
         listening = _listen_for_changes(engine, settings)
@@ -190,6 +191,8 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
             "actor": Provide(provide_actor, sync_to_thread=False),
         },
         guards=[initial_password_guard],
+        # The jobs a request's transaction asked for (its papers) run once its answer is sent.
+        after_response=run_jobs_after_response,
         # The pages' forms carry a CSRF token bound to the web session (agency/web/csrf.py).
         middleware=[SecurityHeaders(), SessionCSRF(settings)],
         exception_handlers=pages_answer_html(EXCEPTION_HANDLERS),

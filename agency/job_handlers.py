@@ -14,7 +14,7 @@ from agency.documents import jobs as paper_jobs
 from agency.documents import sealing
 from agency.documents.service import Papers, Renderer
 from agency.evaluations import jobs as rating_jobs
-from agency.jobs.runner import Handler, JobRunner
+from agency.jobs.runner import Handler, HandOver, JobRunner
 from agency.settings import Settings
 
 HANDLERS: Mapping[str, Handler] = {
@@ -32,8 +32,8 @@ BACKGROUND = frozenset({approval_jobs.RECOMPUTE_CLOCKS})
 
 
 def job_runner(sessions: async_sessionmaker[AsyncSession], store: storage.BlobStore, settings: Settings,
-               renderer: Renderer | None = None) -> JobRunner:
+               renderer: Renderer | None = None, hand_over: HandOver | None = None) -> JobRunner:
     keeper = sealing.SealKeeper(settings)
     services: dict[str, Any] = {"settings": settings, "store": store, "seal": keeper,
                                 "papers": Papers(store, settings, renderer, seal=keeper)}
-    return JobRunner(sessions, HANDLERS, services, background=BACKGROUND)
+    return JobRunner(sessions, HANDLERS, services, background=BACKGROUND, hand_over=hand_over)

@@ -33,6 +33,7 @@ DELIVERY_JOB = "deliver_outbox"
 SWEEP_JOB = "sweep_escalations"
 RENDER_JOB = "render_paper"
 JOBS_JOB = "run_due_jobs"
+RUN_JOB = "run_job"
 HEALTH_KEY = "arq:queue:health-check"  # written by live arq workers on the default queue
 RENDER_TIMEOUT = 120
 
@@ -88,6 +89,24 @@ class ArqQueue:
         except Exception as error:  # Redis down: the cron delivery catches up when it is back
             log.warning("could not enqueue delivery (the next scheduled run will send): %r", error)
             self._pool = None
+
+    async def hand_over(self, job_ids: list[int]) -> list[int]:
+        """Gives jobs (an action's papers) to the workers when one is alive, so that this process does not render
+        them; returns those it could not give, to run here. Running a job twice is harmless: a runner claims it
+        only while it is pending (``JobRunner.run``)."""
+        try:
+            pool = await self._connected()
+            if not await pool.exists(HEALTH_KEY):
+                return job_ids
+            for index, job_id in enumerate(job_ids):
+                # No arq job id of our own: arq keeps one taken for an hour, and job ids restart with a new database.
+                if await pool.enqueue_job(RUN_JOB, job_id) is None:
+                    return job_ids[index:]
+        except Exception as error:
+            log.warning("queue unavailable, running the jobs here: %r", error)
+            self._pool = None
+            return job_ids
+        return []
 
     async def render(self, code: str, template: bytes, context: msgspec.Struct, output: str) -> bytes:
         """Rendering (and PDF) in a worker when one is alive; here, in a thread, when none is."""

@@ -21,13 +21,22 @@ RECONNECT_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 def worker_settings(settings: Settings) -> type:
-    from arq import cron
+    from arq import cron, func
     from arq.connections import RedisSettings
 
     import storage
     from agency.db.engine import create_engine, create_sessionmaker
     from agency.job_handlers import job_runner
-    from agency.queue import DELIVERY_JOB, JOBS_JOB, RENDER_JOB, SWEEP_JOB, render_paper, run_delivery, run_sweep
+    from agency.queue import (
+        DELIVERY_JOB,
+        JOBS_JOB,
+        RENDER_JOB,
+        RUN_JOB,
+        SWEEP_JOB,
+        render_paper,
+        run_delivery,
+        run_sweep,
+    )
 
     async def startup(ctx: dict[str, Any]) -> None:
         # Created in the worker process, after any fork: database pool and storage client.
@@ -57,6 +66,11 @@ def worker_settings(settings: Settings) -> type:
         ran: int = await ctx["jobs"].run_due()
         return ran
 
+    async def run_job(ctx: dict[str, Any], job_id: int) -> bool:
+        # A job the API handed over after its request's commit (agency.queue.ArqQueue.hand_over).
+        ran: bool = await ctx["jobs"].run(job_id)
+        return ran
+
     async def render_job(ctx: dict[str, Any], code: str, template: bytes, context_json: bytes, output: str) -> bytes:
         return await render_paper(code, template, context_json, output)
 
@@ -64,10 +78,12 @@ def worker_settings(settings: Settings) -> type:
     sweep_escalations.__qualname__ = SWEEP_JOB
     deliver_outbox.__qualname__ = DELIVERY_JOB
     run_due_jobs.__qualname__ = JOBS_JOB
+    run_job.__qualname__ = RUN_JOB
     every = max(1, settings.sweep_interval_seconds // 60)
 
     class WorkerSettings:
-        functions = [sweep_escalations, deliver_outbox, render_job, run_due_jobs]
+        # A handed-over job may be a calendar change's clocks on a large book: the hour run_due_jobs has too.
+        functions = [sweep_escalations, deliver_outbox, render_job, run_due_jobs, func(run_job, timeout=3600)]
         cron_jobs = [
             cron(sweep_escalations, name=SWEEP_JOB, minute=set(range(0, 60, every)), unique=True, timeout=600),
             cron(deliver_outbox, name=f"{DELIVERY_JOB}_cron", unique=True, timeout=300, run_at_startup=True),

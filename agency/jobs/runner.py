@@ -45,6 +45,8 @@ class JobContext:
 
 
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+# Gives job ids to another process; returns those it could not give. Never raises.
+HandOver = Callable[[list[int]], Awaitable[list[int]]]
 
 
 class UnknownJob(LookupError):
@@ -53,10 +55,13 @@ class UnknownJob(LookupError):
 
 class JobRunner:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], handlers: Mapping[str, Handler],
-                 services: Mapping[str, Any] | None = None, *, background: Iterable[str] = ()) -> None:
+                 services: Mapping[str, Any] | None = None, *, background: Iterable[str] = (),
+                 hand_over: HandOver | None = None) -> None:
         self.sessions = sessions
         self.handlers = handlers
         self.services = dict(services or {})
+        # Where the jobs go when another process runs them (the arq workers): what it could not take runs here.
+        self.hand_over = hand_over
         # Kinds too long to run before a response is sent (a calendar change's clocks): a task of their own.
         self.background = frozenset(background)
         self._tasks: set[asyncio.Task[bool]] = set()
@@ -65,9 +70,17 @@ class JobRunner:
         """Runs what ``session`` asked for, now that it has committed."""
         await self.run_many(committed(session))
 
+    @staticmethod
+    def committed(session: AsyncSession) -> list[int]:
+        """What ``session`` asked for (call after its commit), to run later with ``run_many``."""
+        return committed(session)
+
     async def run_many(self, job_ids: Iterable[int]) -> None:
-        """Runs them (the long kinds in tasks of their own). Never raises: whatever asked for them has committed,
-        and a job that could not even start stays pending for ``run_due``."""
+        """Runs them (the long kinds in tasks of their own), or hands them to the workers. Never raises: whatever
+        asked for them has committed, and a job that could not even start stays pending for ``run_due``."""
+        job_ids = list(job_ids)
+        if self.hand_over is not None and job_ids:
+            job_ids = await self.hand_over(job_ids)
         for job_id in job_ids:
             try:
                 kind = await self._kind(job_id)

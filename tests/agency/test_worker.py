@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,12 +15,13 @@ from sqlalchemy import func, select
 from agency.calendar.seed import default_calendar
 from agency.documents.models import Document
 from agency.escalation.models import Escalation
+from agency.jobs.runner import JobRunner
 from agency.notifications.models import Notification
 from agency.queue import run_delivery
 from agency.timeutil import today_local
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.conftest import REQUIRE_SERVICES
-from tests.support import FreshApi
+from tests.support import Api, FreshApi
 
 REDIS_URL = os.environ.get("AGENCY_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 CALENDAR = default_calendar()
@@ -123,24 +125,32 @@ async def test_redis_down_keeps_the_api_up_and_nothing_is_lost(backend: str, tmp
         assert report["sent"] == waiting
 
 
+async def _running_worker(api: Api, tmp_path: Path) -> asyncio.subprocess.Process:
+    """A real ``agency worker`` on the API's database and storage, once it has told Redis it is alive."""
+    env = {**os.environ, "AGENCY_DATABASE_URL": api.settings.database_url, "AGENCY_REDIS_URL": REDIS_URL,
+           "AGENCY_STORAGE_URL": api.settings.storage_url, "AGENCY_SECRET_KEY": "x" * 40,
+           "AGENCY_DATA_DIR": str(tmp_path), "AGENCY_LOG_LEVEL": "INFO"}
+    worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "agency.cli", "worker", env=env,
+                                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        for _ in range(100):
+            if await redis.exists("arq:queue:health-check"):
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await redis.aclose()
+    return worker
+
+
 async def test_papers_render_in_the_worker_when_one_is_running(backend: str, tmp_path: Path) -> None:
     _production_database_only(backend)
     await _redis_or_skip()
     async with FreshApi(backend, tmp_path, AGENCY_REDIS_URL=REDIS_URL) as api:
-        env = {**os.environ, "AGENCY_DATABASE_URL": api.settings.database_url, "AGENCY_REDIS_URL": REDIS_URL,
-               "AGENCY_STORAGE_URL": api.settings.storage_url, "AGENCY_SECRET_KEY": "x" * 40,
-               "AGENCY_DATA_DIR": str(tmp_path), "AGENCY_LOG_LEVEL": "INFO"}
-        worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "agency.cli", "worker", env=env,
-                                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        worker = await _running_worker(api, tmp_path)
         try:
-            from redis.asyncio import Redis
-
-            redis = Redis.from_url(REDIS_URL)
-            for _ in range(100):
-                if await redis.exists("arq:queue:health-check"):
-                    break
-                await asyncio.sleep(0.2)
-            await redis.aclose()
             d = await open_dossier(api)
             made = await api.client.post(f"/api/projects/{d.project['id']}/documents", headers=d.clerk,
                                          json={"template": "registration_form"})
@@ -151,3 +161,42 @@ async def test_papers_render_in_the_worker_when_one_is_running(backend: str, tmp
             worker.terminate()
             output, _ = await asyncio.wait_for(worker.communicate(), 30)
         assert b"render_paper" in output
+
+
+async def test_an_actions_papers_are_handed_to_the_worker_and_the_api_does_not_render_them(
+        backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _production_database_only(backend)
+    await _redis_or_skip()
+    async with FreshApi(backend, tmp_path, AGENCY_REDIS_URL=REDIS_URL) as api:
+        d = await open_dossier(api)
+        await d.force_approved("xmba")
+        zrzy = await d.officer("zrzy")
+        ydghxk = await d.ready_to_submit("ydghxk")
+        await d.ok(ydghxk, "submit")
+        worker = await _running_worker(api, tmp_path)
+        ran_here: list[int] = []
+        original_run = JobRunner.run
+
+        async def watched_run(self: JobRunner, job_id: int) -> bool:
+            ran_here.append(job_id)  # this process is the API: the worker is another process
+            return await original_run(self, job_id)
+
+        monkeypatch.setattr(JobRunner, "run", watched_run)
+        try:
+            accepted = await d.ok(ydghxk, "accept", zrzy)
+            assert _notices(accepted)["acceptance_notice"]["status"] == "pending"
+            for _ in range(150):
+                notice = _notices(await d.get(ydghxk))["acceptance_notice"]
+                if notice["status"] != "pending":
+                    break
+                await asyncio.sleep(0.2)
+        finally:
+            worker.terminate()
+            output, _ = await asyncio.wait_for(worker.communicate(), 30)
+        assert notice["status"] == "ready" and notice["number"], (notice, output.decode()[-3000:])
+        assert ran_here == []
+        assert b"run_job" in output
+
+
+def _notices(approval: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {n["template"]: n for n in approval["notices"]}

@@ -1,0 +1,73 @@
+"""agency.db.session: one transaction per request, and the jobs it asked for (its papers) run once the answer is
+sent, so an officer's action does not wait for a paper to render (both databases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agency.jobs.runner import JobRunner
+from tests.agency.approvals.flow import open_dossier
+from tests.support import Api
+
+
+async def test_an_action_is_answered_before_its_paper_renders_and_the_paper_follows(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = await open_dossier(api)
+    await d.force_approved("xmba")
+    zrzy = await d.officer("zrzy")
+    ydghxk = await d.ready_to_submit("ydghxk")
+    await d.ok(ydghxk, "submit")
+    accepted = await d.ok(ydghxk, "accept", zrzy)
+
+    happened: list[str] = []
+    app = api.client.app
+
+    async def watched_app(scope: Any, receive: Any, send: Any) -> None:
+        async def watched_send(message: Any) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                happened.append("answered")
+        await app(scope, receive, watched_send)
+
+    original_run = JobRunner.run
+
+    async def watched_run(self: JobRunner, job_id: int) -> bool:
+        happened.append("paper job started")
+        return await original_run(self, job_id)
+
+    monkeypatch.setattr(api.client, "app", watched_app)
+    monkeypatch.setattr(JobRunner, "run", watched_run)
+    suspended = await api.client.post(f"/api/approvals/{ydghxk}/actions", headers=zrzy, json={
+        "action": "suspend", "version": accepted["version"], "reason": "用地范围涉及历史建筑",
+        "kind": "public_notice", "days": 7})
+    assert suspended.status_code == 200, suspended.text
+    # The answer went out first, naming its paper as pending; the paper's job ran after it.
+    assert happened == ["answered", "paper job started"], happened
+    notice = {n["template"]: n for n in suspended.json()["notices"]}["special_procedure_notice"]
+    assert notice["status"] == "pending"
+    monkeypatch.undo()
+    after = {n["template"]: n for n in (await d.get(ydghxk))["notices"]}["special_procedure_notice"]
+    assert after["status"] == "ready" and after["document_id"] is not None, after
+
+
+async def test_a_failed_request_runs_no_job(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = await open_dossier(api)
+    await d.force_approved("xmba")
+    zrzy = await d.officer("zrzy")
+    ydghxk = await d.ready_to_submit("ydghxk")
+    await d.ok(ydghxk, "submit")
+    accepted = await d.ok(ydghxk, "accept", zrzy)
+    ran: list[int] = []
+
+    async def watched_run(self: JobRunner, job_id: int) -> bool:
+        ran.append(job_id)
+        return True
+
+    monkeypatch.setattr(JobRunner, "run", watched_run)
+    stale = await api.client.post(f"/api/approvals/{ydghxk}/actions", headers=zrzy, json={
+        "action": "suspend", "version": accepted["version"] - 1, "reason": "用地范围涉及历史建筑",
+        "kind": "public_notice", "days": 7})
+    assert stale.status_code == 409, stale.text
+    assert ran == []
