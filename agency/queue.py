@@ -72,6 +72,7 @@ class ArqQueue:
     def __init__(self, redis_url: str) -> None:
         self._redis_url = redis_url
         self._pool: Any = None
+        self._kicked_slot = -1
 
     async def _connected(self) -> Any:
         from arq import create_pool
@@ -82,10 +83,15 @@ class ArqQueue:
         return self._pool
 
     async def kick_delivery(self) -> None:
+        # One job id per 10 s: a burst of changes kicks one delivery, not hundreds. arq refuses the same id
+        # again; remembering the slot here spares each request of a burst arq's four round trips to say so.
+        slot = int(time.time() // 10)
+        if slot == self._kicked_slot:
+            return
         try:
             pool = await self._connected()
-            # One job id per 10 s: a burst of changes kicks one delivery, not hundreds.
-            await pool.enqueue_job(DELIVERY_JOB, _job_id=f"{DELIVERY_JOB}:{int(time.time() // 10)}")
+            await pool.enqueue_job(DELIVERY_JOB, _job_id=f"{DELIVERY_JOB}:{slot}")
+            self._kicked_slot = slot
         except Exception as error:  # Redis down: the cron delivery catches up when it is back
             log.warning("could not enqueue delivery (the next scheduled run will send): %r", error)
             self._pool = None

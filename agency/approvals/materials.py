@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 import storage
 from agency import timeutil
@@ -100,19 +102,27 @@ async def views_and_scans(session: AsyncSession, approval: Approval,
     return views[approval.id], scans
 
 
-async def _read(session: AsyncSession, approvals: Sequence[Approval],
-                scan_kind: str | None) -> tuple[dict[int, list[MaterialView]], list[StoredFile]]:
-    ids = [a.id for a in approvals]
+_APPROVAL_IDS: BindParameter[list[int]] = bindparam("material_approval_ids", expanding=True)
+_DECISIONS = select(MaterialState).where(MaterialState.approval_id.in_(_APPROVAL_IDS))
+
+
+@lru_cache(maxsize=8)
+def _files_statement(scan_kind: str | None) -> Select[tuple[StoredFile]]:
+    """Built once per kind of scan (every action's answer reads it): the approvals' ids bound at execution."""
     wanted: ColumnElement[bool] = StoredFile.material_code.is_not(None)
     if scan_kind is not None:
         wanted = or_(wanted, and_(StoredFile.material_code.is_(None), StoredFile.kind == scan_kind))
-    read = (await session.execute(select(StoredFile).where(StoredFile.approval_id.in_(ids or [0]), wanted)
-                                  .order_by(StoredFile.approval_id, StoredFile.material_code, StoredFile.version,
-                                            StoredFile.id))).scalars().all()
+    return (select(StoredFile).where(StoredFile.approval_id.in_(_APPROVAL_IDS), wanted)
+            .order_by(StoredFile.approval_id, StoredFile.material_code, StoredFile.version, StoredFile.id))
+
+
+async def _read(session: AsyncSession, approvals: Sequence[Approval],
+                scan_kind: str | None) -> tuple[dict[int, list[MaterialView]], list[StoredFile]]:
+    ids = {"material_approval_ids": [a.id for a in approvals] or [0]}
+    read = (await session.execute(_files_statement(scan_kind), ids)).scalars().all()
     files = [f for f in read if f.material_code is not None]
     scans = [f for f in read if f.material_code is None]
-    decisions = {(d.approval_id, d.material_code): d for d in (await session.execute(select(MaterialState).where(
-        MaterialState.approval_id.in_(ids or [0])))).scalars()}
+    decisions = {(d.approval_id, d.material_code): d for d in (await session.execute(_DECISIONS, ids)).scalars()}
     result: dict[int, list[MaterialView]] = {}
     for approval in approvals:
         views = result.setdefault(approval.id, [])

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import column, literal, null, select, table, union_all
+from sqlalchemy import CompoundSelect, bindparam, column, literal, null, select, table, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from agency.approvals.models import Approval
 from agency.approvals.notices import NOTICE_PAPERS, PAPERS_JOB
@@ -21,19 +22,27 @@ _documents = table("documents", column("id"), column("approval_id"), column("tem
 _UNFINISHED = {"pending": "pending", "running": "pending", "failed": "failed"}
 
 
-async def notices_of(session: AsyncSession, approval: Approval) -> list[dict[str, Any]]:
-    """One statement: the rendered papers, then the unfinished paper jobs of this approval (every action's
-    answer carries this list, so it costs one round trip, not two)."""
+def _notices_statement() -> CompoundSelect[Any]:
+    """Built once (every action's answer runs it): the approval's id is bound at execution."""
+    approval_id: BindParameter[int] = bindparam("notices_approval_id")
     rendered = (select(literal(0).label("waiting"), _documents.c.id, _documents.c.template_code,
                        _documents.c.doc_number, _documents.c.status)
-                .where(_documents.c.approval_id == approval.id, _documents.c.template_code.in_(NOTICE_PAPERS)))
+                .where(_documents.c.approval_id == approval_id, _documents.c.template_code.in_(NOTICE_PAPERS)))
     paper = Job.payload["paper"].as_string()
     waiting = (select(literal(1), Job.id, paper, null(), Job.status)
                .where(Job.kind == PAPERS_JOB, Job.status.in_(tuple(_UNFINISHED)),
-                      Job.payload["approval_id"].as_integer() == approval.id, paper.in_(NOTICE_PAPERS)))
+                      Job.payload["approval_id"].as_integer() == approval_id, paper.in_(NOTICE_PAPERS)))
     query = union_all(rendered, waiting)
-    rows = (await session.execute(query.order_by(query.selected_columns.waiting,
-                                                 query.selected_columns.id))).all()
+    return query.order_by(query.selected_columns.waiting, query.selected_columns.id)
+
+
+_NOTICES = _notices_statement()
+
+
+async def notices_of(session: AsyncSession, approval: Approval) -> list[dict[str, Any]]:
+    """One statement: the rendered papers, then the unfinished paper jobs of this approval (every action's
+    answer carries this list, so it costs one round trip, not two)."""
+    rows = (await session.execute(_NOTICES, {"notices_approval_id": approval.id})).all()
     return [{"template": code, "document_id": None if is_job else row_id, "number": number,
              "status": _UNFINISHED[status] if is_job else status}
             for is_job, row_id, code, number, status in rows]

@@ -44,9 +44,13 @@ class ProjectDetail:
     escalations: list[Escalation]
 
 
+# Made once: an alias built per request costs SQLAlchemy a column adaptation on every use (≈ 1 ms).
+_decider = aliased(User, name="green_channel_decider")
+
+
 async def detail(session: AsyncSession, actor: Actor, project_id: int, today: date) -> ProjectDetail:
     """The dossier with its plan, clocks, forecast and open escalations; 404 if the actor may not see it."""
-    decider = aliased(User)
+    decider = _decider
     row = (await session.execute(
         visible(Project, actor).add_columns(Enterprise, User, decider)
         .join(Enterprise, Enterprise.id == Project.enterprise_id).join(User, User.id == Project.clerk_id)
@@ -101,7 +105,7 @@ async def _details(session: AsyncSession, actor: Actor, heads: Sequence[tuple[Pr
     events = await events_of(session, approval_ids)
     routes = await route_definitions(session, {h[0].route_id for h in heads})
     escalations: dict[int, list[Escalation]] = defaultdict(list)
-    for escalation in (await session.execute(open_for(approval_ids))).scalars():
+    for escalation in await open_for(session, approval_ids):
         if escalation.approval_id is not None:
             escalations[escalation.approval_id].append(escalation)
     out: list[ProjectDetail | None] = []

@@ -3,7 +3,7 @@ sweep that fires them is agency.supervision's."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
@@ -84,7 +84,11 @@ async def resolve(session: AsyncSession, actor: Actor, escalation_id: int, note:
     return escalation
 
 
-def open_for(approval_ids: list[int]) -> Select[tuple[Escalation]]:
+async def open_for(session: AsyncSession, approval_ids: list[int]) -> list[Escalation]:
     """The escalations of these approvals not yet resolved."""
-    return select(Escalation).where(Escalation.approval_id.in_(approval_ids or [0]),
-                                    or_(Escalation.status == "open", Escalation.status == "acknowledged"))
+    return list((await session.execute(_OPEN_FOR, {"open_for_ids": approval_ids or [0]})).scalars())
+
+
+# Built once: every action's answer reads it, and building a statement costs more than running this one.
+_OPEN_FOR = select(Escalation).where(Escalation.approval_id.in_(bindparam("open_for_ids", expanding=True)),
+                                     or_(Escalation.status == "open", Escalation.status == "acknowledged"))

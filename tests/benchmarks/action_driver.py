@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from agency.approvals.models import Approval
+from agency.approvals.models import Approval, ClockEventRow
 from agency.catalog.models import Department
 from agency.db.engine import create_engine, create_sessionmaker
 
@@ -33,8 +33,12 @@ async def pick_approvals(url: str, status: str, count: int) -> tuple[str, list[i
             select(Approval.department_code).join(Department, Department.code == Approval.department_code)
             .where(Approval.status == status, Department.mode == "online")
             .group_by(Approval.department_code).order_by(func.count().desc()).limit(1))).scalar_one()
+        # Those with the fewest clock events: each run adds a pause and a resume per round to the approvals it
+        # acts on, so the same approvals run after run would carry hundreds of events and slow every later run.
+        events = (select(func.count()).select_from(ClockEventRow).where(ClockEventRow.approval_id == Approval.id)
+                  .scalar_subquery())
         ids = list((await session.execute(select(Approval.id).where(
-            Approval.status == status, Approval.department_code == department).order_by(Approval.id)
+            Approval.status == status, Approval.department_code == department).order_by(events, Approval.id)
             .limit(count))).scalars())
     await engine.dispose()
     return department, ids

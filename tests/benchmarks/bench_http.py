@@ -1,7 +1,7 @@
 """HTTP load test: the production server (`agency serve`, granian) on a seeded PostgreSQL, loaded by wrk.
 
 Run: python tests/benchmarks/bench_http.py [--projects 100000] [--reuse] [--workers 2] [--duration 10s] [--warmup 5s]
-     [--mixed 60s] [--only detail,list1,...]
+     [--mixed 60s] [--only detail,list1,...] [--job-worker]
 
 Seeds database `agency_bench` with tests/benchmarks/seed.py (or reuses it with --reuse), starts
 `agency serve` with file storage, and measures, each at 50 connections from wrk in another process:
@@ -10,6 +10,11 @@ login, project list page 1 and a deep page, project detail (16 approvals), an ap
 upload; then 60 s of mixed traffic from 200 concurrent clients (reads from wrk, actions from the
 action driver). Every figure is printed beside the same machine's figure for a bare Litestar route
 returning a fixed msgspec Struct, served the same way, so figures compare across machines as ratios.
+
+The papers an action asks for render after its answer is sent: in the API process (the default here, as in
+the embedded mode), or, with --job-worker, in an `agency worker` started beside the server on Redis (as
+production runs). Either way on this machine's cores: after the action scenario the run waits until every
+paper job has finished and prints how many there were and how long they took to catch up.
 """
 
 from __future__ import annotations
@@ -19,13 +24,18 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.benchmarks import seed
 from tests.benchmarks.action_driver import pick_approvals
@@ -117,6 +127,77 @@ def driver(base: str, token: str, approvals: list[int], clients: int, seconds: f
                             stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
+async def unfinished_jobs(url: str, after: int) -> int:
+    """Jobs after id ``after`` (those of this run: not one an earlier run's stopped worker left running)
+    still pending or running; with ``after`` -1, the newest job's id."""
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        count = (await connection.execute(text(
+            "SELECT coalesce(max(id), 0) FROM jobs" if after < 0 else
+            "SELECT count(*) FROM jobs WHERE status IN ('pending', 'running') AND id > :after"),
+            {"after": after})).scalar_one()
+    await engine.dispose()
+    return int(count)
+
+
+def papers_caught_up(url: str, after: int, limit: float = 600) -> str:
+    """Waits until no job of this run is pending or running; says how many were left when the load ended and
+    how long."""
+    started = time.monotonic()
+    left = asyncio.run(unfinished_jobs(url, after))
+    remaining = left
+    while remaining and time.monotonic() - started < limit:
+        time.sleep(1)
+        remaining = asyncio.run(unfinished_jobs(url, after))
+    return (f"paper jobs unfinished when the load ended: {left}; all done {time.monotonic() - started:.0f} s later"
+            if not remaining else f"paper jobs: {left} unfinished at the end, {remaining} still after {limit:.0f} s")
+
+
+def start_job_worker(env: dict[str, str], log: Path, niceness: int) -> subprocess.Popen[bytes]:
+    """`agency worker` on the bench's Redis database (at ``niceness``), once it has told Redis it is alive."""
+    from redis import Redis
+
+    redis = Redis.from_url(env["AGENCY_REDIS_URL"])
+    redis.flushdb()
+    with log.open("ab") as out:
+        process = subprocess.Popen(["nice", "-n", str(niceness), sys.executable, "-m", "agency.cli", "worker"], env=env,
+                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    for _ in range(150):
+        if redis.exists("arq:queue:health-check"):
+            return process
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"agency worker did not start:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """Every process: its command name, parent, and CPU seconds used so far (user + system)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[str, int, float]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        found[int(stat.parent.name)] = (name, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def cpu_of(server: int) -> tuple[float, float]:
+    """CPU seconds used so far by the server's processes (it and its workers) and by PostgreSQL's."""
+    processes = _processes()
+    tree, grew = {server}, True
+    while grew:
+        more = {pid for pid, (_, parent, _) in processes.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    api = sum(processes[pid][2] for pid in tree if pid in processes)
+    database = sum(cpu for name, _, cpu in processes.values() if name.startswith("postgres"))
+    return api, database
+
+
 def driver_result(process: subprocess.Popen[str]) -> LoadResult:
     out, _ = process.communicate(timeout=600)
     data = json.loads(out.strip().splitlines()[-1])
@@ -131,13 +212,22 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (default: one per core)")
     parser.add_argument("--duration", default="10s")
     parser.add_argument("--warmup", default="5s",
-                        help="unrecorded load before each read scenario and the bare route ('0' skips it): "
+                        help="unrecorded load before each scenario but login and upload ('0' skips it): "
                              "the figures are the steady state, not a server's first seconds")
     parser.add_argument("--mixed", default="60s", help="duration of the 200-client mixed run ('0' skips it)")
     parser.add_argument("--no-worklist", action="store_true",
                         help="leave the unfiltered worklist (GET /api/approvals) out of the mixed run")
     parser.add_argument("--writers", type=int, default=20, help="acting clients among the mixed run's 200")
     parser.add_argument("--only", default="", help="comma-separated scenarios to run")
+    parser.add_argument("--job-worker", action="store_true",
+                        help="Redis and an `agency worker` beside the server: papers render in the worker")
+    parser.add_argument("--job-worker-nice", type=int, default=0,
+                        help="the worker's niceness (19: it renders with what the server leaves of the CPU)")
+    parser.add_argument("--job-worker-paused", action="store_true",
+                        help="stop the worker (SIGSTOP) while the actions run, resume it after: the papers wait in "
+                             "Redis as for a worker on another machine, and the figure is the action's own "
+                             "(issue 18's definition); the worker's alive-key lasts 31 s, so keep warm-up + "
+                             "duration under 25 s")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
 
@@ -154,7 +244,10 @@ def main() -> None:
            "AGENCY_STORAGE_URL": f"file://{data}/storage", "AGENCY_DATA_DIR": str(data),
            "AGENCY_SECRET_KEY": SECRET, "AGENCY_SCHEDULER": "off", "AGENCY_LOG_LEVEL": "WARNING",
            "AGENCY_LOGIN_FAILURES_PER_ADDRESS": "1000000", "AGENCY_LOGIN_FAILURES_PER_ADDRESS_AND_USER": "1000000"}
+    if args.job_worker:
+        env["AGENCY_REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
     results: list[tuple[str, LoadResult]] = []
+    caught_up = ""
     server_log = Path(tempfile.gettempdir()) / "agency-bench-http-server.log"
     server_log.unlink(missing_ok=True)
     port = free_port()
@@ -171,6 +264,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = start([sys.executable, "-m", "agency.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                     "--workers", str(args.workers), "--no-migrate"], env, f"{base}/health", server_log)
+    job_worker = start_job_worker(env, data / "worker.log", args.job_worker_nice) if args.job_worker else None
     try:
         clerk = login(base, "bench-clerk1")
         listing = get_json(base, "/api/projects?page=1&page_size=20", clerk)
@@ -199,8 +293,23 @@ def main() -> None:
                 print(f"{name:10} {results[-1][1].line()}", flush=True)
         if wanted("action"):
             seconds = float(args.duration.rstrip("s"))
+            jobs_before = asyncio.run(unfinished_jobs(url, -1))
+            if job_worker is not None and args.job_worker_paused:
+                job_worker.send_signal(signal.SIGSTOP)
+            if args.warmup != "0":  # as for the reads: the steady state, not a fresh server's first seconds
+                driver_result(driver(base, officer, action_ids, CONNECTIONS, float(args.warmup.rstrip("s"))))
+            cpu_before = cpu_of(server.pid)
             results.append(("action", driver_result(driver(base, officer, action_ids, CONNECTIONS, seconds))))
+            api_cpu, database_cpu = (after - before for after, before in zip(cpu_of(server.pid), cpu_before,
+                                                                            strict=True))
+            done = max(1, results[-1][1].requests)
             print(f"{'action':10} {results[-1][1].line()}", flush=True)
+            print(f"{'':10} CPU per action: server {api_cpu / done * 1000:.1f} ms, PostgreSQL "
+                  f"{database_cpu / done * 1000:.1f} ms ({done:,} actions)", flush=True)
+            if job_worker is not None and args.job_worker_paused:
+                job_worker.send_signal(signal.SIGCONT)
+            caught_up = papers_caught_up(url, jobs_before)
+            print(f"{'':10} {caught_up}", flush=True)
         if wanted("upload"):
             boundary, body = multipart_pdf(1024 * 1024)
             body_file = data / "upload.body"
@@ -225,11 +334,18 @@ def main() -> None:
                   + "; ".join(f"{name} {r.line()}" for name, r in results if name.startswith("mixed")), flush=True)
     finally:
         stop(server)
+        if job_worker is not None:
+            stop(job_worker)
         shutil.rmtree(data, ignore_errors=True)
     problems = [line for line in server_log.read_text(errors="replace").splitlines()
                 if "ERROR" in line or "Traceback" in line]
     print(f"\nserver log {server_log}: {len(problems)} error lines" + "".join(f"\n  {p}" for p in problems[:5]))
     print(f"bare route: {yardstick.line()}")
+    where = (f"in an agency worker beside the server (nice {args.job_worker_nice}"
+             f"{', stopped during the actions' if args.job_worker_paused else ''})" if args.job_worker
+             else "in the API after each answer")
+    print(f"papers: {where}"
+          + (f"; {caught_up}" if caught_up else ""))
     print(f"{'scenario':13} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}")
     for name, result in results:
         print(f"{name:13} {result.rps:8.0f} {result.p50_ms:8.1f} {result.p95_ms:8.1f} {result.p99_ms:8.1f} "
