@@ -98,6 +98,17 @@ async def open_dossier(api: Api, route: str = "new_industrial") -> Dossier:
     return Dossier(api, project.json(), clerk, enterprise.json()["id"])
 
 
+async def land_permit_accepted(api: Api) -> tuple[Dossier, dict[str, str], int, dict[str, Any]]:
+    """用地规划许可 of a new dossier (its 项目备案 approved) submitted and accepted by 自然资源局: the dossier,
+    the officer's headers, the approval's id and the acceptance's answer."""
+    d = await open_dossier(api)
+    await d.force_approved("xmba")
+    zrzy = await d.officer("zrzy")
+    ydghxk = await d.ready_to_submit("ydghxk")
+    await d.ok(ydghxk, "submit")
+    return d, zrzy, ydghxk, await d.ok(ydghxk, "accept", zrzy)
+
+
 async def approved_with_commitment(api: Api) -> tuple[Dossier, int]:
     """施工许可 approved today by 住房和城乡建设局 with 建设资金已落实承诺书 committed (告知承诺): a check is open."""
     d = await open_dossier(api)

@@ -8,19 +8,13 @@ from typing import Any
 import pytest
 
 from agency.jobs.runner import JobRunner
-from tests.agency.approvals.flow import open_dossier
+from tests.agency.approvals.flow import land_permit_accepted
 from tests.support import Api
 
 
 async def test_an_action_is_answered_before_its_paper_renders_and_the_paper_follows(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    d = await open_dossier(api)
-    await d.force_approved("xmba")
-    zrzy = await d.officer("zrzy")
-    ydghxk = await d.ready_to_submit("ydghxk")
-    await d.ok(ydghxk, "submit")
-    accepted = await d.ok(ydghxk, "accept", zrzy)
-
+    d, zrzy, ydghxk, accepted = await land_permit_accepted(api)
     happened: list[str] = []
     app = api.client.app
 
@@ -53,12 +47,7 @@ async def test_an_action_is_answered_before_its_paper_renders_and_the_paper_foll
 
 
 async def test_a_failed_request_runs_no_job(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    d = await open_dossier(api)
-    await d.force_approved("xmba")
-    zrzy = await d.officer("zrzy")
-    ydghxk = await d.ready_to_submit("ydghxk")
-    await d.ok(ydghxk, "submit")
-    accepted = await d.ok(ydghxk, "accept", zrzy)
+    _, zrzy, ydghxk, accepted = await land_permit_accepted(api)
     ran: list[int] = []
 
     async def watched_run(self: JobRunner, job_id: int) -> bool:
