@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from agency.access import Actor, Role, Visibility, not_visible, visible
+from agency.access import Actor, Visibility, not_visible, visible
 from agency.accounts.models import User
 from agency.approvals import decisions, intake, materials, notice_list
 from agency.approvals.clock import ClockEvent, ClockState
@@ -90,7 +90,9 @@ async def head(session: AsyncSession, actor: Actor, approval_id: int, *, with_ac
                for_decision: bool = False) -> Head:
     """The approval (if the actor may see it) with its dossier, department, enterprise, handler and route, in
     one statement; ``for_decision``: with the facts a decision needs (``DecisionFacts``), in the same one."""
-    query = _head_statement(_Who.of(actor), with_actor, for_decision)
+    # The key: the actor without what varies per request and no visibility rule reads (address, token).
+    query = _head_statement(replace(actor, client_addr=None, token_id=None, must_change_password=False),
+                            with_actor, for_decision)
     row = (await session.execute(query, {"head_approval_id": approval_id})).one_or_none()
     if row is None:
         raise not_visible("审批事项")
@@ -100,30 +102,11 @@ async def head(session: AsyncSession, actor: Actor, approval_id: int, *, with_ac
                 row[8] if with_actor else None, facts)
 
 
-@dataclass(frozen=True, slots=True)
-class _Who:
-    """What an actor's visibility depends on (not his address or token): the key of his head statement."""
-
-    user_id: int | None
-    username: str
-    role: Role
-    department_code: str | None
-    enterprise_id: int | None
-    site_code: str | None
-
-    @classmethod
-    def of(cls, actor: Actor) -> _Who:
-        return cls(actor.user_id, actor.username, actor.role, actor.department_code, actor.enterprise_id,
-                   actor.site_code)
-
-
 @lru_cache(maxsize=512)
-def _head_statement(who: _Who, with_actor: bool, for_decision: bool) -> Select[Any]:
+def _head_statement(actor: Actor, with_actor: bool, for_decision: bool) -> Select[Any]:
     """The head's statement for one user, the approval's id bound at execution. Built once per user and
     shape: building it, and SQLAlchemy's cache key of it (kept on the object), were a fifth of an action's
-    CPU. Visibility rules are pure functions of these fields, so the statement stays right for him."""
-    actor = Actor(user_id=who.user_id, username=who.username, role=who.role, department_code=who.department_code,
-                  enterprise_id=who.enterprise_id, site_code=who.site_code)
+    CPU. Visibility rules are pure functions of the actor's fields, so the statement stays right for him."""
     # The prerequisites' ids as one string ("3,7"): the same statement, on either database.
     prerequisites = (select(func.aggregate_strings(cast(ApprovalPrerequisite.prerequisite_id, String), ","))
                      .where(ApprovalPrerequisite.approval_id == Approval.id).scalar_subquery())

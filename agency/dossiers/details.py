@@ -50,11 +50,10 @@ _decider = aliased(User, name="green_channel_decider")
 
 async def detail(session: AsyncSession, actor: Actor, project_id: int, today: date) -> ProjectDetail:
     """The dossier with its plan, clocks, forecast and open escalations; 404 if the actor may not see it."""
-    decider = _decider
     row = (await session.execute(
-        visible(Project, actor).add_columns(Enterprise, User, decider)
+        visible(Project, actor).add_columns(Enterprise, User, _decider)
         .join(Enterprise, Enterprise.id == Project.enterprise_id).join(User, User.id == Project.clerk_id)
-        .outerjoin(decider, decider.id == Project.green_channel_decided_by)
+        .outerjoin(_decider, _decider.id == Project.green_channel_decided_by)
         .where(Project.id == project_id))).one_or_none()
     if row is None:
         raise not_visible("项目")

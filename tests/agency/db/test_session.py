@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from agency.approvals import notice_list
+from agency.approvals.models import Approval
+from agency.errors import Conflict
+from agency.jobs.models import Job
 from agency.jobs.runner import JobRunner
 from tests.agency.approvals.flow import land_permit_accepted
 from tests.support import Api
@@ -46,17 +51,29 @@ async def test_an_action_is_answered_before_its_paper_renders_and_the_paper_foll
     assert after["status"] == "ready" and after["document_id"] is not None, after
 
 
-async def test_a_failed_request_runs_no_job(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_request_that_fails_after_asking_for_its_paper_runs_no_job_and_keeps_none(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     _, zrzy, ydghxk, accepted = await land_permit_accepted(api)
+    async with api.sessions() as session:
+        jobs_before = (await session.execute(select(func.count()).select_from(Job))).scalar_one()
     ran: list[int] = []
 
     async def watched_run(self: JobRunner, job_id: int) -> bool:
         ran.append(job_id)
         return True
 
+    async def failing_answer(*_: Any) -> list[dict[str, Any]]:
+        # The suspension is written and its paper's job enqueued; building the answer then fails.
+        raise Conflict("模拟：答复生成失败")
+
     monkeypatch.setattr(JobRunner, "run", watched_run)
-    stale = await api.client.post(f"/api/approvals/{ydghxk}/actions", headers=zrzy, json={
-        "action": "suspend", "version": accepted["version"] - 1, "reason": "用地范围涉及历史建筑",
+    monkeypatch.setattr(notice_list, "notices_of", failing_answer)
+    failed = await api.client.post(f"/api/approvals/{ydghxk}/actions", headers=zrzy, json={
+        "action": "suspend", "version": accepted["version"], "reason": "用地范围涉及历史建筑",
         "kind": "public_notice", "days": 7})
-    assert stale.status_code == 409, stale.text
-    assert ran == []
+    assert failed.status_code == 409, failed.text
+    assert ran == []  # the job's row went with the rollback: nothing to run
+    async with api.sessions() as session:
+        jobs_after = (await session.execute(select(func.count()).select_from(Job))).scalar_one()
+        status = (await session.execute(select(Approval.status).where(Approval.id == ydghxk))).scalar_one()
+    assert jobs_after == jobs_before and status == "accepted"
