@@ -3,7 +3,9 @@ sweep that fires them is agency.supervision's."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
+from datetime import date
+
+from sqlalchemy import ColumnElement, bindparam, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
@@ -51,6 +53,14 @@ async def search(session: AsyncSession, actor: Actor, *, status: str | None, lev
     rows, total = await paginate(session, query, order_by=Escalation.id.desc(), page=page, page_size=page_size)
     await sites.require_known(session, site_code, total)
     return rows, total
+
+
+async def fired_per_day(session: AsyncSession, actor: Actor, start: date, end: date) -> dict[tuple[date, str], int]:
+    """How many escalations the actor may see were fired on each day (their sweep date) of [start, end], per
+    level: counted in SQL over the rows ``search`` lists, however many a sweep fired."""
+    query = visible(Escalation, actor).where(Escalation.as_of.between(start, end)).order_by(None).subquery()
+    return {(as_of, level): int(count) for as_of, level, count in (await session.execute(
+        select(query.c.as_of, query.c.level, func.count()).group_by(query.c.as_of, query.c.level))).all()}
 
 
 async def acknowledge(session: AsyncSession, actor: Actor, escalation_id: int, note: str) -> Escalation:

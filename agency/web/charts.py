@@ -10,7 +10,7 @@ Every bar carries its value; the line chart carries each level's total.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
 from datetime import date, timedelta
 from html import escape
 from typing import Any
@@ -29,11 +29,11 @@ def _svg(ident: str, title: str, desc: str, width: int, height: int, body: list[
         + "".join(body) + "</svg>")
 
 
-def levels_over_time(escalations: list[Any], today: date, days: int = 30) -> Markup:
-    """Escalations fired per day (their sweep date) for the last ``days`` days, one line per level."""
+def levels_over_time(fired: Mapping[tuple[date, str], int], today: date, days: int = 30) -> Markup:
+    """Escalations fired per day (their sweep date) for the last ``days`` days, one line per level; ``fired``:
+    the counts per (day, level) of those days (``escalation.service.fired_per_day``)."""
     start = today - timedelta(days=days - 1)
-    counts: Counter[tuple[date, str]] = Counter(
-        (e.as_of, e.level) for e in escalations if start <= e.as_of <= today and e.level in dict(LEVELS))
+    counts = {key: n for key, n in fired.items() if start <= key[0] <= today and key[1] in dict(LEVELS)}
     peak = max([*counts.values(), 1])
     width, height, left, top, bottom, legend_w = 960, 210, 40, 14, 32, 110
     plot_w, plot_h = width - left - legend_w, height - top - bottom
@@ -52,7 +52,7 @@ def levels_over_time(escalations: list[Any], today: date, days: int = 30) -> Mar
                     f'{day.month}/{day.day}</text>')
     totals = []
     for row, (code, name) in enumerate(LEVELS):
-        series = [counts[(start + timedelta(days=i), code)] for i in range(days)]
+        series = [counts.get((start + timedelta(days=i), code), 0) for i in range(days)]
         totals.append(f"{name}{sum(series)}次")
         points = " ".join(xy(i, n) for i, n in enumerate(series))
         body.append(f'<polyline class="line lv-{code}" points="{points}"><title>{name}</title></polyline>')

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -37,7 +37,7 @@ from agency.web.render import page
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 DateFrom = Annotated[date | None, QueryParameter(name="from")]
 DateTo = Annotated[date | None, QueryParameter(name="to")]
-CHART_ROWS = 5000
+CHART_DAYS = 30  # the days of the levels chart
 ESCALATIONS_SHOWN = reports.DASHBOARD_LIMIT  # a page of the open warnings and supervision
 DashboardLevel = Annotated[str | None, QueryParameter(pattern="^(yellow|red|l3|)$")]
 
@@ -59,13 +59,12 @@ async def dashboard(request: Request[Any, Any, Any], actor: NamedDependency[Acto
             (escalation_page - 1) * ESCALATIONS_SHOWN).limit(ESCALATIONS_SHOWN))).scalars())
     # ``fsite``: the return visits of the dossiers that site holds (the API's ``site_code=``).
     follow_ups, _ = await visits.search(db, actor, "open", page=1, page_size=50, site_code=fsite or None)
-    fired, _ = await escalations.search(db, actor, status=None, level=None, department_code=None, project_id=None,
-                                        approval_id=None, page=1, page_size=CHART_ROWS)
+    fired = await escalations.fired_per_day(db, actor, today - timedelta(days=CHART_DAYS - 1), today)
     names = {d.department_code: d.department_name for d in data.departments}
     # From the clocks, not from open escalation cards: an item stays here until it is finished.
     overdue = await reports.overdue_by_department(db, actor, today)
     svg = {
-        "levels": charts.levels_over_time(fired, today),
+        "levels": charts.levels_over_time(fired, today, CHART_DAYS),
         "on_time": charts.department_bars("chart-ontime", f"按时办结率（{data.start} 至 {data.end}）",
                                           [(d.department_name, d.on_time_rate) for d in data.departments],
                                           percent=True),

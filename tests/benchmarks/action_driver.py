@@ -54,7 +54,7 @@ async def current(http: httpx.AsyncClient, approval_id: int, errors: list[int]) 
 
 
 async def client(http: httpx.AsyncClient, approval_id: int, deadline: float, latencies: list[float],
-                 errors: list[int], timeouts: list[int]) -> None:
+                 errors: list[int], timeouts: list[int], starts: list[float]) -> None:
     approval = await current(http, approval_id, errors)
     version = approval["version"]
     step = ("resume", "suspend") if approval["status"] == "suspended" else ("suspend", "resume")
@@ -62,6 +62,7 @@ async def client(http: httpx.AsyncClient, approval_id: int, deadline: float, lat
     while time.monotonic() < deadline:
         action = step[n % 2]
         started = time.perf_counter()
+        starts.append(time.monotonic())
         try:
             response = await http.post(f"/api/approvals/{approval_id}/actions",
                                    json={"action": action, "version": version, "days": 5,
@@ -82,23 +83,35 @@ async def client(http: httpx.AsyncClient, approval_id: int, deadline: float, lat
 
 async def main(base: str, token: str, ids: list[int], seconds: float) -> None:
     latencies: list[float] = []
+    starts: list[float] = []  # when each request of ``latencies`` began (monotonic), same order
     errors: list[int] = []
     timeouts: list[int] = []
     limits = httpx.Limits(max_connections=len(ids), max_keepalive_connections=len(ids))
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
                                  timeout=60) as http:
         started = time.monotonic()
-        await asyncio.gather(*(client(http, i, started + seconds, latencies, errors, timeouts) for i in ids))
+        await asyncio.gather(*(client(http, i, started + seconds, latencies, errors, timeouts, starts) for i in ids))
         elapsed = time.monotonic() - started
     ordered = sorted(latencies) or [0.0]
 
     def pct(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
 
+    print(f"slowest 1 %: {slow_seconds(latencies, starts, started)}", file=sys.stderr)
     if errors:  # which answers, for whoever reads the figures
         print(f"non-2xx answers: {dict(Counter(errors))}", file=sys.stderr)
     print(json.dumps({"requests": len(latencies), "seconds": elapsed, "p50_ms": pct(0.5), "p95_ms": pct(0.95),
                       "p99_ms": pct(0.99), "non_2xx": len(errors), "socket_errors": len(timeouts)}))
+
+
+def slow_seconds(latencies: list[float], starts: list[float], started: float) -> str:
+    """When the slowest 1 % of the requests began, by second of the run: a tail that comes in one or two
+    seconds is a stall of everything (a checkpoint, a collection, a lock); one spread over the run is not."""
+    count = max(1, len(latencies) // 100)
+    slowest = sorted(zip(latencies, starts, strict=True), reverse=True)[:count]
+    by_second = Counter(int(start - started) for _, start in slowest)
+    return ", ".join(f"second {second} ×{n}" for second, n in sorted(by_second.items())) + (
+        f" (≥ {slowest[-1][0] * 1000:,.0f} ms)" if slowest else "")
 
 
 if __name__ == "__main__":

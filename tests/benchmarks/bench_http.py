@@ -198,6 +198,17 @@ def cpu_of(server: int) -> tuple[float, float]:
     return api, database
 
 
+async def checkpoints(url: str) -> int:
+    """PostgreSQL's checkpoints so far (timed and requested): one during a run flushes the dirty pages, and the
+    commits that wait for the WAL meanwhile make the run's tail."""
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        count = (await connection.execute(text(
+            "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"))).scalar_one()
+    await engine.dispose()
+    return int(count)
+
+
 def driver_result(process: subprocess.Popen[str]) -> LoadResult:
     out, _ = process.communicate(timeout=600)
     data = json.loads(out.strip().splitlines()[-1])
@@ -299,13 +310,15 @@ def main() -> None:
             if args.warmup != "0":  # as for the reads: the steady state, not a fresh server's first seconds
                 driver_result(driver(base, officer, action_ids, CONNECTIONS, float(args.warmup.rstrip("s"))))
             cpu_before = cpu_of(server.pid)
+            checkpoints_before = asyncio.run(checkpoints(url))
             results.append(("action", driver_result(driver(base, officer, action_ids, CONNECTIONS, seconds))))
             api_cpu, database_cpu = (after - before for after, before in zip(cpu_of(server.pid), cpu_before,
                                                                             strict=True))
             done = max(1, results[-1][1].requests)
             print(f"{'action':10} {results[-1][1].line()}", flush=True)
             print(f"{'':10} CPU per action: server {api_cpu / done * 1000:.1f} ms, PostgreSQL "
-                  f"{database_cpu / done * 1000:.1f} ms ({done:,} actions)", flush=True)
+                  f"{database_cpu / done * 1000:.1f} ms ({done:,} actions); PostgreSQL checkpoints during the run: "
+                  f"{asyncio.run(checkpoints(url)) - checkpoints_before}", flush=True)
             if job_worker is not None and args.job_worker_paused:
                 job_worker.send_signal(signal.SIGCONT)
             caught_up = papers_caught_up(url, jobs_before)

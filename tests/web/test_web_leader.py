@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
 
 from agency import timeutil
 from agency.access import Actor, Role
 from agency.app import create_app
 from agency.approvals import workviews
+from agency.approvals.models import Approval
 from agency.catalog.models import Department
 from agency.cli import in_session
 from agency.escalation.models import Escalation
@@ -78,6 +80,49 @@ async def test_resolving_a_card_leaves_the_overdue_fact_on_the_chart(web: AsyncT
         assert resolved.status_code == 200 and "督办已办结" in resolved.text
         assert f"/app/escalations/{card_id}/resolve" not in resolved.text  # the card is closed …
         assert f"{department} {count}" in _overdue_chart(resolved.text)  # … the fact is not
+
+
+async def test_the_overdue_chart_counts_every_red_item_of_each_department(demo_settings: Settings) -> None:
+    # Each bar is the total of its department's 红牌 / 督办 list, and the bars add up to the whole list's total.
+    later = timeutil.ShiftedClock.on_day(timeutil.today_local() + timedelta(days=45))
+    with timeutil.clock_set_to(later):
+        async def figures(session: Any) -> tuple[dict[str, int], dict[str, int], int]:
+            today = timeutil.today_local()
+            chart = await reports.overdue_by_department(session, LEADER, today)
+            listed = {code: (await workviews.rows(session, LEADER, workviews.RED, today=today, page_size=1000,
+                                                  department_code=code))[1] for code in chart}
+            _, total = await workviews.rows(session, LEADER, workviews.RED, today=today, page_size=0)
+            return chart, listed, total
+
+        chart, listed, total = await in_session(figures, demo_settings)
+    assert len(chart) >= 2, chart  # the demo a month on: several departments past their dates
+    assert chart == listed
+    assert sum(chart.values()) == total
+
+
+async def test_the_levels_chart_counts_every_escalation_of_its_30_days(web: AsyncTestClient[Any],
+                                                                        demo_settings: Settings) -> None:
+    today = timeutil.today_local()
+
+    async def fire_and_count(session: Any) -> dict[str, int]:
+        approval = (await session.execute(select(Approval).order_by(Approval.id).limit(1))).scalar_one()
+        session.add_all([Escalation(subject_id=approval.id, approval_id=approval.id, project_id=approval.project_id,
+                                    department_code=approval.department_code, level=level, rule="clock",
+                                    as_of=today - timedelta(days=days), fired_at=timeutil.now(), due_on=today,
+                                    overdue_workdays=1, status="resolved", occasion=f"chart-{n}")
+                         for n, (level, days) in enumerate([("red", 0)] * 7 + [("l3", 29)] * 3 + [("yellow", 30)] * 5)])
+        await session.flush()
+        return {level: (await session.execute(select(func.count()).select_from(Escalation).where(
+            Escalation.level == level, Escalation.as_of.between(today - timedelta(days=29), today)))).scalar_one()
+            for level in ("yellow", "red", "l3")}
+
+    fired = await in_session(fire_and_count, demo_settings)
+    assert fired["red"] >= 7 and fired["l3"] >= 3  # what was fired on the chart's first and last day counts
+    await demo_login(web, demo_settings, "leader")
+    chart = re.search(r'<svg class="chart" id="chart-levels".*?</svg>', (await web.get("/app/dashboard")).text, re.S)
+    assert chart
+    for level, name in (("yellow", "黄牌"), ("red", "红牌"), ("l3", "督办")):
+        assert f"{name} {fired[level]} 次" in chart.group(0)  # a card fired 30 days ago is not among them
 
 
 async def test_the_report_spreadsheet_has_totals_and_definitions(web: AsyncTestClient[Any],
