@@ -5,9 +5,9 @@ Run: python tests/benchmarks/bench_http.py [--projects 100000] [--reuse] [--work
 
 Seeds database `agency_bench` with tests/benchmarks/seed.py (or reuses it with --reuse), starts
 `agency serve` with file storage, and measures, each at 50 connections from wrk in another process:
-login, project list page 1 and a deep page, project detail (16 approvals), an approval action
-(suspend/resume by the department officer, each request carrying the version it got back), a 1 MB
-upload; then 60 s of mixed traffic from 200 concurrent clients (reads from wrk, actions from the
+login, project list page 1 and a deep page, project detail (16 approvals), the clerk's unfiltered worklist
+(page 1), an approval action (suspend/resume by the department officer, each request carrying the version it
+got back), a 1 MB upload; then 60 s of mixed traffic from 200 concurrent clients (reads from wrk, actions from the
 action driver). Every figure is printed beside the same machine's figure for a bare Litestar route
 returning a fixed msgspec Struct, served the same way, so figures compare across machines as ratios.
 
@@ -294,6 +294,8 @@ def main() -> None:
             ("list1", "/api/projects?page=1&page_size=20", bearer(clerk)),
             ("listdeep", f"/api/projects?page={deep_page}&page_size=20", bearer(clerk)),
             ("detail", f"/api/projects/{detail_id}", bearer(clerk)),
+            # the clerk's unfiltered worklist, page 1: every open clock of the book is in his scope
+            ("worklist", "/api/approvals?page=1&page_size=20", bearer(clerk)),
         ]
         for name, path, script in scenarios:
             if wanted(name):

@@ -78,7 +78,7 @@ async def timed_sweep(sessions, settings, as_of: date, label: str) -> None:  # t
             await session.commit()
         elapsed = time.perf_counter() - started
     print(f"{label:44} {elapsed:7.2f} s  peak RSS +{rss.growth_mb:6.1f} MB  checked {result.checked:,} "
-          f"fired {sum(result.fired.values()):,} {result.fired}", flush=True)
+          f"fired {sum(result.fired.values()):,} {result.fired}, deemed accepted {len(result.deemed):,}", flush=True)
 
 
 async def main(project_count: int) -> None:
