@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agency.access import Actor, Role
 from agency.approvals import clock_rows
 from agency.approvals.clock import ClockError, compute_clock
-from agency.approvals.clock_sql import fresh
+from agency.approvals.clock_sql import stale
 from agency.approvals.clocks import events_of, promised_of, statutory_of
 from agency.approvals.models import Approval, ApprovalClock
 from agency.calendar import service as calendar_service
@@ -105,7 +105,7 @@ async def after_import(session: AsyncSession, actor: Actor, change: calendar_ser
 
 
 async def stale_count(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count()).select_from(ApprovalClock).where(~fresh()))).scalar_one())
+    return int((await session.execute(select(func.count()).select_from(ApprovalClock).where(stale()))).scalar_one())
 
 
 @dataclass(slots=True)
@@ -121,7 +121,7 @@ class Batch:
 async def prepare_batch(session: AsyncSession, today: date) -> Batch | None:
     """The next batch of stale clock rows, recomputed with the current calendar; None when none is stale.
     Takes no lock: it runs in a transaction of its own before ``write_batch``."""
-    ids = list((await session.execute(select(ApprovalClock.approval_id).where(~fresh())
+    ids = list((await session.execute(select(ApprovalClock.approval_id).where(stale())
                                       .order_by(ApprovalClock.approval_id).limit(BATCH))).scalars())
     if not ids:
         return None

@@ -97,13 +97,25 @@ def _sqlite_due_detail(element: due_detail, compiler: SQLCompiler, **kw: Any) ->
     return f"json_object('due_on', {compiler.process(element.clauses, **kw)})"
 
 
+def _current_revision() -> Any:
+    return select(CalendarRevision.revision).where(CalendarRevision.id == 1).scalar_subquery()
+
+
+def _touched_by_a_later_change() -> ColumnElement[bool]:
+    c = ApprovalClock
+    return exists().where(CalendarChange.revision > c.calendar_revision, CalendarChange.day >= c.accepted_on,
+                          or_(c.horizon_on.is_(None), CalendarChange.day <= c.horizon_on))
+
+
 def fresh() -> ColumnElement[bool]:
     """The row was computed with the current calendar, or no later change of it touches its dates."""
-    c = ApprovalClock
-    current = select(CalendarRevision.revision).where(CalendarRevision.id == 1).scalar_subquery()
-    touching = exists().where(CalendarChange.revision > c.calendar_revision, CalendarChange.day >= c.accepted_on,
-                              or_(c.horizon_on.is_(None), CalendarChange.day <= c.horizon_on))
-    return or_(c.calendar_revision >= current, not_(touching))
+    return or_(ApprovalClock.calendar_revision >= _current_revision(), not_(_touched_by_a_later_change()))
+
+
+def stale() -> ColumnElement[bool]:
+    """``not fresh()``, in the form the index on ``calendar_revision`` serves: computed with an older calendar,
+    whose later change touches the row's dates (none at all while no change awaits its recompute)."""
+    return and_(ApprovalClock.calendar_revision < _current_revision(), _touched_by_a_later_change())
 
 
 def clocks(today: date | ColumnElement[date], where: ColumnElement[bool], pick: ThresholdPicker) -> Select[Any]:

@@ -188,7 +188,7 @@ class ApprovalClock(Base):
     remaining_at_anchor: Mapped[int | None]
     used_at_anchor: Mapped[int | None]
     horizon_on: Mapped[date | None]  # the last date the numbers depend on; None: they move every day
-    calendar_revision: Mapped[int]
+    calendar_revision: Mapped[int] = mapped_column(index=True)  # the rows a calendar change may have made stale
     # The worklist's key (level rank, remaining working days) on ``key_day``, as ``urgency.keys`` computes it;
     # rank NULL: this clock is read through the pure function. Set with every write and for each new day by
     # the sweep; a worklist asked for another day computes its keys itself.

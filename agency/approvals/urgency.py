@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from agency.approvals.clock import ClockState
-from agency.approvals.clock_sql import ThresholdPicker, clocks, fresh
+from agency.approvals.clock_sql import ThresholdPicker, clocks, fresh, stale
 from agency.approvals.clocks import thresholds_of
 from agency.approvals.models import Approval, ApprovalClock
 from agency.calendar.models import CalendarDay
@@ -102,6 +102,16 @@ def stored_keys(where: ColumnElement[bool]) -> Select[Any]:
     o = ApprovalClock
     return select(o.approval_id, o.key_rank.label("rank"), o.key_remaining.label("remaining"),
                   and_(o.key_rank.is_not(None), fresh()).label("exact")).where(where)
+
+
+def stored_inexact(where: ColumnElement[bool]) -> Select[Any]:
+    """The rows of ``stored_keys`` that are not exact (approval_id, rank, remaining), found through indexes: those
+    without a key (the urgency index) and those a later calendar change made stale (the calendar revision's) —
+    not by reading every open clock in scope to test its ``exact``, as a filter on ``stored_keys`` would."""
+    o = ApprovalClock
+    columns = (o.approval_id, o.key_rank.label("rank"), o.key_remaining.label("remaining"))
+    return union_all(select(*columns).where(where, o.key_rank.is_(None)),
+                     select(*columns).where(where, o.key_rank.is_not(None), stale()))  # type: ignore[return-value]
 
 
 def keyed_for(today: date, where: ColumnElement[bool]) -> Select[tuple[bool]]:
@@ -191,8 +201,9 @@ async def clocked_page(session: AsyncSession, where: ColumnElement[bool], *, tod
     # In parts: 0 = each row SQL could not key exactly, 1 = how many rows of the level it did key (counts go
     # in the id column), 2 = the page among those; and for the rows without an open clock, 3 = open clocks
     # of any level and 4 = all rows in scope. Computed keys: one statement over keys computed once.
-    rows_parts = [select(literal(0, Integer), k.c.approval_id, k.c.rank, k.c.remaining).where(~k.c.exact),
-                  select(literal(2, Integer), page.c.approval_id, page.c.rank, page.c.remaining)]
+    inexact = (select(literal(0, Integer), *stored_inexact(where).subquery("inexact").c) if stored
+               else select(literal(0, Integer), k.c.approval_id, k.c.rank, k.c.remaining).where(~k.c.exact))
+    rows_parts = [inexact, select(literal(2, Integer), page.c.approval_id, page.c.rank, page.c.remaining)]
     count_parts = [count(1, k, _wanted(k, level))]
     if count_in_scope is not None:
         count_parts += [count(3, k), select(literal(4, Integer), count_in_scope.scalar_subquery(),

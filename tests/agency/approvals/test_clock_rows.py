@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, update
 
 from agency.access import Actor, Role
-from agency.approvals import clock_rows, service
+from agency.approvals import clock_rows, service, urgency
 from agency.approvals.calendar_change import stale_count
 from agency.approvals.clock_sql import clocks, running_clocks
 from agency.approvals.clocks import events_of, read_clock, route_definitions
@@ -161,11 +161,15 @@ async def test_until_the_recompute_reaches_a_clock_it_is_read_through_the_pure_f
     changed = date(2026, 10, 16)
     admin = Actor(user_id=None, username="calendar-test", role=Role.ADMIN)
     async with api.sessions() as session:
+        await urgency.rekey(session, TODAY)  # the day's keys, stored as the morning's sweep stores them
         await dossiers_calendar_change(session, admin, changed)
         await session.commit()  # the change, without running its job
     try:
         sql, pure = await _sql_and_pure(api, waiting, TODAY)
         assert not sql.exact  # stale: the readers compute it instead
+        async with api.sessions() as session:  # the worklist reads the stored keys, the stale one's among them
+            assert (await session.execute(urgency.keyed_for(TODAY, ApprovalClock.project_id == d.project["id"]))
+                    ).scalar()
         rows, _ = await worklist_of(api, d)
         assert {r.approval.id: r.clock.due_on for r in rows}[waiting] == pure.due_on
         version = (await d.get(acted_on))["version"]
