@@ -355,6 +355,28 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
     return result, clocked.total + clocked.clockless
 
 
+async def count_by_department(session: AsyncSession, actor: Actor, levels: tuple[str, ...], *, today: date,
+                              site_code: str | None = None) -> dict[str, int]:
+    """How many open clocks the actor may see are at one of ``levels`` today, per department: the worklist's
+    keys for the day (``day_keys``, as its pages read them) counted in SQL, the rare clocks SQL cannot key
+    exactly read through the pure function — the totals of the worklist filtered by each department."""
+    routes = await _routes(session)
+    k = (await day_keys(session, today, clocks_in_scope(actor, site_code=site_code), routes))[0].subquery("keys")
+    ranks = [LEVEL_ORDER[level] for level in levels]
+    counts: dict[str, int] = {department: int(count) for department, count in (await session.execute(
+        select(ApprovalClock.department_code, func.count())
+        .join(k, k.c.approval_id == ApprovalClock.approval_id)
+        .where(k.c.exact, k.c.rank.in_(ranks)).group_by(ApprovalClock.department_code))).all()}
+    inexact = list((await session.execute(select(k.c.approval_id).where(~k.c.exact))).scalars())
+    if inexact:
+        _, load = _loader(session, worklist_scope(actor, site_code=site_code), await get_calendar(session), routes,
+                          today)
+        for row in (await load(inexact)).values():
+            if row.clock.level in levels:
+                counts[row.approval.department_code] = counts.get(row.approval.department_code, 0) + 1
+    return counts
+
+
 async def projects_at_level(session: AsyncSession, actor: Actor, level: str, *, today: date) -> list[int]:
     """The dossiers (the actor may see) whose worst open clock is at ``level`` today — the same clocks, read
     the same way, as the worklist's levels."""
