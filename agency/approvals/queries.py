@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, and_, bindparam, cast, exists, func, or_, select
+from sqlalchemy import Select, String, and_, bindparam, case, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -358,23 +358,36 @@ async def worklist(session: AsyncSession, actor: Actor, *, department_code: str 
 async def count_by_department(session: AsyncSession, actor: Actor, levels: tuple[str, ...], *, today: date,
                               site_code: str | None = None) -> dict[str, int]:
     """How many open clocks the actor may see are at one of ``levels`` today, per department: the worklist's
-    keys for the day (``day_keys``, as its pages read them) counted in SQL, the rare clocks SQL cannot key
-    exactly read through the pure function — the totals of the worklist filtered by each department."""
+    keys for the day (``day_keys``, as its pages read them) counted in SQL in one statement, the rare clocks SQL
+    cannot key exactly read through the pure function — the totals of the worklist filtered by each department."""
     routes = await _routes(session)
     k = (await day_keys(session, today, clocks_in_scope(actor, site_code=site_code), routes))[0].subquery("keys")
-    ranks = [LEVEL_ORDER[level] for level in levels]
-    counts: dict[str, int] = {department: int(count) for department, count in (await session.execute(
-        select(ApprovalClock.department_code, func.count())
-        .join(k, k.c.approval_id == ApprovalClock.approval_id)
-        .where(k.c.exact, k.c.rank.in_(ranks)).group_by(ApprovalClock.department_code))).all()}
-    inexact = list((await session.execute(select(k.c.approval_id).where(~k.c.exact))).scalars())
-    if inexact:
-        _, load = _loader(session, worklist_scope(actor, site_code=site_code), await get_calendar(session), routes,
-                          today)
-        for row in (await load(inexact)).values():
-            if row.clock.level in levels:
-                counts[row.approval.department_code] = counts.get(row.approval.department_code, 0) + 1
+    inexact_id = case((k.c.exact, None), else_=k.c.approval_id).label("inexact_id")  # NULL: counted in SQL
+    counts: dict[str, int] = {}
+    inexact: list[int] = []
+    for department, approval_id, count in (await session.execute(
+            select(ApprovalClock.department_code, inexact_id, func.count())
+            .join(k, k.c.approval_id == ApprovalClock.approval_id)
+            .where(or_(~k.c.exact, k.c.rank.in_([LEVEL_ORDER[level] for level in levels])))
+            .group_by(ApprovalClock.department_code, inexact_id))).all():
+        if approval_id is None:
+            counts[department] = int(count)
+        else:
+            inexact.append(approval_id)
+    for row in (await _read_through_pure(session, actor, inexact, routes, today, site_code)).values():
+        if row.clock.level in levels:
+            counts[row.approval.department_code] = counts.get(row.approval.department_code, 0) + 1
     return counts
+
+
+async def _read_through_pure(session: AsyncSession, actor: Actor, ids: list[int],
+                             routes: dict[int, Any], today: date,
+                             site_code: str | None = None) -> dict[int, WorkRow]:
+    """The worklist rows of the clocks SQL could not key exactly (few or none), read through the pure function."""
+    if not ids:
+        return {}
+    _, load = _loader(session, worklist_scope(actor, site_code=site_code), await get_calendar(session), routes, today)
+    return dict(await load(ids))
 
 
 async def projects_at_level(session: AsyncSession, actor: Actor, level: str, *, today: date) -> list[int]:
@@ -391,8 +404,6 @@ async def projects_at_level(session: AsyncSession, actor: Actor, level: str, *, 
             worst[project_id] = min(worst.get(project_id, LEVEL_ORDER["none"]), rank)
         else:
             inexact.append(approval_id)
-    if inexact:  # the rare clocks SQL cannot read exactly: from the pure function
-        _, load = _loader(session, worklist_scope(actor), await get_calendar(session), routes, today)
-        for row in (await load(inexact)).values():
-            worst[row.project.id] = min(worst.get(row.project.id, LEVEL_ORDER["none"]), LEVEL_ORDER[row.clock.level])
+    for row in (await _read_through_pure(session, actor, inexact, routes, today)).values():
+        worst[row.project.id] = min(worst.get(row.project.id, LEVEL_ORDER["none"]), LEVEL_ORDER[row.clock.level])
     return sorted(project_id for project_id, rank in worst.items() if rank == LEVEL_ORDER[level])

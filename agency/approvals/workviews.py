@@ -68,6 +68,4 @@ async def count_by_department(session: AsyncSession, actor: Actor, view: WorkVie
     if view.level is None or view.status is not None or view.supplement is not None:
         raise ValueError(f"{view.code}: only a view of levels is counted by department")
     levels = view.level if isinstance(view.level, tuple) else (view.level,)
-    counts = await queries.count_by_department(session, actor, levels, today=today,
-                                               site_code=worklist_site(actor, None))
-    return {department: count for department, count in counts.items() if count}
+    return await queries.count_by_department(session, actor, levels, today=today, site_code=worklist_site(actor, None))
