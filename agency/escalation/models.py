@@ -5,18 +5,25 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
     Select,
     String,
     Text,
+    column,
+    func,
     literal,
     select,
     text,
-    union_all,
+    true,
+    values,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,16 +90,27 @@ class Escalation(Base):
 
 
 # Firings the sweep computes in Python (stages past their limit, clocks SQL cannot read exactly today) go into
-# the ledger by the same INSERT … SELECT as those computed in SQL, at most this many rows a statement (15 bound
-# values each: PostgreSQL takes at most 32,767 in one statement), each statement built only when it is sent.
+# the ledger by the same INSERT … SELECT as those computed in SQL, at most this many rows a statement, each
+# statement built only when it is sent.
 ROWS_PER_STATEMENT = 2000
-# The literal types of a computed firing's fields, in the ledger's column order (None: the value's own).
-_LITERAL_TYPES: tuple[Any, ...] = (None, None, None, Integer, None, None, None, None, Date, None, Date, None, None,
-                                   None, None)
+# The types of a computed firing's fields, in the ledger's column order (agency.supervision.sweep.COLUMNS).
+_FIELD_TYPES: tuple[Any, ...] = (String(), BigInteger(), String(), BigInteger(), BigInteger(), String(), String(),
+                                 String(), Date(), Integer(), Date(), DateTime(timezone=True), String(), Boolean(),
+                                 Boolean())
+_FIELD_NAMES = tuple(f"field_{i}" for i in range(len(_FIELD_TYPES)))
 
 
-def literal_firings(rows: Sequence[tuple[Any, ...]]) -> Select[Any]:
-    """Computed firings (a tuple each, in the ledger's column order) as one SELECT of literal rows."""
-    return union_all(*(select(*(literal(v) if t is None else literal(v, t) for v, t in zip(row, _LITERAL_TYPES,
-                                                                                           strict=True)))
-                       for row in rows))  # type: ignore[return-value]
+def literal_firings(rows: Sequence[tuple[Any, ...]], dialect: str) -> Select[Any]:
+    """Computed firings (a tuple each, in the ledger's column order) as one SELECT of their rows.
+
+    On PostgreSQL: one ``unnest`` of a typed array per field, 15 bound values whatever the number of rows. A
+    ``UNION ALL`` of one literal SELECT per row (30,000 bound values for 2,000 rows) took PostgreSQL 5–8 s per
+    statement to plan, on every sweep (10,589 stage firings: 40 s; unnest: 0.2 s). Elsewhere (SQLite): a
+    ``VALUES`` list named by a CTE (SQLite refuses a compound SELECT of over 500 terms, and a column list on a
+    derived table's alias); its ``WHERE true`` is what SQLite needs to parse the upsert that follows."""
+    if dialect == "postgresql":
+        fields = zip(*rows, strict=True)
+        arrays = [literal(list(field), ARRAY(kind)) for field, kind in zip(fields, _FIELD_TYPES, strict=True)]
+        return select(func.unnest(*arrays).table_valued(*_FIELD_NAMES).render_derived(name="firings"))
+    return select(values(*(column(name, kind) for name, kind in zip(_FIELD_NAMES, _FIELD_TYPES, strict=True)),
+                         name="firings").data(list(rows)).cte("firings")).where(true())

@@ -67,6 +67,8 @@ _COLUMNS = ("dedupe_key", "channel", "recipient_user_id", "recipient_address", "
 # Messages a statement carries at most (about 12 bound values each: PostgreSQL takes at most 32,767 in one
 # statement); a sweep over a large book writes tens of thousands at once.
 MESSAGES_PER_STATEMENT = 1000
+# SQLite refuses a compound SELECT (the UNION ALL of a statement's messages) of more than 500 terms.
+SQLITE_MESSAGES_PER_STATEMENT = 500
 
 
 _DEFERRED = "outbox_deferred"
@@ -97,12 +99,14 @@ async def write(session: AsyncSession, messages: Iterable[Message]) -> None:
         deferred.extend(messages)
         return
     now = literal(timeutil.now(), UTCDateTime())  # one value, named wherever a row needs it
+    per_statement = MESSAGES_PER_STATEMENT if session.get_bind().dialect.name != "sqlite" else \
+        min(MESSAGES_PER_STATEMENT, SQLITE_MESSAGES_PER_STATEMENT)
     parts: list[Select[Any]] = []
     for m in messages:
         part = _row_of(session, m, now)
         if part is not None:
             parts.append(part)
-        if len(parts) >= MESSAGES_PER_STATEMENT:
+        if len(parts) >= per_statement:
             await _insert(session, parts)
             parts = []
     if parts:

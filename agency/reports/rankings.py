@@ -130,12 +130,11 @@ async def _staff_overdue(session: AsyncSession, end: date) -> dict[int, int]:
 async def rankings(session: AsyncSession, actor: Actor, month: str, criteria: Criteria = DEFAULT) -> dict[str, Any]:
     actor.require(Role.LEADER, Role.ADMIN)
     start, end = month_bounds(month)
-    _, _, departments = await service.department_report(session, actor, start, end)
-    tallies = await service._clock_tallies(session, start, end)
+    departments, tallies = await service.department_rows(session, start, end)
     overdue = await _overdue_rectifications(session, end)
     windows = []
     for d in departments:
-        tally = tallies.get(d.department_code)
+        tally = tallies.by_department.get(d.department_code)
         figures = {"completed": d.completed, "on_time_rate": d.on_time_rate, "speedup_rate": d.speedup_rate,
                    "satisfaction_rate": d.satisfaction_rate, "rated": d.rated,
                    "same_day_rate": service._rate(tally.same_day, tally.immediate) if tally else None,
@@ -145,15 +144,14 @@ async def rankings(session: AsyncSession, actor: Actor, month: str, criteria: Cr
         windows.append({"department_code": d.department_code, "department_name": d.department_name, "score": score,
                         "flag": d.completed >= criteria.min_completed and score >= criteria.flag_at_least,
                         "figures": figures})
-    staff = await _staff(session, start, end, criteria, {d.department_code: d.department_name for d in departments})
+    staff = await _staff(session, start, end, criteria, {d.department_code: d.department_name for d in departments},
+                         {**tallies.by_handler, **tallies.by_clerk})
     return {"month": month, "criteria": criteria.as_dict(), "windows": _rank(windows), "staff": _rank(staff)}
 
 
-async def _staff(session: AsyncSession, start: date, end: date, criteria: Criteria,
-                 names: dict[str, str]) -> list[dict[str, Any]]:
+async def _staff(session: AsyncSession, start: date, end: date, criteria: Criteria, names: dict[str, str],
+                 tallies: dict[int, service._Tally]) -> list[dict[str, Any]]:
     """Officers by the approvals they handled, clerks by those of their projects, decided in the month."""
-    tallies = {**await service._clock_tallies(session, start, end, by="handler"),
-               **await service._clock_tallies(session, start, end, by="clerk")}
     if not tallies:
         return []
     ratings, overdue = await _staff_ratings(session, start, end), await _staff_overdue(session, end)

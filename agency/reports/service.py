@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,43 +93,59 @@ class _Tally:
     same_day: int = 0
 
 
-async def _clock_tallies(session: AsyncSession, start: date, end: date, *,
-                         by: str = "department") -> dict[Any, _Tally]:
-    """The month's decided approvals tallied by department, by ``handler`` (the officer) or by ``clerk`` (the
-    project's agency clerk)."""
+@dataclass(slots=True)
+class _Tallies:
+    """A period's decided approvals tallied three ways — by department, by handler (the officer) and by clerk (the
+    project's agency clerk) — from one read of them and of their clock events."""
+    by_department: dict[str, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    by_handler: dict[int, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+    by_clerk: dict[int, _Tally] = field(default_factory=lambda: defaultdict(_Tally))
+
+
+async def _clock_tallies(session: AsyncSession, start: date, end: date) -> _Tallies:
+    """The period's decided approvals tallied by department, by handler and by clerk (one pass, each approval's
+    clock computed once for the three)."""
     decided = (await session.execute(
         select(Approval, Project.clerk_id).join(Project, Project.id == Approval.project_id)
         .where(Approval.status.in_(("approved", "rejected")), Approval.decided_on.between(start, end)))).all()
-    tallies: dict[Any, _Tally] = defaultdict(_Tally)
+    tallies = _Tallies()
     if not decided:
         return tallies
     events = await events_of(session, [a.id for a, _ in decided])
     calendar = await get_calendar(session)
     today = max(today_local(), end)
     for approval, clerk_id in decided:
-        key = {"department": approval.department_code, "handler": approval.handler_id, "clerk": clerk_id}[by]
-        if key is None:
-            continue
-        tally = tallies[key]
-        tally.completed += 1
+        owners = [] if approval.department_code is None else [tallies.by_department[approval.department_code]]
+        if approval.handler_id is not None:
+            owners.append(tallies.by_handler[approval.handler_id])
+        if clerk_id is not None:
+            owners.append(tallies.by_clerk[clerk_id])
+        on_time = immediate = same_day = False
+        speedup: float | None = None
         own = events.get(approval.id)
         promised = limit_of(approval.snapshot, "promised_limit")
         statutory = limit_of(approval.snapshot, "statutory_limit")
-        if not own or promised is None:
-            continue
-        try:
-            clock = compute_clock(promised, statutory, own, today, calendar)
-            if clock.on_time:
-                tally.on_time += 1
-            if promised.count == 0:
-                tally.immediate += 1
-                tally.same_day += clock.elapsed_workdays == 0
-            if statutory is not None and statutory.count > 0 and clock.finished_on is not None:
-                actual = clock.elapsed_workdays if statutory.unit == "workday" else \
-                    compute_clock(statutory, None, own, today, calendar).used
-                tally.speedups.append((statutory.count - actual) / statutory.count)
-        except (ClockError, CalendarRangeError):
-            continue  # an inconsistent record counts as completed, not on time, and no speed-up
+        if own and promised is not None:
+            try:
+                clock = compute_clock(promised, statutory, own, today, calendar)
+                on_time = bool(clock.on_time)
+                immediate = promised.count == 0
+                same_day = immediate and clock.elapsed_workdays == 0
+                if statutory is not None and statutory.count > 0 and clock.finished_on is not None:
+                    actual = clock.elapsed_workdays if statutory.unit == "workday" else \
+                        compute_clock(statutory, None, own, today, calendar).used
+                    speedup = (statutory.count - actual) / statutory.count
+            except (ClockError, CalendarRangeError):
+                # An inconsistent record counts as completed, not on time, and no speed-up.
+                on_time = immediate = same_day = False
+                speedup = None
+        for tally in owners:
+            tally.completed += 1
+            tally.on_time += on_time
+            tally.immediate += immediate
+            tally.same_day += same_day
+            if speedup is not None:
+                tally.speedups.append(speedup)
     return tallies
 
 
@@ -138,6 +153,13 @@ async def department_report(session: AsyncSession, actor: Actor, start: date | N
                             end: date | None = None) -> tuple[date, date, list[DepartmentReport]]:
     actor.require(*REPORT_ROLES)
     start, end = period(start, end)
+    rows, _ = await department_rows(session, start, end)
+    return start, end, rows
+
+
+async def department_rows(session: AsyncSession, start: date, end: date) -> tuple[list[DepartmentReport], _Tallies]:
+    """Every department's figures for [start, end], with the clock tallies they were made from (the rankings read
+    the officers' and clerks' from the same pass). The caller has checked the actor's role."""
     departments = (await session.execute(select(Department.code, Department.name).order_by(Department.code))).all()
     tallies = await _clock_tallies(session, start, end)
     red_group = case((Escalation.level.in_(("red", "l3")), "red"), else_="yellow")
@@ -159,7 +181,7 @@ async def department_report(session: AsyncSession, actor: Actor, start: date | N
         breaches[code][kind] = count
     rows = []
     for code, name in departments:
-        tally = tallies.get(code, _Tally())
+        tally = tallies.by_department.get(code, _Tally())
         rated, satisfied = ratings.get(code, (0, 0))
         rows.append(DepartmentReport(
             department_code=code, department_name=name, completed=tally.completed, on_time=tally.on_time,
@@ -168,7 +190,7 @@ async def department_report(session: AsyncSession, actor: Actor, start: date | N
             yellow=cards.get((code, "yellow"), 0), red=cards.get((code, "red"), 0), rated=rated, satisfied=satisfied,
             satisfaction_rate=_rate(satisfied, rated), evaluation_rate=_rate(rated, tally.completed),
             violations=breaches[code], speedup_measured=len(tally.speedups)))
-    return start, end, rows
+    return rows, tallies
 
 
 def league_table(rows: list[DepartmentReport]) -> list[DepartmentReport]:

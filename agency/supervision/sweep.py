@@ -139,9 +139,10 @@ async def sweep(session: AsyncSession, as_of: date) -> SweepResult:
                    _insert(session, deadlines.verifications(as_of, now)),
                    _insert(session, problems.firings(as_of, now))]
     computed = await _computed_firings(session, as_of, now) + await problems.stage_firings(session, as_of, now)
-    size = ledger.ROWS_PER_STATEMENT
+    size, dialect = ledger.ROWS_PER_STATEMENT, session.get_bind().dialect.name
     # Built one at a time as they are sent: a large book's thousands of computed firings never all at once.
-    in_chunks = (_insert(session, ledger.literal_firings(computed[i:i + size])) for i in range(0, len(computed), size))
+    in_chunks = (_insert(session, ledger.literal_firings(computed[i:i + size], dialect))
+                 for i in range(0, len(computed), size))
     for statement in chain(statements, in_chunks):
         for escalation_id, level in (await session.execute(statement)).all():
             result.new_ids.append(escalation_id)

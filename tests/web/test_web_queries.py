@@ -22,7 +22,10 @@ from tests.web.conftest import demo_login
 # rankings, which read the department report again, and its overdue items by their clocks — one pass of the
 # 红牌/督办 worklist, 7 statements — and the government-time section, 4): a fixed number per section, measured
 # 2026-12-07 at 41 (project page), 28 (workbench) and 53 (dashboard). A list that queries per row
-# passes this with one row of demo data but not with the demo's full lists (dozens of rows).
+# passes this with one row of demo data but not with the demo's full lists (dozens of rows). The dashboard's
+# month reads its decided approvals and their clock events once for the department report and once for the
+# rankings (each tallied by department, officer and clerk in one pass): 49–51 statements on the days the date
+# suites run (scripts/test-dates), whether the month has decided approvals or not.
 MAX_STATEMENTS = 55
 
 
