@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple, Protocol
 
 from sqlalchemy import select
@@ -46,32 +46,65 @@ class Span:
     accepted_on: date | None = None
     pauses: tuple[tuple[date, date | None], ...] = field(default_factory=tuple)
 
-    def _paused(self, day: date) -> bool:
-        return any(p < day and (r is None or day <= r) for p, r in self.pauses)
 
-    def with_department(self, day: date) -> bool:
-        return self.submitted_on < day <= self.ended_on and not self._paused(day)
+# A set of days as disjoint intervals (lo, hi] of date ordinals, lo < hi, in order.
+Days = list[tuple[int, int]]
 
-    def running(self, day: date) -> bool:
-        return self.accepted_on is not None and self.accepted_on < day <= self.ended_on and not self._paused(day)
+
+def _merged(intervals: Iterable[tuple[int, int]]) -> Days:
+    merged: Days = []
+    for lo, hi in sorted(i for i in intervals if i[0] < i[1]):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _minus(days: Days, cuts: Days) -> Days:
+    left: Days = []
+    for lo, hi in days:
+        for cut_lo, cut_hi in cuts:
+            if cut_hi <= lo or cut_lo >= hi:
+                continue
+            if cut_lo > lo:
+                left.append((lo, cut_lo))
+            lo = max(lo, cut_hi)
+            if lo >= hi:
+                break
+        if lo < hi:
+            left.append((lo, hi))
+    return left
+
+
+def _within(days: Days, bounds: Days) -> Days:
+    return _minus(days, _minus(days, bounds))
 
 
 def government_workdays(spans: Iterable[Span], mandate_pauses: Iterable[tuple[date, date | None]],
                         calendar: WorkCalendar, today: date) -> int:
+    """The working days on which some approval is with its department, up to ``today``, less those of a paused
+    mandate on which no accepted item runs. Computed on intervals of days (the sweep does it for every stage of
+    every running project: day by day it was most of a steady sweep)."""
+    end = today.toordinal()
+
+    def own_days(since: date, until: date, pauses: Iterable[tuple[date, date | None]]) -> Days:
+        # (since, until] up to today, less the approval's own pauses (P, R] — an open one runs to today.
+        return _minus(_merged([(since.toordinal(), min(until.toordinal(), end))]),
+                      _merged((p.toordinal(), r.toordinal() if r is not None else end) for p, r in pauses))
+
     spans = list(spans)
-    if not spans:
-        return 0
-    pauses = list(mandate_pauses)
-    first = min(s.submitted_on for s in spans) + timedelta(days=1)
-    last = min(max(s.ended_on for s in spans), today)
-    counted, day = 0, first
-    while day <= last:
-        if calendar.is_workday(day) and any(s.with_department(day) for s in spans):
-            paused = any(p < day and (r is None or day <= r) for p, r in pauses)  # (P, R] as a clock's
-            if not paused or any(s.running(day) for s in spans):
-                counted += 1
-        day += timedelta(days=1)
-    return counted
+    with_department = _merged(d for s in spans for d in own_days(s.submitted_on, s.ended_on, s.pauses))
+    running = _merged(d for s in spans if s.accepted_on is not None
+                      for d in own_days(s.accepted_on, s.ended_on, s.pauses))
+    mandate_paused = _merged((p.toordinal(), min(r.toordinal(), end) if r is not None else end)
+                             for p, r in mandate_pauses)
+    idle = _minus(_within(with_department, mandate_paused), running)
+
+    def workdays(days: Days) -> int:
+        return sum(calendar.workdays_between(date.fromordinal(lo), date.fromordinal(hi)) for lo, hi in days)
+
+    return workdays(with_department) - workdays(idle)
 
 
 def target_of(route: Route | None, route_code: str) -> int:

@@ -3,16 +3,23 @@ September and Saturday 10 October are make-up working days; 25 September and 1�
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from agency.approvals.models import Approval
+from agency.calendar.seed import default_calendar
 from agency.calendar.service import get_calendar
+from agency.calendar.workdays import WorkCalendar
 from agency.coordination.government import Span, government_workdays
 from tests.agency.approvals.flow import open_dossier
 from tests.support import Api
+
+CALENDAR = default_calendar()
 
 
 async def test_government_days_exclude_supplements_special_procedures_gaps_and_an_idle_paused_mandate(
@@ -121,3 +128,43 @@ async def test_the_report_measures_a_technical_upgrade_against_its_own_target_of
     worst = rows.json()[0]["worst"]
     assert [(w["name"], w["government_workdays"], w["target_workdays"], w["slowest_stage"]) for w in worst] == [
         (names[1], 100, 90, "立项用地规划"), (names[0], 2, 90, "立项用地规划")]
+
+
+def _day_by_day(spans: list[Span], mandate: list[tuple[date, date | None]], calendar: WorkCalendar,
+                today: date) -> int:
+    """The definition, one day at a time (the module's docstring): a working day up to ``today`` on which some
+    approval is with its department and not paused, unless the mandate is paused that day and no accepted item
+    runs on it. Pauses are (P, R], an open one to today."""
+    def paused(pauses: Iterable[tuple[date, date | None]], day: date) -> bool:
+        return any(p < day and (r is None or day <= r) for p, r in pauses)
+
+    counted, day = 0, min((s.submitted_on for s in spans), default=today) + timedelta(days=1)
+    while day <= today:
+        with_department = any(s.submitted_on < day <= s.ended_on and not paused(s.pauses, day) for s in spans)
+        running = any(s.accepted_on is not None and s.accepted_on < day <= s.ended_on and not paused(s.pauses, day)
+                      for s in spans)
+        if calendar.is_workday(day) and with_department and (not paused(mandate, day) or running):
+            counted += 1
+        day += timedelta(days=1)
+    return counted
+
+
+_DAY = st.integers(min_value=0, max_value=120).map(lambda n: date(2026, 8, 20) + timedelta(days=n))
+_PAUSE = st.tuples(_DAY, st.one_of(st.none(), _DAY)).filter(lambda p: p[1] is None or p[0] < p[1])
+
+
+@st.composite
+def _span(draw: st.DrawFn) -> Span:
+    submitted = draw(_DAY)
+    ended = draw(_DAY.filter(lambda d: d >= submitted))
+    accepted = draw(st.one_of(st.none(), _DAY.filter(lambda d: submitted <= d <= ended)))
+    return Span(submitted, ended, accepted_on=accepted, pauses=tuple(draw(st.lists(_PAUSE, max_size=3))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(spans=st.lists(_span(), max_size=5), mandate=st.lists(_PAUSE, max_size=3), today=_DAY)
+def test_the_interval_arithmetic_counts_the_days_the_definition_counts_one_by_one(
+        spans: list[Span], mandate: list[tuple[date, date | None]], today: date) -> None:
+    """Across the National Day holidays and their make-up days (late September to December 2026), overlapping
+    items, pauses open or closed, before or after today, and a paused mandate."""
+    assert government_workdays(spans, mandate, CALENDAR, today) == _day_by_day(spans, mandate, CALENDAR, today)

@@ -4,7 +4,7 @@ second sweep of the same firings adds nothing (the ledger's unique firing key)."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -14,7 +14,7 @@ from agency.supervision.sweep import _insert
 from tests.agency.approvals.flow import open_dossier
 from tests.support import Api
 
-FIRED_AT = datetime(2026, 12, 1, 1, 30, tzinfo=timezone.utc)
+FIRED_AT = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
 
 
 def _rows(project_id: int, count: int) -> list[tuple[object, ...]]:
