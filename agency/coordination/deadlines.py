@@ -9,10 +9,11 @@ occasion is the due date, so a meeting that sets a new one starts its firings af
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, String, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, Select, String, and_, case, cast, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -70,13 +71,15 @@ def firings(as_of: date, now: datetime) -> Select[Any]:
 
 
 async def notify_new(session: AsyncSession) -> int:
-    """In-app messages for the problem firings not yet notified: the responsible department and the project's
-    clerk; the leaders from red on. Marked notified here, before the approvals' notifier sees them."""
+    """In-app messages for the problem and stage firings not yet notified — a problem's: the responsible department
+    and the project's clerk, the leaders from red on. Marked notified here, before the approvals' notifier sees
+    them."""
     rows = (await session.execute(
         select(Escalation, Problem, Project).join(Problem, Problem.id == Escalation.subject_id)
         .join(Project, Project.id == Escalation.project_id)
         .where(Escalation.subject_type == "problem", Escalation.notified.is_(False)))).all()
-    messages = await _stage_messages(session)
+    stages_told = await _notify_stages(session)
+    messages: list[outbox.Message] = []
     for escalation, problem, project in rows:
         audience = or_(User.department_code == problem.department_code, User.id == project.clerk_id)
         if escalation.level in ("red", "l3"):
@@ -90,24 +93,36 @@ async def notify_new(session: AsyncSession) -> int:
         escalation.targets = ["department", "clerk", *(["leaders"] if escalation.level in ("red", "l3") else [])]
     await outbox.write(session, messages)
     await session.flush()
-    return len(messages)
+    return len(messages) + stages_told
 
 
-async def _stage_messages(session: AsyncSession) -> list[outbox.Message]:
-    """A stage past its limit: its lead department and the leaders (the departments' time, not the clerk's to
-    chase; his mandate may be paused); marked notified."""
-    rows = (await session.execute(select(Escalation, Project).join(Project, Project.id == Escalation.project_id)
-                                  .where(Escalation.subject_type == "stage", Escalation.notified.is_(False)))).all()
-    messages = []
-    for escalation, project in rows:
-        words, stage = LEVEL_WORDS[escalation.level], STAGE_NAMES.get(escalation.occasion, escalation.occasion)
-        messages.append(outbox.Message(
-            f"escalation:{escalation.id}", f"{words}：{project.name}·{stage}阶段超时",
-            f"项目“{project.name}”（{project.code}）的{stage}阶段已超过阶段时限{escalation.overdue_workdays}个工作日，"
-            f"请牵头部门协调推进。", "escalation", escalation.id, project.id,
-            users=or_(User.department_code == escalation.department_code, User.role == "leader")))
-        escalation.notified, escalation.targets = True, ["lead_department", "leaders"]
-    return messages
+def _case(column: Any, words: Mapping[str, str], otherwise: Any) -> Any:
+    return case(*((column == k, literal(v)) for k, v in words.items()), else_=otherwise)
+
+
+async def _notify_stages(session: AsyncSession) -> int:
+    """A stage past its limit: its lead department's active officers and the leaders (the departments' time,
+    not the clerk's to chase; his mandate may be paused), one statement for every new stage firing; marked
+    notified."""
+    new = and_(Escalation.subject_type == "stage", Escalation.notified.is_(False))
+    words, stage = _case(Escalation.level, LEVEL_WORDS, literal("")), \
+        _case(Escalation.occasion, STAGE_NAMES, Escalation.occasion)
+    await outbox.write_selected(session, select(
+        (literal("escalation:") + cast(Escalation.id, String)).label("key"), User.id.label("user_id"),
+        User.display_name.label("user_name"),
+        (words + literal("：") + Project.name + literal("·") + stage + literal("阶段超时")).label("subject"),
+        (literal("项目“") + Project.name + literal("”（") + Project.code + literal("）的") + stage
+         + literal("阶段已超过阶段时限") + cast(Escalation.overdue_workdays, String)
+         + literal("个工作日，请牵头部门协调推进。")).label("body"),
+        literal("escalation").label("object_type"), cast(Escalation.id, String).label("object_id"),
+        Project.id.label("project_id"))
+        .select_from(Escalation).join(Project, Project.id == Escalation.project_id)
+        .join(User, and_(User.is_active.is_(True),
+                         or_(User.department_code == Escalation.department_code, User.role == "leader")))
+        .where(new))
+    result = await session.execute(update(Escalation).where(new).values(
+        notified=True, targets=literal(["lead_department", "leaders"], Escalation.targets.type)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 STAGE_RULE = "stage_overdue"

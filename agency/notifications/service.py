@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, union_all, update
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agency import timeutil
@@ -135,6 +135,21 @@ def _row_of(session: AsyncSession, m: Message, now: ColumnElement[Any]) -> Selec
             literal(m.subject[:200]), literal(m.body[:SMS_LIMIT]), literal(m.object_type), object_id,
             literal(m.project_id, IdType), _PENDING, _NO_ATTEMPT, now, now, _NOT_SENT)
     return None
+
+
+async def write_selected(session: AsyncSession, messages: Select[Any]) -> None:
+    """In-app messages chosen set-based, however many, in one statement: each row of ``messages`` — labelled
+    ``key``, ``user_id``, ``user_name``, ``subject``, ``body``, ``object_type``, ``object_id``, ``project_id`` —
+    is one message to that user, deduplicated by its key as ``write``'s. For a sweep's thousands of firings,
+    where one SELECT per message (``write``) would make a statement PostgreSQL takes seconds to plan. (SQLite
+    parses an upsert after INSERT … SELECT only when the SELECT has a WHERE clause, hence ``WHERE true``.)"""
+    m = messages.subquery("messages").c
+    now = literal(timeutil.now(), UTCDateTime())
+    rows = select(m.key + _IN_APP_KEY + cast(m.user_id, String), _IN_APP, m.user_id, _NO_ADDRESS,
+                  func.substr(m.user_name, 1, 100), func.substr(m.subject, 1, 200), m.body, m.object_type,
+                  m.object_id, m.project_id, _SENT, _NO_ATTEMPT, now, now, now).where(true())
+    await session.execute(upsert.insert(session, Notification).from_select(_COLUMNS, rows).on_conflict_do_nothing(
+        index_elements=[Notification.dedupe_key]))
 
 
 async def _insert(session: AsyncSession, parts: list[Select[Any]]) -> None:

@@ -81,7 +81,16 @@ async def timed_sweep(sessions, settings, as_of: date, label: str) -> None:  # t
           f"fired {sum(result.fired.values()):,} {result.fired}, deemed accepted {len(result.deemed):,}", flush=True)
 
 
-async def main(project_count: int) -> None:
+async def main(project_count: int, without_stages: bool) -> None:
+    if without_stages:
+        # The stage deadlines (a stage past its limit, computed in Python for every running project) left out:
+        # the sweep as it was before them, to compare the clocks' part with earlier figures.
+        from agency.coordination import deadlines
+
+        async def no_stage_firings(*_: object) -> list[tuple[object, ...]]:
+            return []
+        deadlines.stage_firings = no_stage_firings  # type: ignore[assignment]
+        print("stage deadlines left out (--without-stages)", flush=True)
     try:
         seeded = await seed.seeded_database(DATABASE, project_count)
         print(f"seeded {seeded.summary()}", flush=True)
@@ -108,4 +117,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=DEFAULT_PROJECTS,
                         help=f"projects to seed (default {DEFAULT_PROJECTS:,} ≈ 1,000,000 approvals)")
-    asyncio.run(main(parser.parse_args().projects))
+    parser.add_argument("--without-stages", action="store_true",
+                        help="leave the stage deadlines out of every sweep (the clocks' part alone)")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.projects, arguments.without_stages))

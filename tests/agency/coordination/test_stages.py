@@ -10,7 +10,10 @@ import pytest
 from sqlalchemy import select, update
 
 from agency import timeutil
+from agency.accounts.models import User
 from agency.approvals.models import Approval, ClockEventRow
+from agency.escalation.models import Escalation
+from agency.notifications.models import Notification
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.support import Api
 
@@ -50,14 +53,34 @@ async def test_a_stage_shows_its_days_against_its_limit_and_escalates_to_its_lea
     later = {s["code"]: (s["started_on"], s["used_workdays"], s["level"]) for s in shown["stages"]}
     assert later["construction_permit"] == (None, 0, "none")
 
+    zrzy = await d.officer("zrzy")
+    await api.create_user("leader")
     response = await api.client.post("/api/escalations/sweep", headers=api.admin_headers,
                                      json={"as_of": "2026-12-01"})
     assert response.status_code == 200, response.text
-    zrzy = await d.officer("zrzy")
     fired = (await api.client.get("/api/escalations", headers=zrzy, params={"project_id": d.project["id"]})).json()
     stage_firings = [(e["subject_type"], e["occasion"], e["level"], e["department_code"], e["overdue_workdays"])
                      for e in fired["items"] if e["rule"] == "stage_overdue"]
     assert stage_firings == [("stage", "land_planning", "red", "zrzy", 1)]
+    # Told in the app to the lead department's officers and the leaders, by name, once however often it runs.
+    again = await api.client.post("/api/escalations/sweep", headers=api.admin_headers, json={"as_of": "2026-12-01"})
+    assert again.status_code == 200, again.text
+    escalation_id = next(e["id"] for e in fired["items"] if e["rule"] == "stage_overdue")
+    async with api.sessions() as session:
+        told = (await session.execute(
+            select(User.department_code, User.role, Notification.subject, Notification.body, Notification.status,
+                   Notification.recipient_user_id)
+            .join(User, User.id == Notification.recipient_user_id)
+            .where(Notification.object_type == "escalation", Notification.object_id == str(escalation_id)))).all()
+        targets = (await session.execute(select(Escalation.targets).where(Escalation.id == escalation_id))).scalar_one()
+    name, code = d.project["name"], d.project["code"]
+    assert all(department == "zrzy" or role == "leader" for department, role, *_ in told), told
+    assert {"zrzy", "leader"} <= {department if department == "zrzy" else role for department, role, *_ in told}, told
+    assert {(subject, body, status) for _, _, subject, body, status, _ in told} == {(
+        f"红牌督办：{name}·立项用地规划阶段超时",
+        f"项目“{name}”（{code}）的立项用地规划阶段已超过阶段时限1个工作日，请牵头部门协调推进。", "sent")}
+    assert len({recipient for *_, recipient in told}) == len(told)  # the second sweep told nobody again
+    assert targets == ["lead_department", "leaders"]
 
 
 @pytest.mark.today("2026-12-03")
