@@ -9,7 +9,6 @@ occasion is the due date, so a meeting that sets a new one starts its firings af
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from agency.catalog.format_model import STAGE_NAMES
 from agency.catalog.models import Route
 from agency.coordination import government, stages
 from agency.coordination.models import Problem
-from agency.escalation.models import LEVEL_WORDS, Escalation
+from agency.escalation.models import LEVEL_WORDS, Escalation, level_words
 from agency.notifications import service as outbox
 from agency.projects.models import Project
 
@@ -96,17 +95,13 @@ async def notify_new(session: AsyncSession) -> int:
     return len(messages) + stages_told
 
 
-def _case(column: Any, words: Mapping[str, str], otherwise: Any) -> Any:
-    return case(*((column == k, literal(v)) for k, v in words.items()), else_=otherwise)
-
-
 async def _notify_stages(session: AsyncSession) -> int:
     """A stage past its limit: its lead department's active officers and the leaders (the departments' time,
     not the clerk's to chase; his mandate may be paused), one statement for every new stage firing; marked
     notified."""
     new = and_(Escalation.subject_type == "stage", Escalation.notified.is_(False))
-    words, stage = _case(Escalation.level, LEVEL_WORDS, literal("")), \
-        _case(Escalation.occasion, STAGE_NAMES, Escalation.occasion)
+    words = level_words()
+    stage = case(*((Escalation.occasion == k, literal(v)) for k, v in STAGE_NAMES.items()), else_=Escalation.occasion)
     await outbox.write_selected(session, select(
         (literal("escalation:") + cast(Escalation.id, String)).label("key"), User.id.label("user_id"),
         User.display_name.label("user_name"),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    case,
     column,
     func,
     literal,
@@ -87,6 +88,11 @@ class Escalation(Base):
     provisional: Mapped[bool] = mapped_column(default=False)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+def level_words() -> Any:
+    """``LEVEL_WORDS`` in SQL: what a firing's level is called, for the messages written set-based."""
+    return case(*((Escalation.level == k, literal(v)) for k, v in LEVEL_WORDS.items()), else_=literal(""))
 
 
 # Firings the sweep computes in Python (stages past their limit, clocks SQL cannot read exactly today) go into

@@ -20,7 +20,7 @@ from agency.accounts.models import User
 from agency.approvals.models import Approval
 from agency.catalog.models import Department
 from agency.enterprises.models import Enterprise
-from agency.escalation.models import LEVEL_WORDS, Escalation
+from agency.escalation.models import LEVEL_WORDS, Escalation, level_words
 from agency.notifications.models import Notification
 from agency.projects.models import Project
 
@@ -37,10 +37,6 @@ COLUMNS = ["dedupe_key", "channel", "recipient_user_id", "recipient_address", "r
            "object_type", "object_id", "project_id", "status", "attempts", "next_attempt_at", "created_at", "sent_at"]
 
 
-def _level_words() -> Any:
-    return case(*((Escalation.level == k, literal(v)) for k, v in LEVEL_WORDS.items()), else_=literal(""))
-
-
 # What a firing of a rule other than the clock is about, said before its level.
 RULE_WORDS = {"deferral_overdue": "容缺受理的材料逾期未补交，", "verification_overdue": "告知承诺的事后核查",
               "stall_supplement": "补正材料逾期未交，", "stall_preparing": "材料准备停滞，",
@@ -54,9 +50,9 @@ def _rule_words() -> Any:
 
 
 def _texts() -> tuple[Any, Any]:
-    subject = _level_words() + literal("：") + Project.name + literal("·") + Approval.name
+    subject = level_words() + literal("：") + Project.name + literal("·") + Approval.name
     body = (Department.name + literal("办理的“") + Approval.name + literal("”（项目 ") + Project.code + literal("）")
-            + _rule_words() + _level_words() + literal("。请及时处理。"))
+            + _rule_words() + level_words() + literal("。请及时处理。"))
     return subject, body
 
 
