@@ -29,6 +29,7 @@ from agency.approvals.calendar_controllers import CalendarChangeController
 from agency.approvals.commitment_controllers import CommitmentCheckController
 from agency.approvals.controllers import ApprovalController
 from agency.approvals.material_controllers import MaterialController
+from agency.audit import sealer as audit_sealer
 from agency.bundles.controllers import BundleController, resubmission
 from agency.calendar.controllers import CalendarController
 from agency.calendar.service import ensure_seeded
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
         if hasattr(queue, "attach_jobs"):
             queue.attach_jobs(app.state.jobs)
         listening = _listen_for_changes(engine, settings)
+        audit_sealer.start(engine, app.state.sessionmaker)
         try:
             yield
         finally:
@@ -164,6 +166,7 @@ def create_app(settings: Settings | None = None, *, extra_handlers: list[Any] | 
                 await asyncio.gather(listening, return_exceptions=True)
             await app.state.queue.close()
             await app.state.jobs.drain()
+            await audit_sealer.stop(engine)
             await store.aclose()
             await engine.dispose()
 

@@ -37,6 +37,7 @@ async def in_session(work: Callable[[Any], Awaitable[T]], settings: Settings) ->
     """Runs ``work`` in one committed transaction on a short-lived engine of its own, then the jobs it asked
     for (its papers, the clocks a calendar change moves) to their end."""
     import storage as blobs
+    from agency.audit.sealer import seal_all
     from agency.db.engine import create_engine, create_sessionmaker
     from agency.job_handlers import job_runner
     from agency.jobs import service as jobs
@@ -56,6 +57,8 @@ async def in_session(work: Callable[[Any], Awaitable[T]], settings: Settings) ->
                 await runner.drain()
             finally:
                 await store.aclose()
+        # The audit lines this command (and its jobs) wrote, sealed before it exits (agency/audit/sealer.py).
+        await seal_all(sessions)
         return result
     finally:
         await engine.dispose()
@@ -223,21 +226,32 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk the hash chain and report the first broken link."""
-    from agency.audit.service import verify_chain
+    """Seal the lines waiting for their seal, walk the hash chain and report the first broken link."""
+    from agency.audit.sealer import seal_pending
+    from agency.audit.service import unsealed, verify_chain
 
     settings = load_settings()
+
+    async def seal_and_verify(session: Any) -> tuple[int, int, Any, int]:
+        sealed = await seal_pending(session, batch=10**9)
+        await session.commit()
+        checked, broken = await verify_chain(session, progress=report)
+        return sealed, checked, broken, await unsealed(session)
+
     with progress_bar() as bar:
         task = bar.add_task("verifying audit chain", total=None)
 
         def report(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        checked, broken = run_with_session(lambda session: verify_chain(session, progress=report), settings)
+        sealed, checked, broken, waiting = run_with_session(seal_and_verify, settings)
+    if sealed:
+        click.echo(f"sealed {sealed} events that were waiting for their seal")
     if broken is not None:
         click.echo(f"BROKEN: {broken} (checked {checked} events)")
         sys.exit(1)
-    click.echo(f"audit chain intact: {checked} events verified")
+    click.echo(f"audit chain intact: {checked} events verified"
+               + (f"; {waiting} written since, not yet sealed" if waiting else ""))
 
 
 @main.group("catalog")

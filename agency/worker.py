@@ -25,6 +25,7 @@ def worker_settings(settings: Settings) -> type:
     from arq.connections import RedisSettings
 
     import storage
+    from agency.audit import sealer as audit_sealer
     from agency.db.engine import create_engine, create_sessionmaker
     from agency.job_handlers import job_runner
     from agency.queue import (
@@ -44,9 +45,11 @@ def worker_settings(settings: Settings) -> type:
         ctx["sessions"] = create_sessionmaker(ctx["engine"])
         ctx["store"] = storage.open_store(settings.storage_url, public_endpoint=settings.storage_public_endpoint)
         ctx["jobs"] = job_runner(ctx["sessions"], ctx["store"], settings)
+        audit_sealer.start(ctx["engine"], ctx["sessions"])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["jobs"].drain()
+        await audit_sealer.stop(ctx["engine"])
         await ctx["store"].aclose()
         await ctx["engine"].dispose()
 
@@ -65,6 +68,10 @@ def worker_settings(settings: Settings) -> type:
         # Retries of failed jobs, and those a stopped process left behind (agency/jobs/runner.py).
         ran: int = await ctx["jobs"].run_due()
         return ran
+
+    async def seal_audit(ctx: dict[str, Any]) -> int:
+        # Lines a process committed and stopped before sealing (agency/audit/sealer.py): a minute at most.
+        return await audit_sealer.seal_all(ctx["sessions"])
 
     async def run_job(ctx: dict[str, Any], job_id: int) -> bool:
         # A job the API handed over after its request's commit (agency.queue.ArqQueue.hand_over).
@@ -88,6 +95,7 @@ def worker_settings(settings: Settings) -> type:
             cron(sweep_escalations, name=SWEEP_JOB, minute=set(range(0, 60, every)), unique=True, timeout=600),
             cron(deliver_outbox, name=f"{DELIVERY_JOB}_cron", unique=True, timeout=300, run_at_startup=True),
             cron(run_due_jobs, name=JOBS_JOB, unique=True, timeout=3600, run_at_startup=True),
+            cron(seal_audit, name="seal_audit", unique=True, timeout=300, run_at_startup=True),
         ]
         on_startup = startup
         on_shutdown = shutdown

@@ -26,8 +26,8 @@ class ChainedLine(Protocol):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     client_addr: str | None
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
 
 
 def canonical_time(value: datetime) -> str:
@@ -75,10 +75,10 @@ class ChainBreak:
 
 
 class ChainChecker:
-    """Feed lines in id order; remembers the first break."""
+    """Feed the sealed lines in chain order; remembers the first break."""
 
     def __init__(self) -> None:
-        self.previous_hash = GENESIS_HASH
+        self.previous_hash: str | None = GENESIS_HASH
         self.previous_id: int | None = None
         self.checked = 0
         self.first_break: ChainBreak | None = None
@@ -95,6 +95,6 @@ class ChainChecker:
         if line.prev_hash != self.previous_hash:
             after = f"#{self.previous_id}" if self.previous_id is not None else "the start of the log"
             return ChainBreak(line.id, f"does not follow {after} (a line was removed or inserted)")
-        if line_hash(line, line.prev_hash) != line.hash:
+        if line.hash is None or line.prev_hash is None or line_hash(line, line.prev_hash) != line.hash:
             return ChainBreak(line.id, "content does not match its hash (the line was changed)")
         return None

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from agency.audit.models import AuditEvent
+from agency.audit.service import chain_head
 from agency.db.engine import create_engine
 from agency.ops.manifest import AuditHead, OpsError
 from agency.ops.objects import referenced
@@ -55,9 +56,10 @@ def _describe(database_url: str) -> str:
 
 async def read_snapshot(connection: AsyncConnection) -> Snapshot:
     files = {ref.key: ref.sha256 for ref in await referenced(connection)}
-    count, last_id = (await connection.execute(select(func.count(), func.max(AuditEvent.id)))).one()
-    last_hash = None if last_id is None else (await connection.execute(
-        select(AuditEvent.hash).where(AuditEvent.id == last_id))).scalar_one()
+    count = (await connection.execute(select(func.count()).select_from(AuditEvent))).scalar_one()
+    # The end of the chain as sealed (agency/audit/sealer.py); a line written since is counted, not yet chained.
+    head = (await connection.execute(chain_head().with_only_columns(AuditEvent.id, AuditEvent.hash))).one_or_none()
+    last_id, last_hash = (head.id, head.hash) if head is not None else (None, None)
     revision = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
     return Snapshot(files, AuditHead(events=count, last_id=last_id, last_hash=last_hash), revision)
 

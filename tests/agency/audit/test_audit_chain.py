@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from agency.access import Actor, Role
+from agency.audit import sealer
 from agency.audit import service as audit
 from agency.audit.models import AuditEvent
 from agency.cli import main
@@ -65,8 +66,10 @@ async def _write_events(url: str, count: int) -> list[int]:
                                              before={"name": "旧名称", "n": n},
                                              after={"name": "新名称 <&>", "n": n + 1}))
         await session.commit()
+        # As the service's sealer does right after the commit (PostgreSQL; SQLite seals at the commit itself).
+        await sealer.seal_all(create_sessionmaker(engine))
     await engine.dispose()
-    # A line is chained, and so numbered, when its transaction commits.
+    # A line is written, and so numbered, when its transaction commits.
     return [e.id for e in events]
 
 
@@ -165,7 +168,105 @@ async def test_an_open_transaction_that_wrote_an_audit_line_does_not_hold_up_oth
 async def _verify_in(url: str) -> tuple[int, object]:
     engine = create_engine(url)
     try:
+        await sealer.seal_all(create_sessionmaker(engine))
         async with create_sessionmaker(engine)() as session:
             return await audit.verify_chain(session)
     finally:
         await engine.dispose()
+
+
+# Sealing after the commit: PostgreSQL only (SQLite seals at the commit, one writer at a time).
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_line_committed_after_a_later_one_was_sealed_is_chained_after_it(fresh_url: str) -> None:
+    engine = create_engine(fresh_url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with sessions() as slow:
+            # A transaction that got its line's id first and commits last.
+            await audit.record(slow, CLERK, "project.update", "project", 1, project_id=1)
+            await slow.run_sync(lambda s: s.dispatch.before_commit(s))  # writes the line: its id is taken now
+            await _write_in(sessions, 2)
+            assert await sealer.seal_all(sessions) == 1  # the slow one's line is not committed: not seen
+            await slow.commit()
+        assert await sealer.seal_all(sessions) == 1
+        async with sessions() as session:
+            order = (await session.execute(select(AuditEvent.object_id).order_by(AuditEvent.chain_seq))).scalars()
+            ids = (await session.execute(select(AuditEvent.object_id).order_by(AuditEvent.id))).scalars()
+            assert (list(order), list(ids)) == (["2", "1"], ["1", "2"])
+    finally:
+        await engine.dispose()
+    assert await _verify_in(fresh_url) == (2, None)
+
+
+async def _write_in(sessions, object_id: int) -> None:  # type: ignore[no-untyped-def]
+    async with sessions() as session:
+        await audit.record(session, CLERK, "project.update", "project", object_id, project_id=object_id)
+        await session.commit()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_an_unsealed_line_can_get_its_seal_but_never_other_content(fresh_url: str) -> None:
+    async def scenario() -> None:
+        engine = create_engine(fresh_url)
+        sessions = create_sessionmaker(engine)
+        await _write_in(sessions, 1)
+        await engine.dispose()
+        with pytest.raises(DBAPIError, match="append-only"):
+            await _sql(fresh_url, "UPDATE audit_events SET action = 'x', hash = repeat('1', 64), "
+                                  "prev_hash = repeat('0', 64), chain_seq = 1")
+        await _sql(fresh_url, "SELECT 1")
+
+    asyncio.run(scenario())
+    assert asyncio.run(_verify_in(fresh_url)) == (1, None)
+
+
+async def test_the_services_sealer_seals_an_actions_line_within_moments(api: Api, backend: str) -> None:
+    response = await api.client.post("/api/users", headers=api.admin_headers, json={
+        "username": "sealme" + PASSWORD[-4:].lower(), "password": "Good#2026pw", "role": "leader",
+        "display_name": "封存"})
+    assert response.status_code == 201, response.text
+    async with api.sessions() as session:
+        line = (await session.execute(select(AuditEvent).where(
+            AuditEvent.action == "user.create", AuditEvent.object_id == str(response.json()["id"])))).scalar_one()
+    for _ in range(100):  # woken by the commit: sealed long before a second has passed
+        async with api.sessions() as session:
+            sealed = (await session.execute(select(AuditEvent.hash, AuditEvent.chain_seq)
+                                            .where(AuditEvent.id == line.id))).one()
+        if sealed.hash is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert sealed.hash is not None and sealed.chain_seq is not None
+    async with api.sessions() as session:
+        assert (await audit.verify_chain(session))[1] is None
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_downgrading_below_the_sealer_seals_the_waiting_lines_as_the_sealer_would(fresh_url: str) -> None:
+    from agency.audit.chain import ChainChecker
+
+    async def write_unsealed() -> None:
+        engine = create_engine(fresh_url)
+        sessions = create_sessionmaker(engine)
+        async with sessions() as session:
+            for n in range(3):
+                await audit.record(session, CLERK, "project.update", "project", n, project_id=n,
+                                   before={"名称": "旧", "n": n, "x": [1.5, None]}, after={"名称": "新 <&>"})
+            await session.commit()
+        await engine.dispose()
+
+    async def lines_in_id_order() -> list[AuditEvent]:
+        engine = create_engine(fresh_url)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT id, occurred_at, actor_id, actor_username, actor_role, action, object_type, object_id, "
+                "project_id, result, before, after, client_addr, prev_hash, hash FROM audit_events ORDER BY id"))).all()
+        await engine.dispose()
+        return [AuditEvent(**row._mapping) for row in rows]
+
+    asyncio.run(write_unsealed())
+    migrate.downgrade(fresh_url, "0040")
+    lines = asyncio.run(lines_in_id_order())
+    checker = ChainChecker()
+    checker.feed(lines)
+    assert (checker.checked, checker.first_break) == (3, None)
+    migrate.upgrade(fresh_url)
