@@ -247,7 +247,15 @@ def test_downgrading_below_the_sealer_seals_the_waiting_lines_as_the_sealer_woul
     async def write_unsealed() -> None:
         engine = create_engine(fresh_url)
         sessions = create_sessionmaker(engine)
-        async with sessions() as session:
+        async with sessions() as slow:
+            # Sealed out of id order first: a line that took its id first and committed after another.
+            await audit.record(slow, CLERK, "project.update", "project", 9, project_id=9)
+            await slow.run_sync(lambda s: s.dispatch.before_commit(s))
+            await _write_in(sessions, 10)
+            await sealer.seal_all(sessions)
+            await slow.commit()
+        await sealer.seal_all(sessions)
+        async with sessions() as session:  # then lines the sealer has not reached
             for n in range(3):
                 await audit.record(session, CLERK, "project.update", "project", n, project_id=n,
                                    before={"名称": "旧", "n": n, "x": [1.5, None]}, after={"名称": "新 <&>"})
@@ -268,5 +276,7 @@ def test_downgrading_below_the_sealer_seals_the_waiting_lines_as_the_sealer_woul
     lines = asyncio.run(lines_in_id_order())
     checker = ChainChecker()
     checker.feed(lines)
-    assert (checker.checked, checker.first_break) == (3, None)
+    assert (checker.checked, checker.first_break) == (5, None)
+    assert [line.object_id for line in lines] == ["10", "9", "0", "1", "2"]
     migrate.upgrade(fresh_url)
+    assert asyncio.run(_verify_in(fresh_url)) == (5, None)

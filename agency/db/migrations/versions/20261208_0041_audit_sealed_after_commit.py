@@ -15,9 +15,8 @@ sealer that holds the lock (agency/audit/sealer.py), in the order it seals them:
 
 SQLite (one writer at a time, from BEGIN) still seals at commit: its lines get their ``chain_seq`` there.
 
-Downgrade seals the lines still waiting (the older schema has no room for them). With lines sealed out of id
-order (two transactions committing in the other order), the older `agency audit verify`, which walks by id,
-reports a break there.
+Downgrade seals the lines still waiting (the older schema has no room for them) and, as the older `agency audit
+verify` walks by id, deals the ids of the lines sealed here out again in chain order (an id is not hashed).
 
 Revision ID: 0041
 Revises: 0040 (clock rows by calendar revision)
@@ -145,6 +144,24 @@ def _seal_waiting_lines() -> None:
                      {"key": 0x41474E43, "lines": json.dumps(lines)})
 
 
+def _number_in_chain_order() -> None:
+    """The older `audit verify` walks by id: give the lines sealed here their ids again in chain order (a line
+    that took its id first may have committed, and been sealed, after another). An id is not part of a line's
+    hash, and these lines all came after every older one, so the same set of ids is dealt out again. SQLite
+    sealed at commit, one writer at a time: its chain is in id order already."""
+    op.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete")
+    op.execute("UPDATE audit_events SET id = -id WHERE chain_seq IS NOT NULL")
+    op.execute("""
+UPDATE audit_events AS line SET id = renumbered.new_id
+FROM (SELECT by_chain.id AS old_id, by_id.id AS new_id
+      FROM (SELECT id, row_number() OVER (ORDER BY chain_seq) AS n FROM audit_events
+            WHERE chain_seq IS NOT NULL) AS by_chain
+      JOIN (SELECT -id AS id, row_number() OVER (ORDER BY -id) AS n FROM audit_events
+            WHERE chain_seq IS NOT NULL) AS by_id USING (n)) AS renumbered
+WHERE line.id = renumbered.old_id""")
+    op.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete")
+
+
 def _sqlite_append_only() -> None:
     op.execute("""CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
     BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: UPDATE is not allowed'); END""")
@@ -156,6 +173,7 @@ def downgrade() -> None:
     on_postgresql = op.get_context().dialect.name == "postgresql"
     if on_postgresql:
         _seal_waiting_lines()
+        _number_in_chain_order()
         op.execute("DROP FUNCTION IF EXISTS agency_audit_seal(bigint, jsonb)")
         op.execute(PG_APPEND_ONLY)
         from importlib import import_module
