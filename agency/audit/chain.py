@@ -57,7 +57,7 @@ def line_tail(line: ChainedLine) -> str:
 
 def chained(prev_hash: str, tail: str) -> str:
     """sha256 of the JSON array [prev_hash, *fields]. PostgreSQL computes the same digest from the same text when
-    it appends lines (migration 0039's agency_audit_append): the two must stay identical."""
+    it seals lines (migration 0041's agency_audit_seal): the two must stay identical."""
     return hashlib.sha256(f'["{prev_hash}",{tail}'.encode()).hexdigest()
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from agency.approvals.models import ClockEventRow
 from agency.audit.models import AuditEvent
-from agency.audit.service import _CHAIN_LOCK_KEY
 from agency.notifications.models import Notification
 from tests.agency.approvals.flow import Dossier, open_dossier
 from tests.faults.stack import assert_audit_chain_intact, http_api, poll_until, server_env, start_server
@@ -90,17 +89,19 @@ async def test_connection_cut_in_the_middle_of_an_action_is_a_clear_503_and_noth
             before = await d.get(xmba)
             assert await _what_happened(api, xmba) == (0, 0, False)
 
-            # Hold the audit chain's lock: the action writes its new state, then waits to append its audit line.
+            # Hold the audit log against writers: the action writes its new state, then waits at its commit to write
+            # its audit line (the last statement before COMMIT).
             holder = await asyncpg.connect(_dsn(database))
             try:
-                await holder.execute("SELECT pg_advisory_lock($1)", _CHAIN_LOCK_KEY)
+                await holder.execute("BEGIN")
+                await holder.execute("LOCK TABLE audit_events IN SHARE MODE")
                 action = asyncio.create_task(d.act(xmba, "accept", fgj, version=before["version"]))
 
-                async def waiting_on_the_chain() -> list[int]:
+                async def waiting_on_the_audit_log() -> list[int]:
                     assert not action.done(), action.result().text
                     return await _terminate(database, "wait_event_type = 'Lock' AND backend_xid IS NOT NULL")
 
-                await poll_until(waiting_on_the_chain, "the action to wait for the audit chain, its writes begun")
+                await poll_until(waiting_on_the_audit_log, "the action to wait for the audit log, its writes begun")
                 response = await asyncio.wait_for(action, 30)
             finally:
                 await holder.close()
